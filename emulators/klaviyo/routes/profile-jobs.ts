@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { invalid, KlaviyoError, notFound, paginate } from '../jsonapi.ts';
+import { matchesCondition, parseFilter } from '../filter.ts';
+import type { Job, JobError, JobOutcome } from '../store/jobs.ts';
+import { profileResource } from '../store/profiles.ts';
+import type { Account } from '../store/account.ts';
+import { bulkEntries, collection, requireData, single, type JsonObject, type OpContext, type OpHandler } from './context.ts';
+
+export const MAX_PROFILES_PER_IMPORT_JOB = 10_000;
+export const MAX_PROFILES_PER_SUBSCRIBE_JOB = 1_000;
+const JOB_TYPE = 'profile-bulk-import-job';
+
+function runImport(account: Account, entries: JsonObject[], nowMs: () => number): JobOutcome {
+  const errors: JobError[] = [];
+  const resultIds: string[] = [];
+  entries.forEach((entry, i) => {
+    try {
+      const { profile } = account.profiles.upsert(
+        { id: entry.id as string | undefined, attributes: (entry.attributes as JsonObject | undefined) ?? {} },
+        new Date(nowMs()).toISOString(),
+        `/data/attributes/profiles/data/${i}`,
+      );
+      resultIds.push(profile.id);
+    } catch (e) {
+      if (!(e instanceof KlaviyoError)) throw e;
+      errors.push({ id: randomUUID(), code: e.code, title: e.title, detail: e.detail, source: { pointer: e.source.pointer ?? `/data/attributes/profiles/data/${i}` }, original_payload: entry });
+    }
+  });
+  return { completed: entries.length - errors.length, failed: errors.length, errors, resultIds: [...new Set(resultIds)] };
+}
+
+export function profileJobResource(job: Job, baseUrl: string): JsonObject {
+  const self = `${baseUrl}/api/profile-bulk-import-jobs/${job.id}`;
+  return {
+    type: JOB_TYPE,
+    id: job.id,
+    attributes: {
+      status: job.status,
+      created_at: job.created_at,
+      total_count: job.total_count,
+      completed_count: job.completed_count,
+      failed_count: job.failed_count,
+      completed_at: job.completed_at,
+      expires_at: job.expires_at,
+      started_at: job.started_at,
+    },
+    relationships: {
+      lists: { data: [], links: { self: `${self}/relationships/lists`, related: `${self}/lists` } },
+      profiles: { links: { self: `${self}/relationships/profiles`, related: `${self}/profiles` } },
+      'import-errors': { links: { related: `${self}/import-errors` } },
+    },
+    links: { self },
+  };
+}
+
+function findJob(ctx: OpContext, id: string): Job {
+  const job = ctx.account.jobs.jobs.get(id);
+  if (!job || job.type !== JOB_TYPE) throw notFound(`A profile bulk import job with id '${id}' does not exist.`);
+  return job;
+}
+
+const bulkImportProfiles: OpHandler = (ctx) => {
+  const d = requireData(ctx.body, JOB_TYPE);
+  const entries = bulkEntries(d, 'profiles');
+  if (entries.length === 0) throw invalid('At least one profile is required.', { pointer: '/data/attributes/profiles/data' });
+  if (entries.length > MAX_PROFILES_PER_IMPORT_JOB) {
+    throw invalid(`A bulk import job can contain at most ${MAX_PROFILES_PER_IMPORT_JOB} profiles (got ${entries.length}).`, { pointer: '/data/attributes/profiles/data' });
+  }
+  const account = ctx.account;
+  const job = account.jobs.create(JOB_TYPE, entries.length, ctx.nowMs, () => runImport(account, entries, Date.now));
+  return single(202, profileJobResource(job, ctx.baseUrl), `${ctx.baseUrl}/api/profile-bulk-import-jobs`);
+};
+
+const getJob: OpHandler = (ctx) => {
+  const job = findJob(ctx, ctx.params.job_id);
+  ctx.account.jobs.poll(job, ctx.nowMs);
+  return single(200, profileJobResource(job, ctx.baseUrl), `${ctx.baseUrl}/api/profile-bulk-import-jobs/${job.id}`);
+};
+
+export function filterJobs(jobs: Job[], filter: string | null): Job[] {
+  if (!filter) return jobs;
+  const conditions = parseFilter(filter);
+  return jobs.filter((j) => conditions.every((c) => matchesCondition(c.field === 'status' ? j.status : undefined, c)));
+}
+
+const listJobs: OpHandler = (ctx) => {
+  const jobs = filterJobs([...ctx.account.jobs.jobs.values()].filter((j) => j.type === JOB_TYPE), ctx.url.searchParams.get('filter'));
+  const { page, links } = paginate(jobs, ctx.url, 20);
+  return collection(page.map((j) => profileJobResource(j, ctx.baseUrl)), links);
+};
+
+const importErrors: OpHandler = (ctx) => {
+  const job = findJob(ctx, ctx.params.id);
+  const { page, links } = paginate(job.errors, ctx.url, 20);
+  return collection(
+    page.map((e) => ({
+      type: 'import-error',
+      id: e.id,
+      attributes: { code: e.code, title: e.title, detail: e.detail, source: e.source, original_payload: e.original_payload ?? null },
+    })),
+    links,
+  );
+};
+
+const jobProfiles: OpHandler = (ctx) => {
+  const job = findJob(ctx, ctx.params.id);
+  const { page, links } = paginate(job.resultIds, ctx.url, 20);
+  const profiles = page.map((id) => ctx.account.profiles.get(id)).filter((p) => p !== undefined);
+  return collection(profiles.map((p) => profileResource(p, ctx.baseUrl)), links);
+};
+
+const jobProfileIds: OpHandler = (ctx) => {
+  const job = findJob(ctx, ctx.params.id);
+  const { page, links } = paginate(job.resultIds, ctx.url, 20);
+  return collection(page.map((id) => ({ type: 'profile', id })), links);
+};
+
+const bulkSubscribeProfiles: OpHandler = (ctx) => {
+  const d = requireData(ctx.body, 'profile-subscription-bulk-create-job');
+  const entries = bulkEntries(d, 'profiles');
+  if (entries.length > MAX_PROFILES_PER_SUBSCRIBE_JOB) {
+    throw invalid(`A subscription job can contain at most ${MAX_PROFILES_PER_SUBSCRIBE_JOB} profiles (got ${entries.length}).`, { pointer: '/data/attributes/profiles/data' });
+  }
+  const isHistorical = (d.attributes as JsonObject).historical_import === true;
+  entries.forEach((entry, i) => {
+    const a = (entry.attributes as JsonObject | undefined) ?? {};
+    const subs = (a.subscriptions as JsonObject | undefined) ?? {};
+    if (isHistorical) {
+      for (const [channel, byType] of Object.entries(subs)) {
+        for (const [kind, consent] of Object.entries((byType as JsonObject) ?? {})) {
+          const at = (consent as JsonObject | undefined)?.consented_at;
+          if (typeof at !== 'string' || Date.parse(at) > ctx.nowMs) {
+            throw invalid("'consented_at' is required and must be in the past when 'historical_import' is true.", {
+              pointer: `/data/attributes/profiles/data/${i}/attributes/subscriptions/${channel}/${kind}/consented_at`,
+            });
+          }
+        }
+      }
+    }
+  });
+  for (const entry of entries) {
+    const a = (entry.attributes as JsonObject | undefined) ?? {};
+    const { subscriptions, age_gated_date_of_birth: _dob, ...identity } = a;
+    const { profile } = ctx.account.profiles.upsert({ id: entry.id as string | undefined, attributes: identity }, ctx.nowIso);
+    ctx.account.profiles.setSubscriptions(profile, (subscriptions as JsonObject | undefined) ?? {}, ctx.nowIso);
+  }
+  return { status: 202 };
+};
+
+export const profileJobHandlers: Record<string, OpHandler> = {
+  bulk_import_profiles: bulkImportProfiles,
+  get_bulk_import_profiles_job: getJob,
+  get_bulk_import_profiles_jobs: listJobs,
+  get_errors_for_bulk_import_profiles_job: importErrors,
+  get_profiles_for_bulk_import_profiles_job: jobProfiles,
+  get_profile_ids_for_bulk_import_profiles_job: jobProfileIds,
+  bulk_subscribe_profiles: bulkSubscribeProfiles,
+};

@@ -1,0 +1,84 @@
+import { invalid, jsonBytes, KB, notFound, paginate } from '../jsonapi.ts';
+import { parseFilter, matchesCondition } from '../filter.ts';
+import { profileResource, type Profile, type ProfileInput } from '../store/profiles.ts';
+import { collection, requireData, single, type JsonObject, type OpHandler } from './context.ts';
+
+const MAX_PROFILE_REQUEST_BYTES = 100 * KB;
+
+function profileInput(d: JsonObject): ProfileInput {
+  return { id: d.id as string | undefined, attributes: (d.attributes as JsonObject | undefined) ?? {}, meta: d.meta as JsonObject | undefined };
+}
+
+function checkSize(body: unknown): void {
+  if (jsonBytes(body) > MAX_PROFILE_REQUEST_BYTES) throw invalid('The request is larger than the 100 KB limit for profiles.', { pointer: '/data' });
+}
+
+const createOrUpdateProfile: OpHandler = (ctx) => {
+  checkSize(ctx.body);
+  const d = requireData(ctx.body, 'profile');
+  const { profile, isCreated } = ctx.account.profiles.upsert(profileInput(d), ctx.nowIso);
+  return single(isCreated ? 201 : 200, profileResource(profile, ctx.baseUrl), `${ctx.baseUrl}/api/profile-import`);
+};
+
+const createProfile: OpHandler = (ctx) => {
+  checkSize(ctx.body);
+  const d = requireData(ctx.body, 'profile');
+  const profile = ctx.account.profiles.create(profileInput(d), ctx.nowIso);
+  return single(201, profileResource(profile, ctx.baseUrl), `${ctx.baseUrl}/api/profiles`);
+};
+
+const updateProfile: OpHandler = (ctx) => {
+  checkSize(ctx.body);
+  const d = requireData(ctx.body, 'profile');
+  if (d.id !== ctx.params.id) throw invalid("'id' in the body must match the id in the URL.", { pointer: '/data/id' });
+  const profile = ctx.account.profiles.patch(ctx.params.id, profileInput(d), ctx.nowIso);
+  return single(200, profileResource(profile, ctx.baseUrl), `${ctx.baseUrl}/api/profiles/${profile.id}`);
+};
+
+const getProfile: OpHandler = (ctx) => {
+  const p = ctx.account.profiles.get(ctx.params.id);
+  if (!p) throw notFound(`A profile with id '${ctx.params.id}' does not exist.`);
+  return single(200, profileResource(p, ctx.baseUrl), `${ctx.baseUrl}/api/profiles/${p.id}`);
+};
+
+function profileField(p: Profile, field: string): unknown {
+  if (field === 'id') return p.id;
+  if (field === 'created') return p.created;
+  if (field === 'updated') return p.updated;
+  if (field === 'email' && typeof p.attributes.email === 'string') return p.attributes.email;
+  return p.attributes[field];
+}
+
+const getProfiles: OpHandler = (ctx) => {
+  const filter = ctx.url.searchParams.get('filter');
+  let profiles = [...ctx.account.profiles.byId.values()];
+  if (filter) {
+    const conditions = parseFilter(filter);
+    profiles = profiles.filter((p) =>
+      conditions.every((c) => {
+        if (c.field === 'email') {
+          const v = profileField(p, 'email');
+          const lower = (x: unknown) => (typeof x === 'string' ? x.toLowerCase() : x);
+          return matchesCondition(lower(v), { ...c, value: Array.isArray(c.value) ? c.value.map(lower) as typeof c.value : (lower(c.value) as typeof c.value) });
+        }
+        return matchesCondition(profileField(p, c.field), c);
+      }),
+    );
+  }
+  const sort = ctx.url.searchParams.get('sort');
+  if (sort) {
+    const field = sort.replace(/^-/, '');
+    const dir = sort.startsWith('-') ? -1 : 1;
+    profiles.sort((a, b) => (String(profileField(a, field) ?? '') < String(profileField(b, field) ?? '') ? -dir : dir));
+  }
+  const { page, links } = paginate(profiles, ctx.url, 20);
+  return collection(page.map((p) => profileResource(p, ctx.baseUrl)), links);
+};
+
+export const profileHandlers: Record<string, OpHandler> = {
+  create_or_update_profile: createOrUpdateProfile,
+  create_profile: createProfile,
+  update_profile: updateProfile,
+  get_profile: getProfile,
+  get_profiles: getProfiles,
+};

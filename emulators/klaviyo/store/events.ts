@@ -1,0 +1,138 @@
+import { ulid } from 'ulid';
+import { invalid, KB } from '../jsonapi.ts';
+
+export interface StoredEvent {
+  id: string;
+  metricId: string;
+  metricName: string;
+  profileId: string;
+  time: string;
+  datetime: string;
+  value?: number;
+  value_currency?: string;
+  unique_id?: string;
+  properties: Record<string, unknown>;
+  backfill: boolean;
+}
+
+export interface EventAttributesInput {
+  properties?: Record<string, unknown>;
+  time?: string;
+  value?: number;
+  value_currency?: string;
+  unique_id?: string;
+  backfill?: boolean;
+  metric?: { data?: { attributes?: { name?: string } } };
+}
+
+const MAX_STRING_BYTES = 100 * KB;
+const MAX_PROPERTIES = 400;
+const MIN_TIME = Date.parse('1990-01-01T00:00:00Z');
+const ONE_YEAR_MS = 366 * 24 * 3600 * 1000;
+
+/** Finds the first string over 100 KB inside a value; returns its JSON pointer suffix. */
+export function findOversizedString(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findOversizedString(value[i], `${path}/${i}`);
+      if (hit !== undefined) return hit;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const hit = findOversizedString(v, `${path}/${k}`);
+      if (hit !== undefined) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** Klaviyo's event-level rules. `pointer` is where the event's attributes sit in the request body. */
+export function checkEventInput(a: EventAttributesInput, pointer: string, now: number): void {
+  const name = a.metric?.data?.attributes?.name;
+  if (typeof name !== 'string' || name.length === 0) throw invalid("'name' is a required field for the metric.", { pointer: `${pointer}/metric/data/attributes/name` });
+  if (name.length >= 128) throw invalid('Metric names must be shorter than 128 characters.', { pointer: `${pointer}/metric/data/attributes/name` });
+  const props = a.properties ?? {};
+  if (Object.keys(props).length > MAX_PROPERTIES) throw invalid(`Events can have at most ${MAX_PROPERTIES} properties.`, { pointer: `${pointer}/properties` });
+  const big = findOversizedString(a, '');
+  if (big !== undefined) throw invalid('String values must be at most 100 KB.', { pointer: `${pointer}${big}` });
+  if (a.time !== undefined) {
+    const t = Date.parse(a.time);
+    if (Number.isNaN(t)) throw invalid("'time' must be an ISO 8601 date-time.", { pointer: `${pointer}/time` });
+    if (t < MIN_TIME || t > now + ONE_YEAR_MS) throw invalid("'time' must be after 1990 and at most one year in the future.", { pointer: `${pointer}/time` });
+  }
+  if (a.value_currency !== undefined && !/^[A-Z]{3}$/.test(a.value_currency)) {
+    throw invalid("'value_currency' must be an ISO 4217 currency code.", { pointer: `${pointer}/value_currency` });
+  }
+}
+
+export class EventStore {
+  readonly events: StoredEvent[] = [];
+  readonly metrics = new Map<string, string>();
+  private readonly seen = new Set<string>();
+  readonly countByMetric = new Map<string, number>();
+
+  metricId(name: string): string {
+    let id = this.metrics.get(name);
+    if (!id) {
+      id = ulid().slice(0, 6);
+      this.metrics.set(name, id);
+    }
+    return id;
+  }
+
+  /**
+   * Records an event unless one with the same unique_id (or, without one, the same second) already exists for
+   * this profile and metric; Klaviyo keeps the first. Returns whether it was stored.
+   */
+  add(profileId: string, a: EventAttributesInput, now: string): boolean {
+    const metricName = a.metric?.data?.attributes?.name as string;
+    const metricId = this.metricId(metricName);
+    const time = new Date(a.time ? Date.parse(a.time) : Date.parse(now));
+    time.setUTCMilliseconds(0);
+    const iso = time.toISOString();
+    const dedupKey = a.unique_id !== undefined ? `${profileId}|${metricId}|u:${a.unique_id}` : `${profileId}|${metricId}|t:${iso}`;
+    if (this.seen.has(dedupKey)) return false;
+    this.seen.add(dedupKey);
+    this.events.push({
+      id: ulid(),
+      metricId,
+      metricName,
+      profileId,
+      time: iso,
+      datetime: iso,
+      value: a.value,
+      value_currency: a.value_currency,
+      unique_id: a.unique_id,
+      properties: a.properties ?? {},
+      backfill: a.backfill === true,
+    });
+    this.countByMetric.set(metricName, (this.countByMetric.get(metricName) ?? 0) + 1);
+    return true;
+  }
+
+  clear(): void {
+    this.events.length = 0;
+    this.metrics.clear();
+    this.seen.clear();
+    this.countByMetric.clear();
+  }
+}
+
+export function eventResource(e: StoredEvent, baseUrl: string): Record<string, unknown> {
+  return {
+    type: 'event',
+    id: e.id,
+    attributes: {
+      timestamp: Math.floor(Date.parse(e.time) / 1000),
+      event_properties: e.properties,
+      datetime: e.datetime,
+      uuid: e.id,
+    },
+    relationships: {
+      profile: { data: { type: 'profile', id: e.profileId } },
+      metric: { data: { type: 'metric', id: e.metricId } },
+    },
+    links: { self: `${baseUrl}/api/events/${e.id}` },
+  };
+}
