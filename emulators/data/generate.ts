@@ -1,0 +1,490 @@
+import { deterministicUuid, Random } from './random.ts';
+import {
+  CATEGORY_TREE, CITIES, COLORS, COMPANIES, EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, PRODUCT_ADJECTIVES, PRODUCT_NOUNS,
+  SALUTATIONS, SHIPPING_METHODS, SIZES, STREETS, TITLES,
+} from './vocabulary.ts';
+
+/** One generated commercetools resource and the storage type it belongs to. */
+export interface GeneratedRecord {
+  typeId: 'channel' | 'customer-group' | 'type' | 'product-type' | 'category' | 'product' | 'inventory-entry' | 'customer' | 'payment' | 'order';
+  resource: Record<string, unknown>;
+}
+
+export interface DatasetSize {
+  customers: number;
+  products: number;
+  orders: number;
+}
+
+export const DATASET_SIZES = {
+  tiny: { customers: 30, products: 24, orders: 80 },
+  small: { customers: 1_000, products: 150, orders: 4_000 },
+  large: { customers: 100_000, products: 2_000, orders: 1_000_000 },
+} as const satisfies Record<string, DatasetSize>;
+
+export type DatasetName = keyof typeof DATASET_SIZES;
+
+export interface DatasetOptions {
+  size: DatasetName | DatasetSize;
+  seed?: number;
+  /** The dataset's "now": orders end here, validity windows are placed around it. Fixed so data is reproducible. */
+  referenceTime?: string;
+}
+
+export const DEFAULT_SEED = 20261128;
+export const DEFAULT_REFERENCE_TIME = '2026-01-01T00:00:00.000Z';
+
+type Money = { type: 'centPrecision'; currencyCode: string; centAmount: number; fractionDigits: number };
+type Json = Record<string, unknown>;
+
+const FRACTION_DIGITS: Record<string, number> = { EUR: 2, USD: 2, GBP: 2, JPY: 0 };
+const RATE: Record<string, number> = { EUR: 1, USD: 1.1, GBP: 0.86, JPY: 160 };
+
+function money(currencyCode: string, major: number): Money {
+  const fractionDigits = FRACTION_DIGITS[currencyCode];
+  return { type: 'centPrecision', currencyCode, centAmount: Math.round(major * 10 ** fractionDigits), fractionDigits };
+}
+
+function moneyCents(currencyCode: string, centAmount: number): Money {
+  return { type: 'centPrecision', currencyCode, centAmount, fractionDigits: FRACTION_DIGITS[currencyCode] };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function slugify(s: string): string {
+  return s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+const CLIENT = { clientId: 'data-generator', isPlatformClient: false };
+
+function base(id: string, createdMs: number, modifiedMs: number, version = 1): Json {
+  return { id, version, createdAt: iso(createdMs), lastModifiedAt: iso(modifiedMs), createdBy: CLIENT, lastModifiedBy: CLIENT };
+}
+
+export interface Catalog {
+  channels: { distribution: string; supply: string; supplyKey: string };
+  customerGroupId: string;
+  categories: Array<{ id: string; en: string; de: string; ancestors: string[] }>;
+  leafCategoryIds: string[];
+  products: Array<{ id: string; slug: string; name: { en: string; de: string }; categoryIds: string[]; productTypeId: string; variants: Array<{ id: number; sku?: string; prices: Json[]; images: Json[] }> }>;
+}
+
+function customerId(seed: number, i: number): string {
+  return deterministicUuid(seed, 'customer', i);
+}
+
+/** Customer i: several addresses, defaults, custom fields, companies, phones in many formats; a few have no email. */
+export function generateCustomer(seed: number, i: number, refMs: number, customerGroupId: string, customerTypeId: string): Json {
+  const r = new Random(seed ^ (i * 2654435761));
+  const first = r.pick(FIRST_NAMES);
+  const last = r.pick(LAST_NAMES);
+  const hasEmail = !r.chance(0.03);
+  const email = hasEmail ? `${slugify(first)}.${slugify(last)}.${i}@${r.pick(EMAIL_DOMAINS)}` : undefined;
+  const addressCount = r.int(0, 3);
+  const addresses: Json[] = [];
+  for (let a = 0; a < addressCount; a++) {
+    const place = r.pick(CITIES);
+    const phoneKind = r.int(0, 4);
+    const digits = String(r.int(1_000_000, 9_999_999));
+    const phone = phoneKind === 0 ? `${place.phonePrefix} ${digits}` : phoneKind === 1 ? `0${place.phonePrefix.split(' ')[1] ?? ''}${digits}` : phoneKind === 2 ? `(555) ${digits.slice(0, 3)}-${digits.slice(3)}` : phoneKind === 3 ? '12' : undefined;
+    addresses.push({
+      id: `addr-${i}-${a}`,
+      key: `address-${a}`,
+      ...(r.chance(0.1) ? { title: r.pick(TITLES) } : {}),
+      salutation: r.pick(SALUTATIONS),
+      firstName: first,
+      lastName: last,
+      streetName: r.pick(STREETS),
+      streetNumber: String(r.int(1, 240)),
+      ...(r.chance(0.2) ? { additionalStreetInfo: `Apt ${r.int(1, 60)}` } : {}),
+      postalCode: place.postalCode,
+      city: place.city,
+      ...(place.region ? { region: place.region, state: place.region } : {}),
+      country: place.country,
+      ...(phone ? { phone } : {}),
+      ...(r.chance(0.3) ? { mobile: `${place.phonePrefix.split(' ')[0]} 1${r.int(50, 79)} ${r.int(1_000_000, 9_999_999)}` } : {}),
+      ...(email && r.chance(0.2) ? { email } : {}),
+      ...(r.chance(0.15) ? { company: r.pick(COMPANIES) } : {}),
+    });
+  }
+  const shippingIds = addresses.filter((_a, k) => k % 2 === 0).map((a) => a.id as string);
+  const billingIds = addresses.filter((_a, k) => k % 2 === 1 || addresses.length === 1).map((a) => a.id as string);
+  const createdMs = refMs - r.int(30, 2000) * 86_400_000;
+  const customer: Json = {
+    ...base(customerId(seed, i), createdMs, createdMs + r.int(0, 20) * 86_400_000, r.int(1, 6)),
+    customerNumber: `C${String(i).padStart(7, '0')}`,
+    ...(email ? { email } : {}),
+    firstName: first,
+    lastName: last,
+    ...(r.chance(0.1) ? { middleName: r.pick(FIRST_NAMES) } : {}),
+    ...(r.chance(0.2) ? { title: r.pick(TITLES) } : {}),
+    ...(r.chance(0.5) ? { salutation: r.pick(SALUTATIONS) } : {}),
+    ...(r.chance(0.4) ? { dateOfBirth: `19${r.int(50, 99)}-0${r.int(1, 9)}-1${r.int(0, 9)}` } : {}),
+    ...(r.chance(0.12) ? { companyName: r.pick(COMPANIES), vatId: `DE${r.int(100000000, 999999999)}` } : {}),
+    addresses,
+    shippingAddressIds: shippingIds,
+    billingAddressIds: billingIds,
+    ...(shippingIds.length && r.chance(0.8) ? { defaultShippingAddressId: shippingIds[0] } : {}),
+    ...(billingIds.length && r.chance(0.7) ? { defaultBillingAddressId: billingIds[0] } : {}),
+    isEmailVerified: r.chance(0.7),
+    ...(r.chance(0.2) ? { customerGroup: { typeId: 'customer-group', id: customerGroupId } } : {}),
+    ...(r.chance(0.5) ? { locale: r.pick(['en', 'de-DE', 'en-US', 'nl']) } : {}),
+    stores: [],
+    authenticationMode: email ? 'Password' : 'ExternalAuth',
+  };
+  if (r.chance(0.6)) {
+    customer.custom = {
+      type: { typeId: 'type', id: customerTypeId },
+      fields: {
+        loyaltyTier: r.pick(['bronze', 'silver', 'gold']),
+        newsletterOptIn: r.chance(0.5),
+        loyaltyPoints: r.int(0, 3) === 0 ? 0 : r.int(1, 20_000),
+        ...(r.chance(0.3) ? { preferredStore: r.pick(CITIES).city } : {}),
+        ...(r.chance(0.1) ? { notes: '' } : {}),
+      },
+    };
+  }
+  return customer;
+}
+
+function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog: Catalog): Generator<GeneratedRecord> {
+  const created = refMs - 900 * 86_400_000;
+  yield { typeId: 'channel', resource: { ...base(catalog.channels.distribution, created, created), key: 'web-distribution', roles: ['ProductDistribution'], name: { en: 'Web' } } };
+  yield { typeId: 'channel', resource: { ...base(catalog.channels.supply, created, created), key: catalog.channels.supplyKey, roles: ['InventorySupply'], name: { en: 'Berlin warehouse' } } };
+  yield { typeId: 'customer-group', resource: { ...base(catalog.customerGroupId, created, created), key: 'wholesale', name: 'Wholesale', groupName: 'Wholesale' } };
+  const customerTypeId = deterministicUuid(seed, 'type', 'customer');
+  yield {
+    typeId: 'type',
+    resource: {
+      ...base(customerTypeId, created, created), key: 'customer-loyalty', name: { en: 'Customer loyalty' }, resourceTypeIds: ['customer'],
+      fieldDefinitions: [
+        { name: 'loyaltyTier', label: { en: 'Tier' }, required: false, type: { name: 'String' }, inputHint: 'SingleLine' },
+        { name: 'newsletterOptIn', label: { en: 'Newsletter' }, required: false, type: { name: 'Boolean' }, inputHint: 'SingleLine' },
+        { name: 'loyaltyPoints', label: { en: 'Points' }, required: false, type: { name: 'Number' }, inputHint: 'SingleLine' },
+        { name: 'preferredStore', label: { en: 'Store' }, required: false, type: { name: 'String' }, inputHint: 'SingleLine' },
+        { name: 'notes', label: { en: 'Notes' }, required: false, type: { name: 'String' }, inputHint: 'MultiLine' },
+      ],
+    },
+  };
+  const productTypeId = deterministicUuid(seed, 'product-type', 0);
+  yield {
+    typeId: 'product-type',
+    resource: {
+      ...base(productTypeId, created, created), key: 'apparel', name: 'Apparel', description: 'Apparel and home goods',
+      attributes: [
+        { name: 'color', label: { en: 'Color' }, isRequired: false, type: { name: 'text' }, attributeConstraint: 'None', isSearchable: true, inputHint: 'SingleLine' },
+        { name: 'size', label: { en: 'Size' }, isRequired: false, type: { name: 'text' }, attributeConstraint: 'None', isSearchable: true, inputHint: 'SingleLine' },
+      ],
+    },
+  };
+
+  // Categories, parents first (the real API's ancestors run from the root down).
+  let hint = 0;
+  const emitCategory = (id: string, names: { en: string; de: string }, parent: string | undefined, ancestors: string[]): GeneratedRecord => {
+    hint++;
+    return {
+      typeId: 'category',
+      resource: {
+        ...base(id, created, created + hint * 60_000),
+        key: `cat-${slugify(names.en)}-${hint}`,
+        name: { en: names.en, de: names.de },
+        slug: { en: `${slugify(names.en)}-${hint}`, de: `${slugify(names.de)}-${hint}` },
+        ...(hint % 3 === 0 ? { description: { en: `All about ${names.en.toLowerCase()}`, de: `Alles über ${names.de}` } } : {}),
+        ancestors: ancestors.map((a) => ({ typeId: 'category', id: a })),
+        ...(parent ? { parent: { typeId: 'category', id: parent } } : {}),
+        orderHint: `0.${hint}`,
+        assets: [],
+      },
+    };
+  };
+  for (const rec of catalog.categories) {
+    const parent = rec.ancestors[rec.ancestors.length - 1];
+    yield emitCategory(rec.id, { en: rec.en, de: rec.de }, parent, rec.ancestors);
+  }
+
+  for (let p = 0; p < size.products; p++) {
+    const prod = catalog.products[p];
+    const pr = new Random(seed ^ (p * 40503 + 99));
+    const isPublished = !pr.chance(0.08);
+    const makeVariant = (v: (typeof prod.variants)[number]): Json => ({
+      id: v.id,
+      ...(v.sku ? { sku: v.sku, key: `${v.sku}-key` } : {}),
+      prices: v.prices,
+      images: v.images,
+      attributes: [
+        { name: 'color', value: pr.pick(COLORS) },
+        { name: 'size', value: pr.pick(SIZES) },
+      ],
+      assets: [],
+      ...(v.sku && pr.chance(0.85)
+        ? {
+            availability: (() => {
+              const overall = pr.chance(0.15) ? 0 : pr.int(1, 300);
+              const channelQty = pr.chance(0.3) ? 0 : pr.int(1, 50);
+              return {
+                isOnStock: overall > 0,
+                availableQuantity: overall,
+                ...(pr.chance(0.6) ? { channels: { [catalog.channels.supply]: { isOnStock: channelQty > 0, availableQuantity: channelQty, id: deterministicUuid(seed, 'inventory-channel', v.sku), version: 1 } } } : {}),
+              };
+            })(),
+          }
+        : {}),
+    });
+    const data: Json = {
+      name: prod.name,
+      ...(pr.chance(0.8) ? { description: { en: `The ${prod.name.en}: made to last.`, de: `${prod.name.de}: gemacht, um zu bleiben.` } } : {}),
+      slug: { en: prod.slug, de: `${prod.slug}-de` },
+      categories: prod.categoryIds.map((id) => ({ typeId: 'category', id })),
+      categoryOrderHints: {},
+      masterVariant: makeVariant(prod.variants[0]),
+      variants: prod.variants.slice(1).map(makeVariant),
+      searchKeywords: {},
+      attributes: [],
+    };
+    const pCreated = created + p * 3_600_000;
+    yield {
+      typeId: 'product',
+      resource: {
+        ...base(prod.id, pCreated, pCreated + pr.int(0, 100) * 86_400_000, pr.int(1, 12)),
+        key: `product-${p}`,
+        productType: { typeId: 'product-type', id: prod.productTypeId },
+        masterData: { published: isPublished, hasStagedChanges: false, current: data, staged: data },
+        priceMode: 'Embedded',
+      },
+    };
+    for (const v of prod.variants) {
+      if (!v.sku) continue;
+      const ir = new Random(seed ^ (p * 7919 + v.id));
+      yield { typeId: 'inventory-entry', resource: { ...base(deterministicUuid(seed, 'inventory', v.sku), pCreated, pCreated), sku: v.sku, quantityOnStock: ir.int(0, 300), availableQuantity: ir.int(0, 300) } };
+      if (ir.chance(0.5)) {
+        const q = ir.chance(0.3) ? 0 : ir.int(1, 50);
+        yield { typeId: 'inventory-entry', resource: { ...base(deterministicUuid(seed, 'inventory-ch', v.sku), pCreated, pCreated), sku: v.sku, supplyChannel: { typeId: 'channel', id: catalog.channels.supply }, quantityOnStock: q, availableQuantity: q } };
+      }
+    }
+  }
+}
+
+/** Builds the catalog skeleton (ids, names, prices) that products, inventory and orders share. */
+export function buildCatalog(seed: number, size: DatasetSize, refMs: number): Catalog {
+  const r = new Random(seed + 1);
+  const channels = { distribution: deterministicUuid(seed, 'channel', 'dist'), supply: deterministicUuid(seed, 'channel', 'supply'), supplyKey: 'berlin-warehouse' };
+  const customerGroupId = deterministicUuid(seed, 'customer-group', 'wholesale');
+  const categories: Catalog['categories'] = [];
+  const leafCategoryIds: string[] = [];
+  let n = 0;
+  for (const root of CATEGORY_TREE) {
+    const rootId = deterministicUuid(seed, 'category', n++);
+    categories.push({ id: rootId, en: root.en, de: root.de, ancestors: [] });
+    for (const child of root.children) {
+      const childId = deterministicUuid(seed, 'category', n++);
+      categories.push({ id: childId, en: child.en, de: child.de, ancestors: [rootId] });
+      for (const [en, de] of child.leaves) {
+        const leafId = deterministicUuid(seed, 'category', n++);
+        categories.push({ id: leafId, en, de, ancestors: [rootId, childId] });
+        leafCategoryIds.push(leafId);
+      }
+    }
+  }
+  const DAY = 86_400_000;
+  const products: Catalog['products'] = [];
+  const productTypeId = deterministicUuid(seed, 'product-type', 0);
+  for (let p = 0; p < size.products; p++) {
+    const [adjEn, adjDe] = r.pick(PRODUCT_ADJECTIVES);
+    const [nounEn, nounDe] = r.pick(PRODUCT_NOUNS);
+    const name = { en: `${adjEn} ${nounEn} ${p}`, de: `${adjDe} ${nounDe} ${p}` };
+    const slug = `${slugify(name.en)}`;
+    const hasImages = !r.chance(0.07);
+    const hasPrices = !r.chance(0.06);
+    const basePrice = r.int(5, 400) + (r.chance(0.5) ? 0.99 : 0);
+    const variantCount = p % 50 === 49 ? 150 : r.int(1, 5);
+    const variants: Catalog['products'][number]['variants'] = [];
+    for (let v = 1; v <= variantCount; v++) {
+      const sku = v > 1 && r.chance(0.04) ? undefined : `SKU-${p}-${v}`;
+      const prices: Json[] = [];
+      if (hasPrices) {
+        const variantPrice = basePrice + (v - 1) * 2;
+        let k = 0;
+        const priceId = () => deterministicUuid(seed, 'price', `${p}-${v}-${k++}`);
+        for (const currency of ['EUR', 'USD']) {
+          prices.push({ id: priceId(), value: money(currency, variantPrice * RATE[currency]) });
+        }
+        if (r.chance(0.2)) prices.push({ id: priceId(), value: money('JPY', variantPrice * RATE.JPY) });
+        if (r.chance(0.3)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.8), customerGroup: { typeId: 'customer-group', id: customerGroupId } });
+        if (r.chance(0.2)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.95), channel: { typeId: 'channel', id: channels.distribution } });
+        if (r.chance(0.3)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.7), validFrom: iso(refMs - 3650 * DAY), validUntil: iso(refMs + 36500 * DAY) });
+        if (r.chance(0.2)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.5), validFrom: iso(refMs - 800 * DAY), validUntil: iso(refMs - 700 * DAY) });
+        if (r.chance(0.15)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.6), validFrom: iso(refMs + 36000 * DAY), validUntil: iso(refMs + 36100 * DAY) });
+        if (r.chance(0.1)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.65), country: 'DE' });
+      }
+      const images = hasImages
+        ? Array.from({ length: r.int(1, 3) }, (_x, k) => ({ url: `https://images.example.com/products/${p}/${v}-${k}.jpg`, dimensions: { w: 800, h: 1000 }, ...(k === 0 ? { label: 'front' } : {}) }))
+        : [];
+      variants.push({ id: v, sku, prices, images });
+    }
+    const leaf = r.pick(leafCategoryIds);
+    const leafRec = categories.find((c) => c.id === leaf);
+    const categoryIds = r.chance(0.3) && leafRec ? [leaf, leafRec.ancestors[leafRec.ancestors.length - 1]] : [leaf];
+    products.push({ id: deterministicUuid(seed, 'product', p), slug, name, categoryIds, productTypeId, variants });
+  }
+  return { channels, customerGroupId, categories, leafCategoryIds, products };
+}
+
+/** Order i with its payment: guest or registered, line items from the catalog, custom lines, refunds. */
+export function generateOrder(seed: number, i: number, size: DatasetSize, refMs: number, catalog: Catalog, customerTypeId: string): GeneratedRecord[] {
+  const r = new Random(seed ^ (i * 2246822519 + 13));
+  const DAY = 86_400_000;
+  const createdMs = refMs - Math.floor(r.next() * 3 * 365 * DAY);
+  const isGuest = r.chance(0.25) || size.customers === 0;
+  const customerIndex = r.int(0, Math.max(size.customers - 1, 0));
+  const customer = isGuest ? undefined : generateCustomer(seed, customerIndex, refMs, catalog.customerGroupId, customerTypeId);
+  const guestEmail = r.chance(0.9) ? `guest.${i}@${r.pick(EMAIL_DOMAINS)}` : undefined;
+  const email = customer ? (customer.email as string | undefined) : guestEmail;
+  const currency = r.chance(0.6) ? 'EUR' : r.chance(0.8) ? 'USD' : 'JPY';
+  const orderId = deterministicUuid(seed, 'order', i);
+  const lineItems: Json[] = [];
+  const lineCount = r.int(1, 4);
+  let total = 0;
+  for (let l = 0; l < lineCount; l++) {
+    const prod = r.pick(catalog.products);
+    const variant = r.pick(prod.variants);
+    const priceEntry = variant.prices.find((pp) => (pp.value as Money).currencyCode === currency && !pp.customerGroup && !pp.channel && !pp.validFrom && !pp.country);
+    const unit = priceEntry ? (priceEntry.value as Money).centAmount : money(currency, r.int(5, 80) * RATE[currency]).centAmount;
+    const quantity = r.int(1, 3);
+    total += unit * quantity;
+    lineItems.push({
+      id: deterministicUuid(seed, 'line-item', `${i}-${l}`),
+      productId: prod.id,
+      productKey: `product-${catalog.products.indexOf(prod)}`,
+      name: prod.name,
+      productSlug: { en: prod.slug, de: `${prod.slug}-de` },
+      productType: { typeId: 'product-type', id: prod.productTypeId },
+      variant: { id: variant.id, ...(variant.sku ? { sku: variant.sku } : {}), prices: [], images: variant.images.slice(0, 1), attributes: [] },
+      price: { id: (priceEntry?.id as string | undefined) ?? deterministicUuid(seed, 'li-price', `${i}-${l}`), value: moneyCents(currency, unit) },
+      quantity,
+      totalPrice: moneyCents(currency, unit * quantity),
+      discountedPricePerQuantity: [],
+      taxedPricePortions: [],
+      state: [{ quantity, state: { typeId: 'state', id: deterministicUuid(seed, 'state', 'initial') } }],
+      perMethodTaxRate: [],
+      priceMode: 'Platform',
+      lineItemMode: 'Standard',
+    });
+  }
+  const customLineItems: Json[] = [];
+  if (r.chance(0.15)) {
+    const amount = money(currency, r.int(2, 15) * RATE[currency]);
+    total += amount.centAmount;
+    customLineItems.push({
+      id: deterministicUuid(seed, 'custom-line-item', i),
+      name: { en: 'Gift wrapping', de: 'Geschenkverpackung' },
+      money: amount,
+      totalPrice: amount,
+      slug: 'gift-wrapping',
+      quantity: 1,
+      discountedPricePerQuantity: [],
+      state: [],
+      taxedPricePortions: [],
+      perMethodTaxRate: [],
+      priceMode: 'Standard',
+    });
+  }
+  const shippingCents = r.chance(0.3) ? 0 : money(currency, 4.95 * RATE[currency]).centAmount;
+  total += shippingCents;
+  const stateRoll = r.next();
+  const orderState = stateRoll < 0.3 ? 'Open' : stateRoll < 0.55 ? 'Confirmed' : stateRoll < 0.9 ? 'Complete' : 'Cancelled';
+  const modifiedMs = Math.min(createdMs + r.int(0, 20) * DAY, refMs);
+  const addresses = (customer?.addresses as Json[] | undefined) ?? [];
+  const place = r.pick(CITIES);
+  const address = addresses[0] ?? { country: place.country, city: place.city, postalCode: place.postalCode, streetName: r.pick(STREETS), streetNumber: String(r.int(1, 99)), firstName: r.pick(FIRST_NAMES), lastName: r.pick(LAST_NAMES) };
+  const paymentId = deterministicUuid(seed, 'payment', i);
+  const transactions: Json[] = [{ id: deterministicUuid(seed, 'tx', `${i}-charge`), timestamp: iso(createdMs + 60_000), type: 'Charge', amount: moneyCents(currency, total), state: orderState === 'Open' && r.chance(0.3) ? 'Pending' : 'Success' }];
+  const refundRoll = r.next();
+  const refundCount = orderState === 'Cancelled' ? 1 : refundRoll < 0.06 ? 1 : refundRoll < 0.09 ? 2 : refundRoll < 0.1 ? 3 : 0;
+  for (let k = 0; k < refundCount; k++) {
+    const share = orderState === 'Cancelled' ? total : Math.max(1, Math.floor(total / (refundCount + 1)));
+    transactions.push({
+      id: deterministicUuid(seed, 'tx', `${i}-refund-${k}`),
+      timestamp: iso(Math.min(createdMs + (k + 2) * DAY, refMs)),
+      type: 'Refund',
+      amount: moneyCents(currency, share),
+      state: k === 0 || r.chance(0.7) ? 'Success' : r.pick(['Failure', 'Pending']),
+    });
+  }
+  const payment: Json = {
+    ...base(paymentId, createdMs, modifiedMs, transactions.length + 1),
+    ...(customer ? { customer: { typeId: 'customer', id: customer.id } } : {}),
+    amountPlanned: moneyCents(currency, total),
+    paymentMethodInfo: { paymentInterface: 'psp-example', method: r.pick(['CREDIT_CARD', 'PAYPAL', 'INVOICE']), name: { en: 'Card' } },
+    paymentStatus: {},
+    transactions,
+    interfaceInteractions: [],
+  };
+  const order: Json = {
+    ...base(orderId, createdMs, modifiedMs, r.int(1, 8)),
+    orderNumber: `ORD-${String(i).padStart(8, '0')}`,
+    ...(customer ? { customerId: customer.id } : { anonymousId: deterministicUuid(seed, 'anon', i) }),
+    ...(email ? { customerEmail: email } : {}),
+    ...(orderState !== 'Open' ? { completedAt: iso(modifiedMs) } : {}),
+    totalPrice: moneyCents(currency, total),
+    taxedPrice: { totalNet: moneyCents(currency, Math.round(total / 1.19)), totalGross: moneyCents(currency, total), taxPortions: [] },
+    orderState,
+    paymentState: orderState === 'Cancelled' ? 'Failed' : refundCount > 0 ? 'Paid' : r.pick(['Paid', 'Pending', 'Paid']),
+    ...(orderState === 'Complete' ? { shipmentState: 'Shipped' } : orderState === 'Confirmed' ? { shipmentState: r.pick(['Ready', 'Pending', 'Partial']) } : {}),
+    lineItems,
+    customLineItems,
+    shippingAddress: address,
+    billingAddress: address,
+    shippingInfo: {
+      shippingMethodName: r.pick(SHIPPING_METHODS),
+      price: moneyCents(currency, shippingCents),
+      shippingRate: { price: moneyCents(currency, shippingCents), tiers: [] },
+      shippingMethodState: 'MatchesCart',
+      deliveries: [],
+    },
+    ...(r.chance(0.1) ? { discountCodes: [{ discountCode: { typeId: 'discount-code', id: deterministicUuid(seed, 'discount', r.int(0, 5)) }, state: 'MatchesCart' }] } : { discountCodes: [] }),
+    paymentInfo: { payments: [{ typeId: 'payment', id: paymentId }] },
+    country: address.country,
+    locale: r.pick(['en', 'de-DE', 'en-US']),
+    origin: 'Customer',
+    inventoryMode: 'None',
+    taxMode: 'Platform',
+    taxRoundingMode: 'HalfEven',
+    taxCalculationMode: 'LineItemLevel',
+    shippingMode: 'Single',
+    shipping: [],
+    refusedGifts: [],
+    syncInfo: [],
+    returnInfo: [],
+    itemShippingAddresses: [],
+    lastMessageSequenceNumber: 1,
+  };
+  return [{ typeId: 'payment', resource: payment }, { typeId: 'order', resource: order }];
+}
+
+export function resolveSize(size: DatasetName | DatasetSize): DatasetSize {
+  if (typeof size === 'string') {
+    const s = DATASET_SIZES[size];
+    if (!s) throw new Error(`Unknown dataset '${size}'; use one of ${Object.keys(DATASET_SIZES).join(', ')}.`);
+    return s;
+  }
+  return size;
+}
+
+/**
+ * Streams a dataset in load order (reference data, categories, products, inventory, customers, payments and
+ * orders). Only the catalog skeleton is held in memory, so `large` streams in a few hundred MB.
+ */
+export function* generateDataset(options: DatasetOptions): Generator<GeneratedRecord> {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const size = resolveSize(options.size);
+  const refMs = Date.parse(options.referenceTime ?? DEFAULT_REFERENCE_TIME);
+  const catalog = buildCatalog(seed, size, refMs);
+  const customerTypeId = deterministicUuid(seed, 'type', 'customer');
+  yield* catalogRecords(seed, size, refMs, catalog);
+  for (let i = 0; i < size.customers; i++) {
+    yield { typeId: 'customer', resource: generateCustomer(seed, i, refMs, catalog.customerGroupId, customerTypeId) };
+  }
+  for (let i = 0; i < size.orders; i++) yield* generateOrder(seed, i, size, refMs, catalog, customerTypeId);
+}
