@@ -130,15 +130,13 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
   // Responses: 200 (not 201) when a custom-object POST updated an existing object; no `total` with withTotal=false.
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if ((request as unknown as Record<symbol, boolean>)[EXISTING_CUSTOM_OBJECT] && reply.statusCode === 201) reply.status(200);
-    if (request.method === 'GET' && first((request.query as Query).withTotal) === 'false' && typeof payload === 'string' && payload.includes('"results"')) {
-      try {
-        const body = JSON.parse(payload) as Record<string, unknown>;
-        if (Array.isArray(body.results) && 'total' in body) {
-          delete body.total;
-          return JSON.stringify(body);
-        }
-      } catch {
-        return payload;
+    if (request.method === 'GET' && first((request.query as Query).withTotal) === 'false' && typeof payload === 'string') {
+      // Paged results are {count, total?, offset, limit, results}: drop a top-level total ahead of results
+      // without re-parsing megabytes of JSON (the indexed storage already omits it; projections do not).
+      const head = payload.indexOf('"results":');
+      if (head > 0) {
+        const prefix = payload.slice(0, head).replace(/"total":\d+,/, '');
+        return prefix + payload.slice(head);
       }
     }
     return payload;

@@ -48,7 +48,9 @@ class TypeStore {
       return;
     }
     this.dictionary ??= Buffer.from(text, 'utf8');
-    this.docs.set(id, deflateRawSync(Buffer.from(text, 'utf8'), { dictionary: this.dictionary, level: 1 }));
+    const packed = deflateRawSync(Buffer.from(text, 'utf8'), { dictionary: this.dictionary, level: 1 });
+    // zlib hands back a slice of a 16 KB chunk; copy it so each document holds only its own bytes.
+    this.docs.set(id, Buffer.from(packed));
   }
 
   deleteDoc(id: string): void {
@@ -69,7 +71,7 @@ class TypeStore {
       ids.push(id);
       return;
     }
-    if (ids.length > 50_000) {
+    if (ids.length > 1_000) {
       ids.push(id);
       this.isSorted = false;
       return;
@@ -341,22 +343,26 @@ export class IndexedStorage extends AbstractStorage {
       const ids = s.sortedIds();
       const bound = sort.direction === 1 ? idLowerBound(where) : undefined;
       const start = bound ? (bound.isInclusive ? lowerBound(ids, bound.id) : upperBound(ids, bound.id)) : 0;
-      const order = sort.direction === 1 ? ids.slice(start) : [...ids].reverse();
+      const available = sort.direction === 1 ? ids.length - start : ids.length;
+      const idAt = (k: number) => (sort.direction === 1 ? ids[start + k] : ids[ids.length - 1 - k]);
       const wanted = offset + limit;
       const matched: unknown[] = [];
       let matchedCount = 0;
-      const chunk = Math.max(wanted * 2, 500);
-      for (let i = 0; i < order.length; i += chunk) {
-        if (matchedCount >= wanted && !(isTotalWanted && where.length > 0)) break;
-        const docs = order.slice(i, i + chunk).map((id) => s.getParsed(id));
-        const hits = await this.filter(projectKey, typeId, where, docs);
+      // A where that is only the id bound is already satisfied by the start position.
+      const rest = bound && where.length === 1 && /^\s*id\s*>=?\s*"[^"]*"\s*$/.test(where[0]) ? [] : where;
+      const chunk = rest.length === 0 ? wanted : Math.max(wanted * 2, 500);
+      for (let k = 0; k < available; k += chunk) {
+        if (matchedCount >= wanted && !(isTotalWanted && rest.length > 0)) break;
+        const docs: unknown[] = [];
+        for (let j = k; j < Math.min(k + chunk, available); j++) docs.push(s.getParsed(idAt(j)));
+        const hits = await this.filter(projectKey, typeId, rest, docs);
         for (const h of hits) {
           if (matchedCount < wanted) matched.push(h);
           matchedCount++;
         }
       }
       page = matched.slice(offset, wanted);
-      if (isTotalWanted) total = where.length > 0 ? matchedCount : s.size;
+      if (isTotalWanted) total = rest.length > 0 ? matchedCount : available;
     } else {
       const docs = await this.filter(projectKey, typeId, where, s.sortedIds().map((id) => s.getParsed(id)));
       docs.sort((a, b) => {

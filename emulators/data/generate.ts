@@ -68,7 +68,7 @@ export interface Catalog {
   customerGroupId: string;
   categories: Array<{ id: string; en: string; de: string; ancestors: string[] }>;
   leafCategoryIds: string[];
-  products: Array<{ id: string; slug: string; name: { en: string; de: string }; categoryIds: string[]; productTypeId: string; variants: Array<{ id: number; sku?: string; prices: Json[]; images: Json[] }> }>;
+  products: Array<{ id: string; index: number; slug: string; name: { en: string; de: string }; categoryIds: string[]; productTypeId: string; variants: Array<{ id: number; sku?: string; prices: Json[]; images: Json[] }> }>;
 }
 
 function customerId(seed: number, i: number): string {
@@ -326,7 +326,7 @@ export function buildCatalog(seed: number, size: DatasetSize, refMs: number): Ca
     const leaf = r.pick(leafCategoryIds);
     const leafRec = categories.find((c) => c.id === leaf);
     const categoryIds = r.chance(0.3) && leafRec ? [leaf, leafRec.ancestors[leafRec.ancestors.length - 1]] : [leaf];
-    products.push({ id: deterministicUuid(seed, 'product', p), slug, name, categoryIds, productTypeId, variants });
+    products.push({ id: deterministicUuid(seed, 'product', p), index: p, slug, name, categoryIds, productTypeId, variants });
   }
   return { channels, customerGroupId, categories, leafCategoryIds, products };
 }
@@ -356,7 +356,7 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
     lineItems.push({
       id: deterministicUuid(seed, 'line-item', `${i}-${l}`),
       productId: prod.id,
-      productKey: `product-${catalog.products.indexOf(prod)}`,
+      productKey: `product-${prod.index}`,
       name: prod.name,
       productSlug: { en: prod.slug, de: `${prod.slug}-de` },
       productType: { typeId: 'product-type', id: prod.productTypeId },

@@ -173,7 +173,7 @@ describe('the official SDK works against the stand-in unchanged', () => {
     const ids: string[] = [];
     await client.process(api.customers().get({ queryArgs: { limit: 500 } }).clientRequest(), async (response: any) => {
       ids.push(...response.body.results.map((c: any) => c.id));
-      return undefined;
+      return response;
     }, { accumulate: false });
     expect(ids.length).toBe(CUSTOMERS + 30);
     expect(new Set(ids).size).toBe(ids.length);

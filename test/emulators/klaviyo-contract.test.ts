@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startKlaviyoEmulator, type RunningKlaviyoEmulator } from '../../emulators/klaviyo/build-emulator.ts';
-import { klaviyoCaller, request } from '../helpers/http.ts';
+import { klaviyoCaller, request, type HttpResult, type KlaviyoDoc } from '../helpers/http.ts';
 
 let emu: RunningKlaviyoEmulator;
 let call: ReturnType<typeof klaviyoCaller>;
@@ -142,7 +142,7 @@ describe('profiles', () => {
     const seen = new Set<string>();
     let next: string | null | undefined = `${emu.url}/api/profiles?page[size]=10`;
     while (next) {
-      const page = await call('GET', next.replace(emu.url, ''));
+      const page: HttpResult<KlaviyoDoc> = await call('GET', next.replace(emu.url, ''));
       for (const p of page.body.data) seen.add(p.id);
       next = page.body.links?.next;
     }
@@ -284,7 +284,7 @@ describe('catalog', () => {
     const done = await call('GET', path);
     expect(done.body.data.attributes).toMatchObject({ status: 'complete', total_count: 2, completed_count: 1, failed_count: 1 });
     expect(done.body.data.attributes.errors[0]).toMatchObject({ code: 'invalid', source: { pointer: '/data/attributes/items/data/1/relationships/categories/data/0/id' } });
-    expect(done.body.included.map((i: any) => i.id)).toEqual(['$custom:::$default:::j1']);
+    expect(done.body.included?.map((i: any) => i.id)).toEqual(['$custom:::$default:::j1']);
     const del = await call('POST', '/api/catalog-item-bulk-delete-jobs', { data: { type: 'catalog-item-bulk-delete-job', attributes: { items: { data: [{ type: 'catalog-item', id: '$custom:::$default:::j1' }] } } } });
     expect(del.status).toBe(202);
     await request('POST', `${emu.url}/__emulator/jobs/finish`);
