@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { invalid, KlaviyoError, notFound, paginate } from '../jsonapi.ts';
 import { matchesCondition, parseFilter } from '../filter.ts';
 import type { Job, JobError, JobOutcome } from '../store/jobs.ts';
-import { profileResource } from '../store/profiles.ts';
+import { checkProfileInput, profileResource } from '../store/profiles.ts';
 import type { Account } from '../store/account.ts';
 import { bulkEntries, collection, requireData, single, type JsonObject, type OpContext, type OpHandler } from './context.ts';
 
@@ -124,6 +124,8 @@ const bulkSubscribeProfiles: OpHandler = (ctx) => {
   const isHistorical = (d.attributes as JsonObject).historical_import === true;
   entries.forEach((entry, i) => {
     const a = (entry.attributes as JsonObject | undefined) ?? {};
+    const { subscriptions: _s, age_gated_date_of_birth: _d, ...identity } = a;
+    checkProfileInput({ id: entry.id as string | undefined, attributes: identity }, `/data/attributes/profiles/data/${i}`, { needsIdentifier: true });
     const subs = (a.subscriptions as JsonObject | undefined) ?? {};
     if (isHistorical) {
       for (const [channel, byType] of Object.entries(subs)) {
