@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.ts';
+import { loadConfig } from './load-config.ts';
+
+const VALID = {
+  CT_API_URL: 'https://api.example.com/',
+  CT_AUTH_URL: 'https://auth.example.com',
+  CT_PROJECT_ID: 'shop',
+  CT_SCOPE: 'view_customers:shop manage_key_value_documents:shop',
+  CT_API_CLIENT: '{"clientId":"cid","secret":"s3cr3t-value"}',
+  KLAVIYO_AUTH_KEY: 'pk_secret_key',
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, { envFile: false });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('reads the seed variables with their defaults', () => {
+    const c = loadConfig(VALID, { envFile: false });
+    expect(c.commercetools).toMatchObject({ apiUrl: 'https://api.example.com', projectKey: 'shop', scopes: ['view_customers:shop', 'manage_key_value_documents:shop'], clientId: 'cid', clientSecret: 's3cr3t-value' });
+    expect(c.klaviyo.apiUrl).toBe('https://a.klaviyo.com');
+    expect(c.port).toBe(6779);
+    expect(c.appType).toBe('ALL');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('accepts CT_SCOPES for CT_SCOPE', () => {
+    const { CT_SCOPE: _s, ...rest } = VALID;
+    expect(loadConfig({ ...rest, CT_SCOPES: 'a b' }, { envFile: false }).commercetools.scopes).toEqual(['a', 'b']);
+  });
+
+  it('lists every problem at once, with what a valid value looks like', () => {
+    const found = problems({ CT_API_URL: 'not a url', CT_API_CLIENT: '{"clientId":1}', APP_TYPE: 'BOTH', PUB_SUB_PORT: '99999', PREFERRED_CURRENCY: 'euro' });
+    expect(found).toEqual(expect.arrayContaining([
+      expect.stringContaining('CT_AUTH_URL is required'),
+      expect.stringContaining('CT_PROJECT_ID is required'),
+      expect.stringContaining('CT_SCOPE is required'),
+      expect.stringContaining('KLAVIYO_AUTH_KEY is required'),
+      expect.stringContaining('CT_API_CLIENT must be JSON'),
+      expect.stringContaining('APP_TYPE must be BULK_IMPORT or EVENT'),
+      expect.stringContaining('PUB_SUB_PORT must be a port number'),
+      expect.stringContaining('PREFERRED_CURRENCY must be an ISO 4217 code'),
+      expect.stringContaining('CT_API_URL must be an http(s) URL'),
+    ]));
+  });
+
+  it('never echoes secrets in its message', () => {
+    try {
+      loadConfig({ ...VALID, CT_API_CLIENT: '{"clientId":"cid","secret":42,"hint":"s3cr3t-value"}', KLAVIYO_AUTH_KEY: 'pk_secret_key', CT_API_URL: 'pk_secret_key' }, { envFile: false });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).not.toContain('s3cr3t-value');
+      expect((e as Error).message).not.toContain('pk_secret_key');
+    }
+  });
+});

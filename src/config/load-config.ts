@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { ConfigError } from '../core/errors.ts';
+
+export type AppType = 'BULK_IMPORT' | 'EVENT' | 'ALL';
+
+export interface PropertyFilter {
+  include: string[];
+  exclude: string[];
+  rename: Record<string, string>;
+}
+
+export interface Config {
+  commercetools: {
+    apiUrl: string;
+    authUrl: string;
+    projectKey: string;
+    scopes: string[];
+    clientId: string;
+    clientSecret: string;
+  };
+  klaviyo: {
+    apiKey: string;
+    apiUrl: string;
+  };
+  appType: AppType;
+  port: number;
+  host: string;
+  productUrlTemplate?: string;
+  preferredLocale?: string;
+  preferredCurrency?: string;
+  lockTtlMs: number;
+  /** Profiles per Klaviyo bulk import job (≤ 10,000). */
+  profileBatchSize: number;
+  logLevel: string;
+  customerProperties: PropertyFilter;
+  /** Identifies this process in locks (`host:pid:random`). */
+  instanceId: string;
+}
+
+/** Every environment variable the service reads, for docs and the error message. */
+export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; description: string; example: string }> = [
+  { name: 'CT_API_URL', required: true, description: 'commercetools API URL', example: 'https://api.us-central1.gcp.commercetools.com' },
+  { name: 'CT_AUTH_URL', required: true, description: 'commercetools auth URL', example: 'https://auth.us-central1.gcp.commercetools.com' },
+  { name: 'CT_PROJECT_ID', required: true, description: 'commercetools project key', example: 'my-project-prod' },
+  { name: 'CT_SCOPE', required: true, description: 'API client scopes, space-separated (CT_SCOPES is accepted too)', example: 'view_orders:my-project view_customers:my-project manage_key_value_documents:my-project' },
+  { name: 'CT_API_CLIENT', required: true, description: 'API client id and secret as JSON', example: '{"clientId":"…","secret":"…"}' },
+  { name: 'KLAVIYO_AUTH_KEY', required: true, description: 'Klaviyo private API key', example: 'pk_…' },
+  { name: 'KLAVIYO_API_URL', required: false, description: 'Klaviyo API base URL (the emulator’s URL in tests and the demo)', example: 'https://a.klaviyo.com' },
+  { name: 'APP_TYPE', required: false, description: 'BULK_IMPORT (bulk API only), EVENT (real-time only); unset runs both', example: 'BULK_IMPORT' },
+  { name: 'PUB_SUB_PORT', required: false, description: 'HTTP port', example: '6779' },
+  { name: 'HOST', required: false, description: 'interface to listen on (0.0.0.0 in containers)', example: '127.0.0.1' },
+  { name: 'PRODUCT_URL_TEMPLATE', required: false, description: 'product URL with {{productSlug}}', example: 'https://example-store.com/products/{{productSlug}}' },
+  { name: 'PREFERRED_LOCALE', required: false, description: 'locale for localized strings', example: 'en-US' },
+  { name: 'PREFERRED_CURRENCY', required: false, description: 'currency for prices', example: 'EUR' },
+  { name: 'LOCK_TTL_SECONDS', required: false, description: 'lease of the per-type import lock; a crashed holder’s lock expires after this', example: '180' },
+  { name: 'PROFILE_BATCH_SIZE', required: false, description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)', example: '10000' },
+  { name: 'LOG_LEVEL', required: false, description: 'pino log level', example: 'info' },
+  { name: 'CUSTOMER_PROPERTIES_INCLUDE', required: false, description: 'custom fields sent as profile properties (comma-separated; empty = all)', example: 'loyaltyTier,newsletterOptIn' },
+  { name: 'CUSTOMER_PROPERTIES_EXCLUDE', required: false, description: 'custom fields never sent (comma-separated)', example: 'internalNotes' },
+  { name: 'CUSTOMER_PROPERTIES_RENAME', required: false, description: 'custom field → property name, as JSON', example: '{"loyaltyTier":"Loyalty Tier"}' },
+];
+
+const LOCALE = /^[a-z]{2}(-[A-Z]{2})?$/;
+const CURRENCY = /^[A-Z]{3}$/;
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function url(name: string, value: string | undefined, problems: string[]): string {
+  if (!value) return '';
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    return value.replace(/\/+$/, '');
+  } catch {
+    problems.push(`${name} must be an http(s) URL, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`);
+    return '';
+  }
+}
+
+/**
+ * Reads the environment once (and `.env` when present), validates everything and returns a frozen Config, or
+ * throws ConfigError listing every problem with what a valid value looks like. Secrets are never echoed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envFile?: string | false; instanceId?: string } = {}): Config {
+  const envFile = options.envFile ?? '.env';
+  if (envFile && env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
+  const problems: string[] = [];
+  for (const v of ENV_VARS) {
+    const value = v.name === 'CT_SCOPE' ? (env.CT_SCOPE ?? env.CT_SCOPES) : env[v.name];
+    if (v.required && (value === undefined || value.trim() === '')) problems.push(`${v.name} is required: ${v.description}, e.g. ${v.example}`);
+  }
+
+  let clientId = '';
+  let clientSecret = '';
+  if (env.CT_API_CLIENT) {
+    try {
+      const parsed = JSON.parse(env.CT_API_CLIENT) as { clientId?: unknown; secret?: unknown };
+      if (typeof parsed.clientId !== 'string' || typeof parsed.secret !== 'string' || !parsed.clientId || !parsed.secret) throw new Error('shape');
+      clientId = parsed.clientId;
+      clientSecret = parsed.secret;
+    } catch {
+      problems.push('CT_API_CLIENT must be JSON with string "clientId" and "secret", e.g. {"clientId":"…","secret":"…"} (value not shown)');
+    }
+  }
+
+  const appTypeRaw = (env.APP_TYPE ?? '').trim();
+  let appType: AppType = 'ALL';
+  if (appTypeRaw === 'BULK_IMPORT' || appTypeRaw === 'EVENT') appType = appTypeRaw;
+  else if (appTypeRaw !== '') problems.push(`APP_TYPE must be BULK_IMPORT or EVENT (or unset for both), got '${appTypeRaw}'`);
+
+  const port = env.PUB_SUB_PORT === undefined || env.PUB_SUB_PORT === '' ? 6779 : Number(env.PUB_SUB_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PUB_SUB_PORT must be a port number (0-65535), got '${env.PUB_SUB_PORT}'`);
+
+  const ttlSeconds = env.LOCK_TTL_SECONDS ? Number(env.LOCK_TTL_SECONDS) : 180;
+  if (!(ttlSeconds >= 1 && ttlSeconds <= 86_400)) problems.push(`LOCK_TTL_SECONDS must be a number of seconds between 1 and 86400, got '${env.LOCK_TTL_SECONDS}'`);
+
+  const profileBatchSize = env.PROFILE_BATCH_SIZE ? Number(env.PROFILE_BATCH_SIZE) : 10_000;
+  if (!(Number.isInteger(profileBatchSize) && profileBatchSize >= 1 && profileBatchSize <= 10_000)) problems.push(`PROFILE_BATCH_SIZE must be an integer between 1 and 10000, got '${env.PROFILE_BATCH_SIZE}'`);
+
+  if (env.PREFERRED_LOCALE && !LOCALE.test(env.PREFERRED_LOCALE)) problems.push(`PREFERRED_LOCALE must look like 'en' or 'en-US', got '${env.PREFERRED_LOCALE}'`);
+  if (env.PREFERRED_CURRENCY && !CURRENCY.test(env.PREFERRED_CURRENCY)) problems.push(`PREFERRED_CURRENCY must be an ISO 4217 code such as EUR, got '${env.PREFERRED_CURRENCY}'`);
+  if (env.PRODUCT_URL_TEMPLATE && !env.PRODUCT_URL_TEMPLATE.includes('{{productSlug}}')) problems.push('PRODUCT_URL_TEMPLATE must contain {{productSlug}}, e.g. https://example-store.com/products/{{productSlug}}');
+
+  let rename: Record<string, string> = {};
+  if (env.CUSTOMER_PROPERTIES_RENAME) {
+    try {
+      const parsed = JSON.parse(env.CUSTOMER_PROPERTIES_RENAME) as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) throw new Error('shape');
+      rename = parsed as Record<string, string>;
+    } catch {
+      problems.push('CUSTOMER_PROPERTIES_RENAME must be a JSON object of strings, e.g. {"loyaltyTier":"Loyalty Tier"}');
+    }
+  }
+
+  const apiUrl = url('CT_API_URL', env.CT_API_URL, problems);
+  const authUrl = url('CT_AUTH_URL', env.CT_AUTH_URL, problems);
+  const klaviyoUrl = url('KLAVIYO_API_URL', env.KLAVIYO_API_URL ?? 'https://a.klaviyo.com', problems);
+
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({
+    commercetools: Object.freeze({
+      apiUrl,
+      authUrl,
+      projectKey: (env.CT_PROJECT_ID as string).trim(),
+      scopes: (env.CT_SCOPE ?? env.CT_SCOPES ?? '').split(/\s+/).filter(Boolean),
+      clientId,
+      clientSecret,
+    }),
+    klaviyo: Object.freeze({ apiKey: (env.KLAVIYO_AUTH_KEY as string).trim(), apiUrl: klaviyoUrl }),
+    appType,
+    port,
+    host: env.HOST?.trim() || '127.0.0.1',
+    productUrlTemplate: env.PRODUCT_URL_TEMPLATE || undefined,
+    preferredLocale: env.PREFERRED_LOCALE || undefined,
+    preferredCurrency: env.PREFERRED_CURRENCY || undefined,
+    lockTtlMs: ttlSeconds * 1000,
+    profileBatchSize,
+    logLevel: env.LOG_LEVEL || 'info',
+    customerProperties: Object.freeze({ include: list(env.CUSTOMER_PROPERTIES_INCLUDE), exclude: list(env.CUSTOMER_PROPERTIES_EXCLUDE), rename }),
+    instanceId: options.instanceId ?? `${process.env.HOSTNAME ?? 'local'}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+  });
+}

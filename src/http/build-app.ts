@@ -1,0 +1,38 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppType } from '../config/load-config.ts';
+import type { Logger } from '../core/logger.ts';
+import type { JobRegistry } from '../sync/job-registry.ts';
+import { errorHandler } from './error-handler.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { syncRoutes } from './routes/sync.ts';
+
+export interface AppDeps {
+  appType: AppType;
+  registry: JobRegistry;
+  readiness: ReadinessCheck[];
+  logger: Logger;
+}
+
+/** The service's HTTP API, unstarted. Routes are mounted by APP_TYPE. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 2 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false } },
+  });
+  app.setErrorHandler(errorHandler(deps.logger));
+  // An empty POST (no body, or Content-Type without content) means "no options".
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400, code: 'REQUEST_INVALID' });
+      done(err, undefined);
+    }
+  });
+  void app.register(healthRoutes, { checks: deps.readiness });
+  if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry });
+  return app;
+}

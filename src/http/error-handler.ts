@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ConfigError, InvalidRequestError, KlaviyoApiError, LockHeldError, NotFoundError, CommercetoolsError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+
+/** The only place that decides the HTTP status of our own API's errors. */
+export function statusOf(e: AppError): number {
+  if (e instanceof InvalidRequestError) return 400;
+  if (e instanceof NotFoundError) return 404;
+  if (e instanceof LockHeldError) return 409;
+  if (e instanceof KlaviyoApiError || e instanceof CommercetoolsError) return 502;
+  if (e instanceof ConfigError) return 500;
+  if (e.code === 'NOT_IMPLEMENTED') return 501;
+  return 500;
+}
+
+export function errorHandler(logger: Logger) {
+  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      const message = fe.validation.map((v) => `${fe.validationContext ?? 'body'}${v.instancePath} ${v.message}${v.keyword === 'additionalProperties' ? ` ('${String((v.params as { additionalProperty?: string }).additionalProperty)}')` : ''}`).join('; ');
+      return reply.status(400).send({ error: 'REQUEST_INVALID', message: `Invalid request: ${message}` });
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send({ error: fe.code ?? 'REQUEST_INVALID', message: fe.message });
+    }
+    if (error instanceof AppError) {
+      const status = statusOf(error);
+      if (status >= 500) logger.error({ code: error.code, route: request.routeOptions.url }, error.message);
+      const body: Record<string, unknown> = { error: error.code, message: error.message };
+      if (error instanceof LockHeldError) body.holder = { owner: error.holder.owner, jobId: error.holder.jobId, since: error.holder.acquiredAt, leaseExpiresAt: error.holder.expiresAt };
+      return reply.status(status).send(body);
+    }
+    logger.error({ route: request.routeOptions.url, err: error.message }, 'unhandled error');
+    return reply.status(500).send({ error: 'INTERNAL', message: 'An unexpected error occurred; see the service log.' });
+  };
+}

@@ -1,0 +1,82 @@
+import { sleep } from '../core/abort.ts';
+import type { KlaviyoOperation } from './operations.ts';
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60_000;
+
+/** Requests sent in the last minute, oldest first. */
+class Window {
+  readonly sent: number[] = [];
+  pausedUntil = 0;
+
+  prune(now: number): void {
+    while (this.sent.length && this.sent[0] <= now - MINUTE_MS) this.sent.shift();
+  }
+
+  countSince(t: number): number {
+    let n = 0;
+    for (let i = this.sent.length - 1; i >= 0 && this.sent[i] > t; i--) n++;
+    return n;
+  }
+}
+
+export interface RateLimiterStats {
+  waits: number;
+  waitedMs: number;
+}
+
+/**
+ * Client-side pacing per Klaviyo operation for one API key. Klaviyo counts fixed 1 s and 60 s windows; we
+ * keep the same counts over sliding windows, which is never more than any fixed window allows, so we do not
+ * trip them. A 429's Retry-After, or `RateLimit-Remaining: 0`, pauses the operation until the window resets.
+ * Callers of one operation are served in order (no thundering herd after a pause).
+ */
+export class KlaviyoRateLimiter {
+  private readonly windows = new Map<string, Window>();
+  private readonly queues = new Map<string, Promise<void>>();
+  readonly stats: RateLimiterStats = { waits: 0, waitedMs: 0 };
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private window(op: KlaviyoOperation): Window {
+    let w = this.windows.get(op.id);
+    if (!w) {
+      w = new Window();
+      this.windows.set(op.id, w);
+    }
+    return w;
+  }
+
+  /** Resolves when a request of `op` may be sent, and counts it as sent. */
+  acquire(op: KlaviyoOperation, signal?: AbortSignal): Promise<void> {
+    const previous = this.queues.get(op.id) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(() => this.waitForSlot(op, signal));
+    this.queues.set(op.id, mine.catch(() => undefined));
+    return mine;
+  }
+
+  private async waitForSlot(op: KlaviyoOperation, signal?: AbortSignal): Promise<void> {
+    const w = this.window(op);
+    for (;;) {
+      const now = this.now();
+      w.prune(now);
+      let waitMs = Math.max(0, w.pausedUntil - now);
+      if (w.sent.length >= op.steadyPerMinute) waitMs = Math.max(waitMs, w.sent[w.sent.length - op.steadyPerMinute] + MINUTE_MS - now);
+      const inLastSecond = w.countSince(now - SECOND_MS);
+      if (inLastSecond >= op.burstPerSecond) waitMs = Math.max(waitMs, w.sent[w.sent.length - op.burstPerSecond] + SECOND_MS - now);
+      if (waitMs <= 0) {
+        w.sent.push(now);
+        return;
+      }
+      this.stats.waits++;
+      this.stats.waitedMs += waitMs;
+      await sleep(waitMs + 1, signal);
+    }
+  }
+
+  /** Klaviyo said to wait (429 Retry-After, or nothing remaining until reset). */
+  pause(op: KlaviyoOperation, ms: number): void {
+    const w = this.window(op);
+    w.pausedUntil = Math.max(w.pausedUntil, this.now() + ms);
+  }
+}

@@ -1,0 +1,100 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { createCommercetoolsApi } from './commercetools/client.ts';
+import { CustomObjectStore } from './commercetools/custom-objects.ts';
+import { loadConfig, type Config } from './config/load-config.ts';
+import { ConfigError } from './core/errors.ts';
+import { createLogger, type Logger } from './core/logger.ts';
+import { buildApp } from './http/build-app.ts';
+import { KlaviyoHttp } from './klaviyo/http.ts';
+import { OPERATIONS } from './klaviyo/operations.ts';
+import { KlaviyoRateLimiter } from './klaviyo/rate-limiter.ts';
+import { JobRegistry } from './sync/job-registry.ts';
+import { customersStream } from './sync/streams/customers.ts';
+
+export interface RunningService {
+  url: string;
+  app: FastifyInstance;
+  registry: JobRegistry;
+  klaviyo: KlaviyoHttp;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  logger?: Logger;
+  /** Checkpoint save interval (tests shorten it). */
+  saveEveryMs?: number;
+  progressEveryMs?: number;
+  /** Profiles per bulk import job (default and maximum 10,000); tests use small batches to get many checkpoints. */
+  profileBatchSize?: number;
+}
+
+/** Composition root: clients, services and the HTTP API from one Config. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const ct = createCommercetoolsApi(config.commercetools);
+  const store = new CustomObjectStore(ct);
+  const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter: new KlaviyoRateLimiter(), logger });
+  const registry = new JobRegistry({
+    store,
+    owner: config.instanceId,
+    lockTtlMs: config.lockTtlMs,
+    logger,
+    saveEveryMs: options.saveEveryMs,
+    progressEveryMs: options.progressEveryMs,
+    streams: {
+      customers: () => customersStream({ ct, klaviyo, properties: config.customerProperties, batchSize: options.profileBatchSize ?? config.profileBatchSize }),
+    },
+  });
+  const app = buildApp({
+    appType: config.appType,
+    registry,
+    logger,
+    readiness: [
+      { name: 'commercetools', check: async () => void (await ct.get().execute()) },
+      { name: 'klaviyo', check: async () => void (await klaviyo.request(OPERATIONS.getCatalogItems, { method: 'GET', path: '/api/catalog-items?page[size]=1' })) },
+    ],
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info({ url, appType: config.appType, project: config.commercetools.projectKey }, 'service listening');
+  return {
+    url,
+    app,
+    registry,
+    klaviyo,
+    close: async () => {
+      await registry.shutdown();
+      await app.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n\nSee README.md ("Configuration") for every variable.\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const service = await startService(config);
+  let isClosing = false;
+  const shutdown = (signal: string) => {
+    if (isClosing) return;
+    isClosing = true;
+    process.stderr.write(`${signal}: stopping runs at a checkpoint and releasing locks…\n`);
+    void service.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const isEntryPoint = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+if (isEntryPoint) await main();

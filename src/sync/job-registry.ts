@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { CheckpointStore } from '../commercetools/checkpoint-store.ts';
+import type { CustomObjectStore } from '../commercetools/custom-objects.ts';
+import { LockLease } from '../commercetools/lock.ts';
+import type { EntityKind } from '../core/entity-kind.ts';
+import { ENTITY_KINDS } from '../core/entity-kind.ts';
+import { InvalidRequestError, LockHeldError, NotFoundError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { freshReport, JobRunner } from './job-runner.ts';
+import type { RunOptions, RunReport } from './run-report.ts';
+import type { StreamDefinition } from './stream.ts';
+
+export type AnyStream = StreamDefinition<{ id: string }, unknown>;
+
+export interface JobRegistryDeps {
+  store: CustomObjectStore;
+  streams: Partial<Record<EntityKind, () => AnyStream>>;
+  owner: string;
+  lockTtlMs: number;
+  logger: Logger;
+  /** Checkpoint save interval; default 1 s. */
+  saveEveryMs?: number;
+  progressEveryMs?: number;
+}
+
+export interface StopResult {
+  /** 'stopped' when this process ran it and it has ended; 'stopping' when another instance was asked to stop. */
+  state: 'stopped' | 'stopping';
+  report: RunReport | undefined;
+}
+
+const RESUMABLE = new Set(['interrupted', 'stopped', 'failed']);
+
+/** Starts, stops and reports the bulk import runs of this process, with the lock and checkpoint in commercetools. */
+export class JobRegistry {
+  private readonly active = new Map<EntityKind, JobRunner<{ id: string }, unknown>>();
+  private readonly last = new Map<EntityKind, RunReport>();
+  /** Settles when a run has ended and released its lock. */
+  private readonly finished = new Map<EntityKind, Promise<void>>();
+  private readonly checkpoints: CheckpointStore<RunReport>;
+
+  constructor(private readonly deps: JobRegistryDeps) {
+    this.checkpoints = new CheckpointStore<RunReport>(deps.store);
+  }
+
+  supports(kind: EntityKind): boolean {
+    return this.deps.streams[kind] !== undefined;
+  }
+
+  /** Validates, takes the lock, starts the run in the background and returns its first report. */
+  async start(kind: EntityKind, options: RunOptions): Promise<RunReport> {
+    const makeStream = this.deps.streams[kind];
+    if (!makeStream) throw new InvalidRequestError(`Bulk import of ${kind} is not available in this version.`);
+    const running = this.active.get(kind);
+    if (running) {
+      throw new LockHeldError({ owner: this.deps.owner, jobId: running.report.jobId, acquiredAt: running.report.startedAt, expiresAt: '(held by this process)' });
+    }
+    if (options.ids && options.startId) throw new InvalidRequestError("Use either 'ids' or 'startId', not both.");
+    if (options.resume && (options.ids || options.startId)) throw new InvalidRequestError("'resume' continues the last run with its own options; do not combine it with 'ids' or 'startId'.");
+
+    const jobId = `${kind}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    let report = freshReport({ jobId, type: kind, options, owner: this.deps.owner, startedAt: new Date().toISOString() });
+    if (options.resume) {
+      const previous = await this.status(kind);
+      if (!previous || !RESUMABLE.has(previous.status)) {
+        throw new InvalidRequestError(
+          previous
+            ? `There is no ${kind} run to resume: the last one (${previous.jobId}) is ${previous.status}. Start a new import instead.`
+            : `There is no ${kind} run to resume. Start a new import instead.`,
+        );
+      }
+      report = {
+        ...report,
+        options: { ...previous.options, resume: true },
+        cursor: previous.cursor,
+        counts: { ...previous.counts },
+        total: previous.total,
+        lastErrors: [...previous.lastErrors],
+        resumedFrom: previous.jobId,
+      };
+    }
+
+    const lease = await LockLease.acquire(this.deps.store, kind, this.deps.owner, jobId, this.deps.lockTtlMs);
+    const runner = new JobRunner<{ id: string }, unknown>(
+      makeStream(),
+      report,
+      {
+        save: (r) => this.checkpoints.save(kind, r),
+        heartbeat: async () => {
+          await lease.renew();
+          return lease.stopRequested;
+        },
+        heartbeatEveryMs: Math.max(200, Math.floor(this.deps.lockTtlMs / 3)),
+        saveEveryMs: this.deps.saveEveryMs,
+        progressEveryMs: this.deps.progressEveryMs,
+      },
+      this.deps.logger,
+    );
+    this.active.set(kind, runner);
+    try {
+      await this.checkpoints.save(kind, report);
+    } catch (e) {
+      this.active.delete(kind);
+      await lease.release().catch(() => undefined);
+      throw e;
+    }
+    this.deps.logger.info({ kind, jobId, resumedFrom: report.resumedFrom, cursor: report.cursor, ids: options.ids?.length }, `${kind} import started`);
+    const finished = runner
+      .start()
+      .catch((e: unknown) => this.deps.logger.error({ kind, jobId, err: String(e) }, 'run ended unexpectedly'))
+      .finally(async () => {
+        await lease.release().catch((e: unknown) => this.deps.logger.warn({ kind, jobId, err: String(e) }, 'could not release the lock; it expires by itself'));
+        this.last.set(kind, { ...runner.report });
+        this.active.delete(kind);
+      });
+    this.finished.set(kind, finished.then(() => undefined));
+    return { ...report, counts: { ...report.counts } };
+  }
+
+  /** Stops this process's run (cooperatively) or asks the instance that holds the lock to stop. */
+  async stop(kind: EntityKind, reason: 'stopped' | 'interrupted' = 'stopped'): Promise<StopResult> {
+    const runner = this.active.get(kind);
+    if (runner) {
+      runner.stop(reason);
+      const report = await runner.done;
+      await this.finished.get(kind);
+      return { state: 'stopped', report: report ? { ...report } : undefined };
+    }
+    const holder = await LockLease.requestStop(this.deps.store, kind);
+    if (holder) return { state: 'stopping', report: await this.status(kind) };
+    throw new NotFoundError(`No ${kind} import is running.`);
+  }
+
+  /** The current or last run: this process's own, else the checkpoint (a dead holder's run shows as interrupted). */
+  async status(kind: EntityKind): Promise<RunReport | undefined> {
+    const runner = this.active.get(kind);
+    if (runner) return snapshot(runner);
+    const stored = await this.checkpoints.load(kind);
+    const local = this.last.get(kind);
+    const report = local && (!stored || stored.jobId === local.jobId) ? local : stored;
+    if (!report) return undefined;
+    if (report.status === 'running') {
+      const lock = await LockLease.read(this.deps.store, kind);
+      const isAlive = lock?.state === 'held' && lock.jobId === report.jobId && Date.parse(lock.expiresAt) > Date.now();
+      if (!isAlive) return { ...report, status: 'interrupted' };
+    }
+    return report;
+  }
+
+  async statusAll(): Promise<Record<EntityKind, RunReport | null>> {
+    const entries = await Promise.all(ENTITY_KINDS.map(async (k) => [k, (await this.status(k)) ?? null] as const));
+    return Object.fromEntries(entries) as Record<EntityKind, RunReport | null>;
+  }
+
+  /** Graceful shutdown: every local run stops at a checkpoint and releases its lock. */
+  /** Resolves when the current run of `kind` (if any) has ended and released its lock. */
+  async settled(kind: EntityKind): Promise<void> {
+    await this.finished.get(kind);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.active.keys()].map((k) => this.stop(k, 'interrupted').catch(() => undefined)));
+  }
+}
+
+function snapshot(runner: JobRunner<{ id: string }, unknown>): RunReport {
+  const r = runner.report;
+  const elapsed = (Date.now() - Date.parse(r.startedAt)) / 1000;
+  return { ...r, counts: { ...r.counts }, lastErrors: [...r.lastErrors], elapsedSeconds: Math.round(elapsed * 10) / 10 };
+}

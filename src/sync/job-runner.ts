@@ -1,0 +1,286 @@
+import { isAbortError } from '../core/abort.ts';
+import { AppError, KlaviyoApiError, LockLostError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { Batcher } from './batcher.ts';
+import { emptyCounts, MAX_LAST_ERRORS, type RecordOutcomeNote, type RunReport } from './run-report.ts';
+import type { ItemOutcome, StreamDefinition } from './stream.ts';
+
+export interface RunHooks {
+  /** Persists the report (checkpoint). Called after finished batches (at most every `saveEveryMs`) and at the end. */
+  save(report: RunReport): Promise<void>;
+  /** Renews the lease; throws LockLostError when it is gone. Returns true when a stop was requested elsewhere. */
+  heartbeat(): Promise<boolean>;
+  heartbeatEveryMs: number;
+  saveEveryMs?: number;
+  progressEveryMs?: number;
+  /** How long in-flight batches may finish after a stop before they are abandoned. */
+  drainTimeoutMs?: number;
+}
+
+/** The records between two cursor positions, with the counts they contributed. */
+interface Segment {
+  endId: string | undefined;
+  isDone: boolean;
+  counts: RunReport['counts'];
+}
+
+function newSegment(endId: string | undefined): Segment {
+  return { endId, isDone: false, counts: emptyCounts() };
+}
+
+/**
+ * One run of one stream: page → map → batch → write, with bounded read-ahead and in-flight batches. Every
+ * record ends succeeded, failed or skipped; the checkpoint cursor only ever passes records whose outcome is
+ * known, in id order, so a resume neither skips nor repeats finished work.
+ */
+export class JobRunner<R extends { id: string }, I> {
+  readonly report: RunReport;
+  private readonly stopController = new AbortController();
+  private readonly writeController = new AbortController();
+  private readonly segments: Segment[] = [];
+  private lastSaveMs = 0;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly startedMs = Date.now();
+  private readonly baseCounts: RunReport['counts'];
+  private stopReason: 'stopped' | 'interrupted' | undefined;
+  done: Promise<RunReport> | undefined;
+
+  constructor(
+    private readonly stream: StreamDefinition<R, I>,
+    report: RunReport,
+    private readonly hooks: RunHooks,
+    private readonly logger: Logger,
+  ) {
+    this.report = report;
+    this.baseCounts = { ...report.counts };
+  }
+
+  start(): Promise<RunReport> {
+    this.done = this.run();
+    return this.done;
+  }
+
+  /** Cooperative stop: reading ends, in-flight batches finish (or are abandoned after the drain timeout). */
+  stop(reason: 'stopped' | 'interrupted' = 'stopped'): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.stopController.abort();
+    const drainMs = this.hooks.drainTimeoutMs ?? 30_000;
+    setTimeout(() => this.writeController.abort(), drainMs).unref();
+  }
+
+  private note(n: Omit<RecordOutcomeNote, 'at'>): void {
+    this.report.lastErrors.push({ ...n, at: new Date().toISOString() });
+    if (this.report.lastErrors.length > MAX_LAST_ERRORS) this.report.lastErrors.splice(0, this.report.lastErrors.length - MAX_LAST_ERRORS);
+  }
+
+  private refreshRates(): void {
+    const elapsed = (Date.now() - this.startedMs) / 1000;
+    const c = this.report.counts;
+    const processedThisRun = c.succeeded + c.failed + c.skipped - (this.baseCounts.succeeded + this.baseCounts.failed + this.baseCounts.skipped);
+    this.report.elapsedSeconds = Math.round(elapsed * 10) / 10;
+    this.report.recordsPerSecond = elapsed > 0 ? Math.round((processedThisRun / elapsed) * 10) / 10 : 0;
+    if (this.report.total !== undefined && this.report.recordsPerSecond > 0) {
+      const remaining = Math.max(0, this.report.total - (c.succeeded + c.failed + c.skipped));
+      this.report.etaSeconds = Math.round(remaining / this.report.recordsPerSecond);
+    }
+    this.report.updatedAt = new Date().toISOString();
+  }
+
+  private advanceCursor(): void {
+    while (this.segments.length > 0 && this.segments[0].isDone) {
+      const s = this.segments.shift() as Segment;
+      if (s.endId !== undefined) this.report.cursor = s.endId;
+    }
+  }
+
+  private async saveIfDue(force = false): Promise<void> {
+    const every = this.hooks.saveEveryMs ?? 1000;
+    if (!force && Date.now() - this.lastSaveMs < every) return;
+    this.lastSaveMs = Date.now();
+    this.refreshRates();
+    // The checkpoint holds only what its cursor covers, so a resume after a crash counts nothing twice.
+    // Saves are chained so a later checkpoint is never overwritten by an earlier one.
+    const checkpoint: RunReport = { ...this.report, counts: this.coveredCounts(), lastErrors: [...this.report.lastErrors] };
+    this.saving = this.saving.catch(() => undefined).then(() => this.hooks.save(checkpoint));
+    await this.saving;
+  }
+
+  /** Counts an outcome in the report and in the segment it belongs to. */
+  private count(segment: Segment, field: keyof RunReport['counts']): void {
+    this.report.counts[field]++;
+    segment.counts[field]++;
+  }
+
+  private apply(outcomes: ItemOutcome[], segment: Segment): void {
+    for (const o of outcomes) {
+      if (o.outcome === 'succeeded') this.count(segment, 'succeeded');
+      else {
+        this.count(segment, 'failed');
+        this.note({ id: o.id, outcome: 'failed', reason: o.reason, code: o.code, pointer: o.pointer });
+      }
+    }
+  }
+
+  private coveredCounts(): RunReport['counts'] {
+    const c = { ...this.report.counts };
+    for (const seg of this.segments) for (const k of Object.keys(c) as Array<keyof RunReport['counts']>) c[k] -= seg.counts[k];
+    return c;
+  }
+
+  /** Segments the cursor does not cover will be read again on resume: take their counts back out. */
+  private uncountUncovered(): void {
+    for (const s of this.segments) {
+      for (const k of Object.keys(s.counts) as Array<keyof RunReport['counts']>) this.report.counts[k] -= s.counts[k];
+      s.counts = emptyCounts();
+    }
+  }
+
+  private async run(): Promise<RunReport> {
+    const kind = this.stream.kind;
+    const heartbeat = setInterval(() => {
+      this.hooks
+        .heartbeat()
+        .then((isStopRequested) => {
+          if (isStopRequested && !this.stopController.signal.aborted) {
+            this.logger.info({ kind, jobId: this.report.jobId }, 'stop requested by another instance');
+            this.stop();
+          }
+        })
+        .catch((e: unknown) => this.fail(e));
+    }, this.hooks.heartbeatEveryMs);
+    heartbeat.unref();
+    const progress = setInterval(() => {
+      this.refreshRates();
+      const c = this.report.counts;
+      this.logger.info({ kind, jobId: this.report.jobId, ...c, recordsPerSecond: this.report.recordsPerSecond, etaSeconds: this.report.etaSeconds, cursor: this.report.cursor }, 'import progress');
+    }, this.hooks.progressEveryMs ?? 5000);
+    progress.unref();
+
+    const inFlight = new Set<Promise<void>>();
+    try {
+      if (this.stream.countTotal && this.report.total === undefined) {
+        this.report.total = await this.stream.countTotal(this.report.options, this.stopController.signal).catch(() => undefined);
+      }
+      const batcher = new Batcher<{ id: string; item: I; bytes: number }>(this.stream.maxBatchItems, this.stream.maxBatchBytes, (x) => x.bytes);
+      let open: Segment = newSegment(undefined);
+      this.segments.push(open);
+      const dispatch = async (batch: Array<{ id: string; item: I }>, segment: Segment) => {
+        while (inFlight.size >= this.stream.maxInFlight) await Promise.race(inFlight);
+        const p = this.writeBatch(batch, segment).then(async () => {
+          segment.isDone = true;
+          const before = this.report.cursor;
+          this.advanceCursor();
+          // Every move of the cursor is saved at once (one small write per batch of up to 10,000 records).
+          await this.saveIfDue(this.report.cursor !== before);
+        });
+        const tracked = p.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+      };
+
+      for await (const page of this.stream.pages(this.report.options, this.report.cursor, this.stopController.signal)) {
+        for (const id of page.missingIds) {
+          this.count(open, 'read');
+          this.count(open, 'skipped');
+          this.note({ id, outcome: 'skipped', reason: 'not found in commercetools' });
+        }
+        for (const record of page.records) {
+          if (this.stopController.signal.aborted) break;
+          this.count(open, 'read');
+          let mapped;
+          try {
+            mapped = this.stream.map(record);
+          } catch (e) {
+            mapped = { kind: 'skip' as const, id: record.id, reason: `could not be mapped: ${e instanceof Error ? e.message : String(e)}` };
+          }
+          if (mapped.kind === 'skip') {
+            this.count(open, 'skipped');
+            this.note({ id: mapped.id, outcome: 'skipped', reason: mapped.reason });
+          } else if (mapped.kind === 'fail') {
+            this.count(open, 'failed');
+            this.note({ id: mapped.id, outcome: 'failed', reason: mapped.reason });
+          } else if (mapped.bytes > this.stream.maxBatchBytes) {
+            this.count(open, 'failed');
+            this.note({ id: mapped.id, outcome: 'failed', reason: `payload of ${mapped.bytes} bytes exceeds Klaviyo's request limit` });
+          } else {
+            const closed = batcher.add(mapped);
+            if (closed) {
+              // The closed batch ended with the record read before this one, which now opens a new segment.
+              const seg = open;
+              open = newSegment(undefined);
+              this.segments.push(open);
+              seg.counts.read--;
+              open.counts.read++;
+              await dispatch(closed, seg);
+            }
+          }
+          open.endId = record.id;
+        }
+        const lastMissing = page.missingIds[page.missingIds.length - 1];
+        if (lastMissing !== undefined && (open.endId === undefined || lastMissing > open.endId)) open.endId = lastMissing;
+        if (this.stopController.signal.aborted) break;
+        await this.saveIfDue();
+      }
+      if (!this.stopController.signal.aborted) {
+        const last = batcher.flush();
+        if (last) await dispatch(last, open);
+        else {
+          open.isDone = true;
+          this.advanceCursor();
+        }
+      }
+      await Promise.all(inFlight);
+      if (this.report.status === 'running') this.report.status = this.stopReason ?? 'completed';
+    } catch (e) {
+      await Promise.allSettled(inFlight);
+      this.fail(e);
+    } finally {
+      clearInterval(heartbeat);
+      clearInterval(progress);
+    }
+    this.advanceCursor();
+    this.uncountUncovered();
+    this.report.endedAt = new Date().toISOString();
+    if (this.report.status === 'running') this.report.status = this.stopReason ?? 'completed';
+    await this.saveIfDue(true).catch((e: unknown) => this.logger.error({ kind, jobId: this.report.jobId, err: errorSummary(e) }, 'could not save the final checkpoint'));
+    const c = this.report.counts;
+    this.logger.info(
+      { kind, jobId: this.report.jobId, status: this.report.status, ...c, elapsedSeconds: this.report.elapsedSeconds, recordsPerSecond: this.report.recordsPerSecond, cursor: this.report.cursor },
+      `${kind} import ${this.report.status}: ${c.succeeded} imported, ${c.failed} failed, ${c.skipped} skipped of ${c.read} read in ${this.report.elapsedSeconds} s`,
+    );
+    return this.report;
+  }
+
+  private fail(e: unknown): void {
+    if (this.report.status !== 'running') return;
+    if (isAbortError(e) && this.stopReason) return;
+    this.report.status = 'failed';
+    this.report.error = errorSummary(e);
+    this.logger.error({ kind: this.stream.kind, jobId: this.report.jobId, err: this.report.error }, 'import failed');
+    this.stopController.abort();
+    this.writeController.abort();
+  }
+
+  /** Writes a batch; a non-fatal failure of the whole batch fails its records, a fatal one fails the run. */
+  private async writeBatch(batch: Array<{ id: string; item: I }>, segment: Segment): Promise<void> {
+    try {
+      const outcomes = await this.stream.write(batch, this.writeController.signal);
+      this.apply(outcomes, segment);
+    } catch (e) {
+      if (isAbortError(e)) throw e;
+      if (e instanceof LockLostError || (e instanceof KlaviyoApiError && e.isFatal)) throw e;
+      const reason = e instanceof AppError ? e.message : `write failed: ${e instanceof Error ? e.message : String(e)}`;
+      const code = e instanceof KlaviyoApiError ? (e.errors[0]?.code ?? String(e.status)) : e instanceof AppError ? e.code : undefined;
+      this.apply(batch.map((b) => ({ id: b.id, outcome: 'failed' as const, reason, code })), segment);
+    }
+  }
+}
+
+export function errorSummary(e: unknown): { code: string; message: string } {
+  if (e instanceof AppError) return { code: e.code, message: e.message };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+export function freshReport(base: Omit<RunReport, 'counts' | 'lastErrors' | 'recordsPerSecond' | 'elapsedSeconds' | 'updatedAt' | 'status'>): RunReport {
+  return { ...base, status: 'running', counts: emptyCounts(), lastErrors: [], recordsPerSecond: 0, elapsedSeconds: 0, updatedAt: base.startedAt };
+}

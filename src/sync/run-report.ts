@@ -1,0 +1,54 @@
+import type { EntityKind } from '../core/entity-kind.ts';
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'stopped' | 'interrupted';
+
+export interface RunOptions {
+  ids?: string[];
+  startId?: string;
+  resume?: boolean;
+}
+
+export interface RecordOutcomeNote {
+  id: string;
+  outcome: 'failed' | 'skipped';
+  reason: string;
+  code?: string;
+  pointer?: string;
+  at: string;
+}
+
+export interface RunCounts {
+  read: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+}
+
+/** What GET /sync/<type> shows, and what the checkpoint in commercetools holds. */
+export interface RunReport {
+  jobId: string;
+  type: EntityKind;
+  status: RunStatus;
+  options: RunOptions;
+  owner: string;
+  startedAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  /** Last id whose record, and every record before it, has a known outcome. Resume continues after it. */
+  cursor?: string;
+  counts: RunCounts;
+  /** Records per second over this run's elapsed time. */
+  recordsPerSecond: number;
+  total?: number;
+  etaSeconds?: number;
+  elapsedSeconds: number;
+  lastErrors: RecordOutcomeNote[];
+  error?: { code: string; message: string };
+  resumedFrom?: string;
+}
+
+export const MAX_LAST_ERRORS = 50;
+
+export function emptyCounts(): RunCounts {
+  return { read: 0, succeeded: 0, failed: 0, skipped: 0 };
+}

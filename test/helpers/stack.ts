@@ -1,0 +1,75 @@
+import { startCommercetoolsEmulator, type CommercetoolsEmulatorOptions, type RunningCommercetoolsEmulator } from '../../emulators/commercetools/build-emulator.ts';
+import { startKlaviyoEmulator, type KlaviyoEmulatorOptions, type RunningKlaviyoEmulator } from '../../emulators/klaviyo/build-emulator.ts';
+import { loadConfig, type Config } from '../../src/config/load-config.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { startService, type RunningService, type ServiceOptions } from '../../src/main.ts';
+import { request, waitFor } from './http.ts';
+
+export const KLAVIYO_KEY = 'pk_e2e_test_key';
+
+export function serviceEnv(ct: { url: string; projectKey: string }, klaviyoUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    CT_API_URL: ct.url,
+    CT_AUTH_URL: ct.url,
+    CT_PROJECT_ID: ct.projectKey,
+    CT_SCOPE: `manage_project:${ct.projectKey}`,
+    CT_API_CLIENT: JSON.stringify({ clientId: 'e2e-client', secret: 'e2e-secret' }),
+    KLAVIYO_AUTH_KEY: KLAVIYO_KEY,
+    KLAVIYO_API_URL: klaviyoUrl,
+    PUB_SUB_PORT: '0',
+    LOCK_TTL_SECONDS: '3',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+export interface Stack {
+  ct: RunningCommercetoolsEmulator;
+  klaviyo: RunningKlaviyoEmulator;
+  service: RunningService;
+  config: Config;
+  /** Another service instance sharing the same commercetools project and Klaviyo account. */
+  startAnother(options?: ServiceOptions): Promise<RunningService>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: { ct?: CommercetoolsEmulatorOptions; klaviyo?: KlaviyoEmulatorOptions; env?: Record<string, string>; service?: ServiceOptions } = {}): Promise<Stack> {
+  const ct = await startCommercetoolsEmulator(options.ct ?? { dataset: 'tiny' });
+  const klaviyo = await startKlaviyoEmulator({ speedUp: 60, ...options.klaviyo });
+  const makeConfig = () => loadConfig(serviceEnv(ct, klaviyo.url, options.env), { envFile: false });
+  const config = makeConfig();
+  const serviceOptions: ServiceOptions = { logger: createLogger({ level: 'silent' }), saveEveryMs: 50, ...options.service };
+  const service = await startService(config, serviceOptions);
+  const others: RunningService[] = [];
+  return {
+    ct,
+    klaviyo,
+    service,
+    config,
+    async startAnother(extra: ServiceOptions = {}) {
+      const s = await startService(makeConfig(), { ...serviceOptions, ...extra });
+      others.push(s);
+      return s;
+    },
+    async close() {
+      await Promise.all([service, ...others].map((s) => s.close().catch(() => undefined)));
+      await Promise.all([ct.close(), klaviyo.close()]);
+    },
+  };
+}
+
+/** Waits until the run of `type` has ended and returns its report. */
+export async function waitForRun(serviceUrl: string, type: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(async () => {
+    const r = await request<any>('GET', `${serviceUrl}/sync/${type}`);
+    return r.status === 200 && r.body.status !== 'running' ? r.body : undefined;
+  }, timeoutMs, `the ${type} run to end`);
+}
+
+export async function emulatorProfiles(klaviyoUrl: string): Promise<any[]> {
+  return (await request<any[]>('GET', `${klaviyoUrl}/__emulator/profiles?key=${KLAVIYO_KEY}`)).body;
+}
+
+export async function specViolations(klaviyoUrl: string): Promise<unknown[]> {
+  return (await request<any>('GET', `${klaviyoUrl}/__emulator/requests?limit=50`)).body.specViolations;
+}
