@@ -43,6 +43,11 @@ export class LockLease {
     return this.value.jobId;
   }
 
+  get holder(): { owner: string; jobId: string; acquiredAt: string; expiresAt: string } {
+    const { owner, jobId, acquiredAt, expiresAt } = this.value;
+    return { owner, jobId, acquiredAt, expiresAt };
+  }
+
   get stopRequested(): boolean {
     return this.value.stopRequested === true;
   }

@@ -34,6 +34,7 @@ const RESUMABLE = new Set(['interrupted', 'stopped', 'failed']);
 /** Starts, stops and reports the bulk import runs of this process, with the lock and checkpoint in commercetools. */
 export class JobRegistry {
   private readonly active = new Map<EntityKind, JobRunner<{ id: string }, unknown>>();
+  private readonly leases = new Map<EntityKind, LockLease>();
   private readonly last = new Map<EntityKind, RunReport>();
   /** Settles when a run has ended and released its lock. */
   private readonly finished = new Map<EntityKind, Promise<void>>();
@@ -53,7 +54,8 @@ export class JobRegistry {
     if (!makeStream) throw new InvalidRequestError(`Bulk import of ${kind} is not available in this version.`);
     const running = this.active.get(kind);
     if (running) {
-      throw new LockHeldError({ owner: this.deps.owner, jobId: running.report.jobId, acquiredAt: running.report.startedAt, expiresAt: '(held by this process)' });
+      const lease = this.leases.get(kind);
+      throw new LockHeldError(lease?.holder ?? { owner: this.deps.owner, jobId: running.report.jobId, acquiredAt: running.report.startedAt, expiresAt: running.report.updatedAt });
     }
     if (options.ids && options.startId) throw new InvalidRequestError("Use either 'ids' or 'startId', not both.");
     if (options.resume && (options.ids || options.startId)) throw new InvalidRequestError("'resume' continues the last run with its own options; do not combine it with 'ids' or 'startId'.");
@@ -97,10 +99,12 @@ export class JobRegistry {
       this.deps.logger,
     );
     this.active.set(kind, runner);
+    this.leases.set(kind, lease);
     try {
       await this.checkpoints.save(kind, report);
     } catch (e) {
       this.active.delete(kind);
+      this.leases.delete(kind);
       await lease.release().catch(() => undefined);
       throw e;
     }
@@ -112,6 +116,7 @@ export class JobRegistry {
         await lease.release().catch((e: unknown) => this.deps.logger.warn({ kind, jobId, err: String(e) }, 'could not release the lock; it expires by itself'));
         this.last.set(kind, { ...runner.report });
         this.active.delete(kind);
+        this.leases.delete(kind);
       });
     this.finished.set(kind, finished.then(() => undefined));
     return { ...report, counts: { ...report.counts } };
