@@ -35,7 +35,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const ct = createCommercetoolsApi(config.commercetools);
   const store = new CustomObjectStore(ct);
-  const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter: new KlaviyoRateLimiter(), logger });
+  const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter: new KlaviyoRateLimiter(config.klaviyo.rateLimits), logger });
   const registry = new JobRegistry({
     store,
     owner: config.instanceId,

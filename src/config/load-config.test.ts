@@ -51,6 +51,11 @@ describe('loadConfig', () => {
     ]));
   });
 
+  it('reads rate-limit overrides and rejects malformed ones', () => {
+    expect(loadConfig({ ...VALID, KLAVIYO_RATE_LIMITS: '{"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}' }, { envFile: false }).klaviyo.rateLimits).toEqual({ bulk_import_profiles: { burstPerSecond: 5, steadyPerMinute: 100 } });
+    expect(problems({ ...VALID, KLAVIYO_RATE_LIMITS: '{"x":{"burstPerSecond":0}}' })).toEqual([expect.stringContaining('KLAVIYO_RATE_LIMITS must be JSON')]);
+  });
+
   it('never echoes secrets in its message', () => {
     try {
       loadConfig({ ...VALID, CT_API_CLIENT: '{"clientId":"cid","secret":42,"hint":"s3cr3t-value"}', KLAVIYO_AUTH_KEY: 'pk_secret_key', CT_API_URL: 'pk_secret_key' }, { envFile: false });

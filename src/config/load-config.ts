@@ -21,6 +21,8 @@ export interface Config {
   klaviyo: {
     apiKey: string;
     apiUrl: string;
+    /** Per-operation limits replacing the published ones (operationId → limits). */
+    rateLimits: Readonly<Record<string, { burstPerSecond: number; steadyPerMinute: number }>>;
   };
   appType: AppType;
   port: number;
@@ -46,6 +48,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   { name: 'CT_API_CLIENT', required: true, description: 'API client id and secret as JSON', example: '{"clientId":"…","secret":"…"}' },
   { name: 'KLAVIYO_AUTH_KEY', required: true, description: 'Klaviyo private API key', example: 'pk_…' },
   { name: 'KLAVIYO_API_URL', required: false, description: 'Klaviyo API base URL (the emulator’s URL in tests and the demo)', example: 'https://a.klaviyo.com' },
+  { name: 'KLAVIYO_RATE_LIMITS', required: false, description: 'per-operation rate limits replacing the published ones, as JSON', example: '{"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}' },
   { name: 'APP_TYPE', required: false, description: 'BULK_IMPORT (bulk API only), EVENT (real-time only); unset runs both', example: 'BULK_IMPORT' },
   { name: 'PUB_SUB_PORT', required: false, description: 'HTTP port', example: '6779' },
   { name: 'HOST', required: false, description: 'interface to listen on (0.0.0.0 in containers)', example: '127.0.0.1' },
@@ -134,6 +137,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     }
   }
 
+  let rateLimits: Record<string, { burstPerSecond: number; steadyPerMinute: number }> = {};
+  if (env.KLAVIYO_RATE_LIMITS) {
+    try {
+      const parsed = JSON.parse(env.KLAVIYO_RATE_LIMITS) as Record<string, { burstPerSecond?: unknown; steadyPerMinute?: unknown }>;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('shape');
+      for (const v of Object.values(parsed)) {
+        if (!(typeof v?.burstPerSecond === 'number' && v.burstPerSecond > 0 && typeof v.steadyPerMinute === 'number' && v.steadyPerMinute > 0)) throw new Error('shape');
+      }
+      rateLimits = parsed as typeof rateLimits;
+    } catch {
+      problems.push('KLAVIYO_RATE_LIMITS must be JSON mapping operation ids to positive limits, e.g. {"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}');
+    }
+  }
+
   const apiUrl = url('CT_API_URL', env.CT_API_URL, problems);
   const authUrl = url('CT_AUTH_URL', env.CT_AUTH_URL, problems);
   const klaviyoUrl = url('KLAVIYO_API_URL', env.KLAVIYO_API_URL ?? 'https://a.klaviyo.com', problems);
@@ -148,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
       clientId,
       clientSecret,
     }),
-    klaviyo: Object.freeze({ apiKey: (env.KLAVIYO_AUTH_KEY as string).trim(), apiUrl: klaviyoUrl }),
+    klaviyo: Object.freeze({ apiKey: (env.KLAVIYO_AUTH_KEY as string).trim(), apiUrl: klaviyoUrl, rateLimits: Object.freeze(rateLimits) }),
     appType,
     port,
     host: env.HOST?.trim() || '127.0.0.1',

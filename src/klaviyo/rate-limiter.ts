@@ -36,7 +36,16 @@ export class KlaviyoRateLimiter {
   private readonly queues = new Map<string, Promise<void>>();
   readonly stats: RateLimiterStats = { waits: 0, waitedMs: 0 };
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly overrides: Readonly<Record<string, { burstPerSecond: number; steadyPerMinute: number }>> = {},
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The limits in force for an operation: configured overrides, else the published ones. */
+  limitsOf(op: KlaviyoOperation): KlaviyoOperation {
+    const o = this.overrides[op.id];
+    return o ? { id: op.id, ...o } : op;
+  }
 
   private window(op: KlaviyoOperation): Window {
     let w = this.windows.get(op.id);
@@ -50,7 +59,8 @@ export class KlaviyoRateLimiter {
   /** Resolves when a request of `op` may be sent, and counts it as sent. */
   acquire(op: KlaviyoOperation, signal?: AbortSignal): Promise<void> {
     const previous = this.queues.get(op.id) ?? Promise.resolve();
-    const mine = previous.catch(() => undefined).then(() => this.waitForSlot(op, signal));
+    const limits = this.limitsOf(op);
+    const mine = previous.catch(() => undefined).then(() => this.waitForSlot(limits, signal));
     this.queues.set(op.id, mine.catch(() => undefined));
     return mine;
   }

@@ -1,4 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.ts';
 
@@ -55,6 +58,16 @@ describe('emulator command lines', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(message);
+  });
+
+  it('exports a dataset as NDJSON, one file per resource type', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'data-export-'));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulators/data/cli.ts', '--dataset', 'tiny', '--out', dir], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const customers = readFileSync(join(dir, 'customer.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(customers).toHaveLength(30);
+    expect(customers[0].id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(readFileSync(join(dir, 'order.ndjson'), 'utf8').trim().split('\n')).toHaveLength(80);
   });
 
   it('--help describes the options', () => {
