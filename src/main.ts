@@ -12,6 +12,7 @@ import { OPERATIONS } from './klaviyo/operations.ts';
 import { KlaviyoRateLimiter } from './klaviyo/rate-limiter.ts';
 import { JobRegistry } from './sync/job-registry.ts';
 import { customersStream } from './sync/streams/customers.ts';
+import { ordersStream } from './sync/streams/orders.ts';
 
 export interface RunningService {
   url: string;
@@ -45,6 +46,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     progressEveryMs: options.progressEveryMs,
     streams: {
       customers: () => customersStream({ ct, klaviyo, properties: config.customerProperties, batchSize: options.profileBatchSize ?? config.profileBatchSize }),
+      orders: () => ordersStream({ ct, klaviyo, mapping: { ...config.orders, preferredLocale: config.preferredLocale, productUrlTemplate: config.productUrlTemplate } }),
     },
   });
   const app = buildApp({

@@ -3,11 +3,8 @@ import { ConfigError } from '../core/errors.ts';
 
 export type AppType = 'BULK_IMPORT' | 'EVENT' | 'ALL';
 
-export interface PropertyFilter {
-  include: string[];
-  exclude: string[];
-  rename: Record<string, string>;
-}
+import type { PropertyFilter } from '../mapping/mapping-options.ts';
+import { DEFAULT_ORDER_METRICS, type OrderMetricNames } from '../mapping/order-to-events.ts';
 
 export interface Config {
   commercetools: {
@@ -35,6 +32,12 @@ export interface Config {
   profileBatchSize: number;
   logLevel: string;
   customerProperties: PropertyFilter;
+  orders: {
+    metrics: OrderMetricNames;
+    fulfilledStates: string[];
+    cancelledStates: string[];
+    properties: PropertyFilter;
+  };
   /** Identifies this process in locks (`host:pid:random`). */
   instanceId: string;
 }
@@ -60,6 +63,12 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   { name: 'LOG_LEVEL', required: false, description: 'pino log level', example: 'info' },
   { name: 'CUSTOMER_PROPERTIES_INCLUDE', required: false, description: 'custom fields sent as profile properties (comma-separated; empty = all)', example: 'loyaltyTier,newsletterOptIn' },
   { name: 'CUSTOMER_PROPERTIES_EXCLUDE', required: false, description: 'custom fields never sent (comma-separated)', example: 'internalNotes' },
+  { name: 'ORDER_METRIC_NAMES', required: false, description: 'event names, as JSON (placedOrder, orderedProduct, fulfilledOrder, cancelledOrder, refundedOrder)', example: '{"placedOrder":"Placed Order"}' },
+  { name: 'ORDER_FULFILLED_STATES', required: false, description: 'order states that send Fulfilled Order (comma-separated)', example: 'Confirmed,Complete' },
+  { name: 'ORDER_CANCELLED_STATES', required: false, description: 'order states that send Cancelled Order (comma-separated)', example: 'Cancelled' },
+  { name: 'ORDER_PROPERTIES_INCLUDE', required: false, description: 'order event properties sent (comma-separated; empty = all)', example: 'OrderId,ItemNames,Categories' },
+  { name: 'ORDER_PROPERTIES_EXCLUDE', required: false, description: 'order event properties never sent (comma-separated)', example: 'BillingCity' },
+  { name: 'ORDER_PROPERTIES_RENAME', required: false, description: 'order event property → name, as JSON', example: '{"OrderNumber":"Order Number"}' },
   { name: 'CUSTOMER_PROPERTIES_RENAME', required: false, description: 'custom field → property name, as JSON', example: '{"loyaltyTier":"Loyalty Tier"}' },
 ];
 
@@ -126,16 +135,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   if (env.PREFERRED_CURRENCY && !CURRENCY.test(env.PREFERRED_CURRENCY)) problems.push(`PREFERRED_CURRENCY must be an ISO 4217 code such as EUR, got '${env.PREFERRED_CURRENCY}'`);
   if (env.PRODUCT_URL_TEMPLATE && !env.PRODUCT_URL_TEMPLATE.includes('{{productSlug}}')) problems.push('PRODUCT_URL_TEMPLATE must contain {{productSlug}}, e.g. https://example-store.com/products/{{productSlug}}');
 
-  let rename: Record<string, string> = {};
-  if (env.CUSTOMER_PROPERTIES_RENAME) {
+  const stringMap = (name: string): Record<string, string> => {
+    const raw = env[name];
+    if (!raw) return {};
     try {
-      const parsed = JSON.parse(env.CUSTOMER_PROPERTIES_RENAME) as unknown;
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) throw new Error('shape');
-      rename = parsed as Record<string, string>;
+      const parsed = JSON.parse(raw) as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string' || v === '')) throw new Error('shape');
+      return parsed as Record<string, string>;
     } catch {
-      problems.push('CUSTOMER_PROPERTIES_RENAME must be a JSON object of strings, e.g. {"loyaltyTier":"Loyalty Tier"}');
+      problems.push(`${name} must be a JSON object of non-empty strings, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`);
+      return {};
     }
-  }
+  };
+  const rename = stringMap('CUSTOMER_PROPERTIES_RENAME');
+  const orderRename = stringMap('ORDER_PROPERTIES_RENAME');
+  const metricNames = stringMap('ORDER_METRIC_NAMES');
+  const unknownMetrics = Object.keys(metricNames).filter((k) => !(k in DEFAULT_ORDER_METRICS));
+  if (unknownMetrics.length) problems.push(`ORDER_METRIC_NAMES has unknown keys (${unknownMetrics.join(', ')}); use ${Object.keys(DEFAULT_ORDER_METRICS).join(', ')}`);
+  if (Object.values(metricNames).some((n) => n.length >= 128)) problems.push('ORDER_METRIC_NAMES: Klaviyo metric names must be shorter than 128 characters');
 
   let rateLimits: Record<string, { burstPerSecond: number; steadyPerMinute: number }> = {};
   if (env.KLAVIYO_RATE_LIMITS) {
@@ -176,6 +193,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     profileBatchSize,
     logLevel: env.LOG_LEVEL || 'info',
     customerProperties: Object.freeze({ include: list(env.CUSTOMER_PROPERTIES_INCLUDE), exclude: list(env.CUSTOMER_PROPERTIES_EXCLUDE), rename }),
+    orders: Object.freeze({
+      metrics: { ...DEFAULT_ORDER_METRICS, ...metricNames },
+      fulfilledStates: env.ORDER_FULFILLED_STATES === undefined ? ['Confirmed', 'Complete'] : list(env.ORDER_FULFILLED_STATES),
+      cancelledStates: env.ORDER_CANCELLED_STATES === undefined ? ['Cancelled'] : list(env.ORDER_CANCELLED_STATES),
+      properties: { include: list(env.ORDER_PROPERTIES_INCLUDE), exclude: list(env.ORDER_PROPERTIES_EXCLUDE), rename: orderRename },
+    }),
     instanceId: options.instanceId ?? `${process.env.HOSTNAME ?? 'local'}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
   });
 }

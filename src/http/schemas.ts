@@ -2,15 +2,29 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const MAX_IDS = 10_000;
 
-export const SyncBody = Type.Object(
+const common = {
+  ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: MAX_IDS, description: 'import exactly these ids' })),
+  startId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'start after this id' })),
+  resume: Type.Optional(Type.Boolean({ description: 'continue the last interrupted, stopped or failed run from its checkpoint' })),
+};
+
+export const CustomersBody = Type.Object(common, { additionalProperties: false });
+
+export const OrdersBody = Type.Object(
   {
-    ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: MAX_IDS, description: 'import exactly these ids' })),
-    startId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'start after this id' })),
-    resume: Type.Optional(Type.Boolean({ description: 'continue the last interrupted, stopped or failed run from its checkpoint' })),
+    ...common,
+    since: Type.Optional(Type.String({ minLength: 10, maxLength: 40, description: 'only orders created at or after this ISO 8601 instant' })),
+    until: Type.Optional(Type.String({ minLength: 10, maxLength: 40, description: 'only orders created before this ISO 8601 instant' })),
+    backfill: Type.Optional(Type.Boolean({ description: "send events with Klaviyo's backfill flag so no flows fire (default true)" })),
   },
   { additionalProperties: false },
 );
-export type SyncBody = Static<typeof SyncBody>;
+
+export const CatalogBody = Type.Object(common, { additionalProperties: false });
+
+export const BODY_SCHEMAS = { customers: CustomersBody, orders: OrdersBody, categories: CatalogBody, products: CatalogBody } as const;
+
+export type SyncBody = Static<typeof OrdersBody>;
 
 export const TypeParams = Type.Object({ type: Type.Union([Type.Literal('customers'), Type.Literal('orders'), Type.Literal('categories'), Type.Literal('products')]) });
 export type TypeParams = Static<typeof TypeParams>;

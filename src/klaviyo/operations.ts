@@ -14,4 +14,6 @@ export const OPERATIONS = {
   getBulkImportProfilesJob: op('get_bulk_import_profiles_job', 10, 150),
   getImportErrors: op('get_errors_for_bulk_import_profiles_job', 10, 150),
   getCatalogItems: op('get_catalog_items', 350, 3500),
+  bulkCreateEvents: op('bulk_create_events', 10, 150),
+  createEvent: op('create_event', 350, 3500),
 } as const satisfies Record<string, KlaviyoOperation>;

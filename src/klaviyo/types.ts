@@ -56,3 +56,26 @@ export interface CollectionDocument<R> {
   data: R[];
   links?: { next?: string | null };
 }
+
+/** `BaseEventCreateQueryBulkEntryResourceObject` attributes. */
+export interface EventAttributes {
+  properties: Record<string, unknown>;
+  time?: string;
+  value?: number;
+  value_currency?: string;
+  unique_id?: string;
+  backfill?: boolean;
+  metric: { data: { type: 'metric'; attributes: { name: string } } };
+}
+
+/** The profile an event belongs to (`OnsiteProfileCreateQueryResourceObject`). */
+export interface EventProfile {
+  type: 'profile';
+  attributes: { email?: string; external_id?: string; phone_number?: string };
+}
+
+/** `EventsBulkCreateQueryResourceObject`: one profile and its events. */
+export interface EventBulkEntry {
+  type: 'event-bulk-create';
+  attributes: { profile: { data: EventProfile }; events: { data: Array<{ type: 'event'; attributes: EventAttributes }> } };
+}

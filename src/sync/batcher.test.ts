@@ -18,6 +18,13 @@ describe('Batcher', () => {
     expect(b.size).toBe(1);
   });
 
+  it('bounds the sum of weights (events per order) when a weight is given', () => {
+    const b = new Batcher<number>(10, 1_000_000, () => 1, 0, (n) => n);
+    expect(b.add(4)).toBeUndefined();
+    expect(b.add(6)).toBeUndefined();
+    expect(b.add(1)).toEqual([4, 6]);
+  });
+
   it('never returns an empty batch, even for an item larger than the limit on its own', () => {
     const b = new Batcher<string>(10, 50, (s) => s.length);
     expect(b.add('x'.repeat(500))).toBeUndefined();

@@ -4,12 +4,18 @@
 export class Batcher<T> {
   private items: T[] = [];
   private bytes: number;
+  private weight = 0;
 
+  /**
+   * `maxWeight` bounds the sum of `weightOf` (1 per item by default: a count of items; the number of events
+   * for orders).
+   */
   constructor(
-    private readonly maxItems: number,
+    private readonly maxWeight: number,
     private readonly maxBytes: number,
     private readonly sizeOf: (item: T) => number,
     private readonly envelopeBytes = 256,
+    private readonly weightOf: (item: T) => number = () => 1,
   ) {
     this.bytes = envelopeBytes;
   }
@@ -17,10 +23,12 @@ export class Batcher<T> {
   /** Adds an item; returns the batch that was full before it, if any. */
   add(item: T): T[] | undefined {
     const size = this.sizeOf(item) + 1;
+    const weight = this.weightOf(item);
     let closed: T[] | undefined;
-    if (this.items.length > 0 && (this.items.length >= this.maxItems || this.bytes + size > this.maxBytes)) closed = this.flush();
+    if (this.items.length > 0 && (this.weight + weight > this.maxWeight || this.bytes + size > this.maxBytes)) closed = this.flush();
     this.items.push(item);
     this.bytes += size;
+    this.weight += weight;
     return closed;
   }
 
@@ -29,6 +37,7 @@ export class Batcher<T> {
     const out = this.items;
     this.items = [];
     this.bytes = this.envelopeBytes;
+    this.weight = 0;
     return out;
   }
 

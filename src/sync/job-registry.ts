@@ -58,7 +58,20 @@ export class JobRegistry {
       throw new LockHeldError(lease?.holder ?? { owner: this.deps.owner, jobId: running.report.jobId, acquiredAt: running.report.startedAt, expiresAt: running.report.updatedAt });
     }
     if (options.ids && options.startId) throw new InvalidRequestError("Use either 'ids' or 'startId', not both.");
-    if (options.resume && (options.ids || options.startId)) throw new InvalidRequestError("'resume' continues the last run with its own options; do not combine it with 'ids' or 'startId'.");
+    if (options.resume && (options.ids || options.startId || options.since || options.until || options.backfill !== undefined)) {
+      throw new InvalidRequestError("'resume' continues the last run with its own options; do not combine it with other options.");
+    }
+    for (const field of ['since', 'until'] as const) {
+      const v = options[field];
+      if (v !== undefined && (Number.isNaN(Date.parse(v)) || !/^\d{4}-\d{2}-\d{2}/.test(v))) throw new InvalidRequestError(`'${field}' must be an ISO 8601 date or date-time, e.g. 2024-01-31T00:00:00Z (got '${v}').`);
+    }
+    if (options.since && options.until && Date.parse(options.since) >= Date.parse(options.until)) throw new InvalidRequestError("'since' must be earlier than 'until'.");
+    if (options.ids && (options.since || options.until)) throw new InvalidRequestError("Use either 'ids' or a 'since'/'until' window, not both.");
+    options = {
+      ...options,
+      ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
+      ...(options.until ? { until: new Date(options.until).toISOString() } : {}),
+    };
 
     const jobId = `${kind}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     let report = freshReport({ jobId, type: kind, options, owner: this.deps.owner, startedAt: new Date().toISOString() });

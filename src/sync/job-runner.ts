@@ -69,9 +69,14 @@ export class JobRunner<R extends { id: string }, I> {
     setTimeout(() => this.writeController.abort(), drainMs).unref();
   }
 
+  /** Keeps the last notes; when full, a skip makes way before a failure does. */
   private note(n: Omit<RecordOutcomeNote, 'at'>): void {
-    this.report.lastErrors.push({ ...n, at: new Date().toISOString() });
-    if (this.report.lastErrors.length > MAX_LAST_ERRORS) this.report.lastErrors.splice(0, this.report.lastErrors.length - MAX_LAST_ERRORS);
+    const list = this.report.lastErrors;
+    list.push({ ...n, at: new Date().toISOString() });
+    while (list.length > MAX_LAST_ERRORS) {
+      const skip = list.findIndex((e) => e.outcome === 'skipped');
+      list.splice(skip >= 0 ? skip : 0, 1);
+    }
   }
 
   private refreshRates(): void {
@@ -162,7 +167,7 @@ export class JobRunner<R extends { id: string }, I> {
       if (this.stream.countTotal && this.report.total === undefined) {
         this.report.total = await this.stream.countTotal(this.report.options, this.stopController.signal).catch(() => undefined);
       }
-      const batcher = new Batcher<{ id: string; item: I; bytes: number }>(this.stream.maxBatchItems, this.stream.maxBatchBytes, (x) => x.bytes);
+      const batcher = new Batcher<{ id: string; item: I; bytes: number; weight?: number }>(this.stream.maxBatchItems, this.stream.maxBatchBytes, (x) => x.bytes, 256, (x) => x.weight ?? 1);
       let open: Segment = newSegment(undefined);
       this.segments.push(open);
       const dispatch = async (batch: Array<{ id: string; item: I }>, segment: Segment) => {

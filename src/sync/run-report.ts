@@ -6,6 +6,12 @@ export interface RunOptions {
   ids?: string[];
   startId?: string;
   resume?: boolean;
+  /** Orders: only those created at or after this instant (ISO 8601). */
+  since?: string;
+  /** Orders: only those created before this instant. */
+  until?: string;
+  /** Orders: send events with Klaviyo's backfill flag (no flows triggered). Default true. */
+  backfill?: boolean;
 }
 
 export interface RecordOutcomeNote {

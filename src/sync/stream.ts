@@ -7,7 +7,7 @@ export interface SourcePage<R> {
 }
 
 export type Mapped<I> =
-  | { kind: 'item'; id: string; item: I; bytes: number }
+  | { kind: 'item'; id: string; item: I; bytes: number; /** Counted against maxBatchItems; default 1. */ weight?: number }
   | { kind: 'skip'; id: string; reason: string }
   /** Mapped, but known to be refused by Klaviyo (e.g. over a size limit): failed without sending. */
   | { kind: 'fail'; id: string; reason: string };
@@ -21,6 +21,7 @@ export interface StreamDefinition<R extends { id: string }, I> {
   /** Total records this run will read, when cheap to know (for the ETA). */
   countTotal?(options: RunOptions, signal: AbortSignal): Promise<number | undefined>;
   map(record: R): Mapped<I>;
+  /** Bound on the summed weights of a batch (items, or events for orders). */
   maxBatchItems: number;
   maxBatchBytes: number;
   /** Batches written concurrently. */

@@ -105,7 +105,7 @@ describe('POST /sync/customers', () => {
     expect(report.counts).toMatchObject({ read: tinyCustomers.length + 1, succeeded: tinyCustomers.length, failed: 1 });
     expect(report.lastErrors).toEqual([expect.objectContaining({ id: bad.id, outcome: 'failed', code: 'invalid', reason: expect.stringContaining('Invalid email') })]);
     expect(JSON.stringify(report)).not.toContain('broken@@');
-    await request('DELETE', `${stack.ct.url}/demo/customers/${bad.id}`);
+    await stack.ct.storage.delete('demo', 'customer', bad.id);
   });
 });
 

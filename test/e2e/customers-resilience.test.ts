@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { startServiceProcess } from '../helpers/service-process.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, DEFAULT_REFERENCE_TIME, generateCustomer } from '../../emulators/data/generate.ts';
 import { request, waitFor } from '../helpers/http.ts';
@@ -91,31 +92,10 @@ describe('faults', () => {
   });
 });
 
-function startServiceProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], child });
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
-  });
-}
-
 describe('crash', () => {
   it('a process killed mid-run leaves a lease that expires; then resume completes the import exactly once', async () => {
     await fault(stack.klaviyo.url, { target: 'bulk_import_profiles', kind: 'slow', delayMs: 150, count: 1000 });
-    const { url, child } = await startServiceProcess(serviceEnv(stack.ct, stack.klaviyo.url, { PROFILE_BATCH_SIZE: '100' }));
+    const { url, child } = await startServiceProcess(serviceEnv(stack.ct, stack.klaviyo.url, { PROFILE_BATCH_SIZE: '100' }), children);
     expect((await request('POST', `${url}/sync/customers`)).status).toBe(202);
     await waitFor(async () => (await request<any>('GET', `${url}/sync/customers`)).body.counts.succeeded >= 200, 30_000, 'some progress in the child');
     child.kill('SIGKILL');

@@ -211,6 +211,14 @@ describe('events', () => {
     expect(summary.body.profiles).toBe(2);
   });
 
+  it('keeps events of different metrics that share a unique_id (Placed and Fulfilled Order of one order)', async () => {
+    const r = await call('POST', '/api/event-bulk-create-jobs', bulkEvents([
+      { profile: { email: 'a@example.com' }, events: [{ properties: {}, metric: metric('Placed Order'), unique_id: 'o-9' }, { properties: {}, metric: metric('Fulfilled Order'), unique_id: 'o-9' }] },
+    ]));
+    expect(r.status).toBe(202);
+    expect((await request<any>('GET', `${emu.url}/__emulator/summary`)).body.events.byMetric).toEqual({ 'Placed Order': 1, 'Fulfilled Order': 1 });
+  });
+
   it('bulk: a unique_id repeated for the same profile and metric fails the whole request', async () => {
     const r = await call('POST', '/api/event-bulk-create-jobs', bulkEvents([
       { profile: { email: 'a@example.com' }, events: [{ properties: {}, metric: metric('Placed Order'), unique_id: 'dup' }] },

@@ -75,7 +75,8 @@ export class EventStore {
   metricId(name: string): string {
     let id = this.metrics.get(name);
     if (!id) {
-      id = ulid().slice(0, 6);
+      // Klaviyo metric ids are six characters; the ULID's random tail, not its time prefix.
+      do id = ulid().slice(-6); while ([...this.metrics.values()].includes(id));
       this.metrics.set(name, id);
     }
     return id;

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { EntityKind } from '../../core/entity-kind.ts';
+import { ENTITY_KINDS, type EntityKind } from '../../core/entity-kind.ts';
 import { AppError, NotFoundError } from '../../core/errors.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
-import { SyncBody, TypeParams } from '../schemas.ts';
+import { BODY_SCHEMAS, TypeParams, type SyncBody } from '../schemas.ts';
 
 export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegistry }): Promise<void> {
   const { registry } = opts;
@@ -13,12 +13,13 @@ export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegi
 
   app.get('/sync/status', async () => registry.statusAll());
 
-  app.post<{ Params: TypeParams; Body: SyncBody }>('/sync/:type', { schema: { params: TypeParams, body: SyncBody } }, async (request, reply) => {
-    const kind = request.params.type as EntityKind;
-    if (!registry.supports(kind)) throw new AppError('NOT_IMPLEMENTED', `Bulk import of ${kind} is not implemented in this version yet.`);
-    const report = await registry.start(kind, request.body);
-    return reply.status(202).send({ jobId: report.jobId, type: kind, status: report.status, statusUrl: `/sync/${kind}`, ...(report.resumedFrom ? { resumedFrom: report.resumedFrom, cursor: report.cursor } : {}) });
-  });
+  for (const kind of ENTITY_KINDS) {
+    app.post<{ Body: SyncBody }>(`/sync/${kind}`, { schema: { body: BODY_SCHEMAS[kind] } }, async (request, reply) => {
+      if (!registry.supports(kind)) throw new AppError('NOT_IMPLEMENTED', `Bulk import of ${kind} is not implemented in this version yet.`);
+      const report = await registry.start(kind, request.body);
+      return reply.status(202).send({ jobId: report.jobId, type: kind, status: report.status, statusUrl: `/sync/${kind}`, ...(report.resumedFrom ? { resumedFrom: report.resumedFrom, cursor: report.cursor } : {}) });
+    });
+  }
 
   app.post<{ Params: TypeParams }>('/sync/:type/stop', { schema: { params: TypeParams } }, async (request, reply) => {
     const kind = request.params.type as EntityKind;

@@ -1,0 +1,192 @@
+import type { LineItem, Order, Payment, Transaction } from '@commercetools/platform-sdk';
+import type { EventAttributes, EventProfile } from '../klaviyo/types.ts';
+import { pickLocalized, type LocalizedString } from './localized.ts';
+import type { PropertyFilter } from './mapping-options.ts';
+import { moneyToDecimal } from './money.ts';
+import { filterProperties } from './property-filter.ts';
+
+export interface OrderMetricNames {
+  placedOrder: string;
+  orderedProduct: string;
+  fulfilledOrder: string;
+  cancelledOrder: string;
+  refundedOrder: string;
+}
+
+export const DEFAULT_ORDER_METRICS: OrderMetricNames = {
+  placedOrder: 'Placed Order',
+  orderedProduct: 'Ordered Product',
+  fulfilledOrder: 'Fulfilled Order',
+  cancelledOrder: 'Cancelled Order',
+  refundedOrder: 'Refunded Order',
+};
+
+export interface OrderMappingOptions {
+  metrics: OrderMetricNames;
+  fulfilledStates: string[];
+  cancelledStates: string[];
+  properties: PropertyFilter;
+  preferredLocale?: string;
+  productUrlTemplate?: string;
+  /** Record without triggering flows (bulk import default). */
+  backfill: boolean;
+}
+
+/** What the events need of a product: names, slug, categories, an image per variant. */
+export interface ProductSummary {
+  id: string;
+  name?: LocalizedString;
+  slug?: LocalizedString;
+  categoryIds: string[];
+  imageByVariantId: Record<number, string>;
+}
+
+export interface CategoryNode {
+  id: string;
+  name: LocalizedString;
+  parentId?: string;
+}
+
+export interface OrderContext {
+  products: ReadonlyMap<string, ProductSummary>;
+  categories: ReadonlyMap<string, CategoryNode>;
+}
+
+export type OrderMapping = { kind: 'events'; profile: EventProfile; events: EventAttributes[] } | { kind: 'skip'; reason: string };
+
+/** Breadcrumbs of a category and each ancestor: `Women`, `Women > Pants`, `Women > Pants > Jeans`. */
+export function categoryBreadcrumbs(categoryId: string, categories: ReadonlyMap<string, CategoryNode>, locale?: string): string[] {
+  const chain: string[] = [];
+  const seen = new Set<string>();
+  let current = categories.get(categoryId);
+  while (current && !seen.has(current.id)) {
+    seen.add(current.id);
+    chain.unshift(pickLocalized(current.name, locale) ?? current.id);
+    current = current.parentId ? categories.get(current.parentId) : undefined;
+  }
+  return chain.map((_n, i) => chain.slice(0, i + 1).join(' > '));
+}
+
+function compact(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== null));
+}
+
+function metric(name: string): EventAttributes['metric'] {
+  return { data: { type: 'metric', attributes: { name } } };
+}
+
+function productUrl(template: string | undefined, slug: string | undefined): string | undefined {
+  return template && slug ? template.replace('{{productSlug}}', encodeURIComponent(slug)) : undefined;
+}
+
+interface LineDetails {
+  ProductID: string;
+  VariantID: number;
+  SKU?: string;
+  ProductName?: string;
+  Quantity: number;
+  ItemPrice: number;
+  RowTotal: number;
+  ImageURL?: string;
+  ProductURL?: string;
+  Categories: string[];
+}
+
+function lineDetails(li: LineItem, ctx: OrderContext, options: OrderMappingOptions): LineDetails {
+  const product = ctx.products.get(li.productId);
+  const slug = pickLocalized(li.productSlug as LocalizedString | undefined, options.preferredLocale) ?? pickLocalized(product?.slug, options.preferredLocale);
+  const categories = [...new Set((product?.categoryIds ?? []).flatMap((id) => categoryBreadcrumbs(id, ctx.categories, options.preferredLocale)))];
+  return {
+    ProductID: li.productId,
+    VariantID: li.variant.id,
+    SKU: li.variant.sku,
+    ProductName: pickLocalized(li.name as LocalizedString, options.preferredLocale) ?? pickLocalized(product?.name, options.preferredLocale),
+    Quantity: li.quantity,
+    ItemPrice: moneyToDecimal(li.price.value),
+    RowTotal: moneyToDecimal(li.totalPrice),
+    ImageURL: li.variant.images?.[0]?.url ?? product?.imageByVariantId[li.variant.id],
+    ProductURL: productUrl(options.productUrlTemplate, slug),
+    Categories: categories,
+  };
+}
+
+/** Successful refunds across the order's payments, each its own event. */
+export function successfulRefunds(payments: readonly Payment[]): Array<{ payment: Payment; transaction: Transaction }> {
+  return payments.flatMap((payment) => payment.transactions.filter((t) => t.type === 'Refund' && t.state === 'Success').map((transaction) => ({ payment, transaction })));
+}
+
+/**
+ * commercetools order (+ its payments) → Klaviyo events with deterministic unique ids, so re-running an
+ * import (or real-time after bulk) never duplicates: Placed Order (order id), Ordered Product (line item id),
+ * Fulfilled / Cancelled Order (order id, another metric), Refunded Order (refund transaction id).
+ */
+export function orderToEvents(order: Order, payments: readonly Payment[], ctx: OrderContext, options: OrderMappingOptions): OrderMapping {
+  const email = order.customerEmail?.trim() || undefined;
+  const externalId = order.customerId || undefined;
+  if (!email && !externalId) return { kind: 'skip', reason: 'order has neither a customer email nor a customer id' };
+  const profile: EventProfile = { type: 'profile', attributes: compact({ email, external_id: externalId }) as EventProfile['attributes'] };
+  const currency = order.totalPrice.currencyCode;
+  const total = moneyToDecimal(order.totalPrice);
+  const lines = order.lineItems.map((li) => lineDetails(li, ctx, options));
+  const customNames = (order.customLineItems ?? []).map((c) => pickLocalized(c.name as LocalizedString, options.preferredLocale)).filter((n): n is string => Boolean(n));
+  const itemNames = [...new Set([...lines.map((l) => l.ProductName).filter((n): n is string => Boolean(n)), ...customNames])];
+  const categories = [...new Set(lines.flatMap((l) => l.Categories))];
+  const billing = order.billingAddress;
+  const base = compact({
+    OrderId: order.id,
+    OrderNumber: order.orderNumber,
+    ItemNames: itemNames,
+    Categories: categories,
+    Items: lines.map((l) => compact({ ...l })),
+    ItemCount: lines.reduce((n, l) => n + l.Quantity, 0) + (order.customLineItems ?? []).reduce((n, c) => n + c.quantity, 0),
+    CustomItems: (order.customLineItems ?? []).map((c) => compact({ Name: pickLocalized(c.name as LocalizedString, options.preferredLocale), Quantity: c.quantity, RowTotal: moneyToDecimal(c.totalPrice) })),
+    DiscountCodes: (order.discountCodes ?? []).map((d) => d.discountCode.id),
+    ShippingMethod: order.shippingInfo?.shippingMethodName,
+    ShippingCost: order.shippingInfo ? moneyToDecimal(order.shippingInfo.price) : undefined,
+    OrderState: order.orderState,
+    PaymentState: order.paymentState,
+    ShipmentState: order.shipmentState,
+    BillingCity: billing?.city,
+    BillingRegion: billing?.region ?? billing?.state,
+    BillingCountry: billing?.country,
+    Locale: order.locale,
+    Currency: currency,
+    ...((order.custom?.fields as Record<string, unknown> | undefined) ?? {}),
+  });
+  const properties = filterProperties(base, options.properties) ?? {};
+  const backfill = options.backfill ? { backfill: true } : {};
+  const events: EventAttributes[] = [
+    { metric: metric(options.metrics.placedOrder), time: order.createdAt, value: total, value_currency: currency, unique_id: order.id, properties, ...backfill },
+  ];
+  order.lineItems.forEach((li, i) => {
+    const l = lines[i];
+    events.push({
+      metric: metric(options.metrics.orderedProduct),
+      time: order.createdAt,
+      value: l.RowTotal,
+      value_currency: currency,
+      unique_id: li.id,
+      properties: compact({ OrderId: order.id, OrderNumber: order.orderNumber, ProductID: l.ProductID, VariantID: l.VariantID, SKU: l.SKU, ProductName: l.ProductName, Quantity: l.Quantity, ItemPrice: l.ItemPrice, RowTotal: l.RowTotal, Categories: l.Categories, ImageURL: l.ImageURL, ProductURL: l.ProductURL }),
+      ...backfill,
+    });
+  });
+  const stateTime = order.lastModifiedAt ?? order.createdAt;
+  if (order.orderState && options.fulfilledStates.includes(order.orderState)) {
+    events.push({ metric: metric(options.metrics.fulfilledOrder), time: stateTime, value: total, value_currency: currency, unique_id: order.id, properties, ...backfill });
+  }
+  if (order.orderState && options.cancelledStates.includes(order.orderState)) {
+    events.push({ metric: metric(options.metrics.cancelledOrder), time: stateTime, value: total, value_currency: currency, unique_id: order.id, properties, ...backfill });
+  }
+  for (const { payment, transaction } of successfulRefunds(payments)) {
+    events.push({
+      metric: metric(options.metrics.refundedOrder),
+      time: transaction.timestamp ?? payment.lastModifiedAt,
+      value: moneyToDecimal(transaction.amount),
+      value_currency: transaction.amount.currencyCode,
+      unique_id: transaction.id,
+      properties: compact({ OrderId: order.id, OrderNumber: order.orderNumber, RefundAmount: moneyToDecimal(transaction.amount), OrderTotal: total, ItemNames: itemNames, Categories: categories, PaymentMethod: payment.paymentMethodInfo?.method }),
+      ...backfill,
+    });
+  }
+  return { kind: 'events', profile, events };
+}

@@ -1,0 +1,23 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Starts the service as its own process (`src/main.ts`) and resolves with its URL once it listens. */
+export function startServiceProcess(env: Record<string, string>, children: ChildProcess[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child });
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
+  });
+}
