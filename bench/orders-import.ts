@@ -1,0 +1,125 @@
+/**
+ * Orders and events per second for a bulk import of 100,000 orders against the emulators at Klaviyo's
+ * published limits (bulk events: 10/s, 150/min, 1,000 events each → a ceiling of 2,500 events/s), with the
+ * service's peak RSS; and the same orders' events sent one `create_event` call each (the plugin's way),
+ * measured on a sample at the same limits, for the ratio.
+ *
+ *   npm run bench -- orders-import [--orders N] [--baseline-sample EVENTS]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
+import { generateDataset } from '../emulators/data/generate.ts';
+import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
+import { createLogger } from '../src/core/logger.ts';
+import { KlaviyoHttp } from '../src/klaviyo/http.ts';
+import { OPERATIONS } from '../src/klaviyo/operations.ts';
+import { KlaviyoRateLimiter } from '../src/klaviyo/rate-limiter.ts';
+
+const { values } = parseArgs({ args: process.argv.slice(3), options: { orders: { type: 'string', default: '100000' }, 'baseline-sample': { type: 'string', default: '5000' } } });
+const orders = Number(values.orders);
+const sample = Number(values['baseline-sample']);
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const CEILING_EVENTS_PER_SECOND = (150 / 60) * 1000;
+
+const ct = await startCommercetoolsEmulator({ compress: orders > 200_000 });
+const counts = ct.load(generateDataset({ size: { customers: 20_000, products: 500, orders } }));
+const klaviyo = await startKlaviyoEmulator({ speedUp: 1 });
+out(`loaded ${JSON.stringify(counts)}; Klaviyo emulator at published limits`);
+
+const env = {
+  ...process.env,
+  CT_API_URL: ct.url,
+  CT_AUTH_URL: ct.url,
+  CT_PROJECT_ID: ct.projectKey,
+  CT_SCOPE: `manage_project:${ct.projectKey}`,
+  CT_API_CLIENT: JSON.stringify({ clientId: 'bench', secret: 'bench' }),
+  KLAVIYO_AUTH_KEY: 'pk_bench_bulk_events',
+  KLAVIYO_API_URL: klaviyo.url,
+  PUB_SUB_PORT: '0',
+  LOG_LEVEL: 'info',
+};
+const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((resolve, reject) => {
+  let buf = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
+    if (m) resolve(m[1]);
+  });
+  child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
+});
+const started = Date.now();
+await fetch(`${url}/sync/orders`, { method: 'POST' });
+interface Report { status: string; counts: { read: number; succeeded: number; failed: number; skipped: number } }
+let report: Report;
+let lastPrint = 0;
+for (;;) {
+  report = (await (await fetch(`${url}/sync/orders`)).json()) as Report;
+  if (report.status !== 'running') break;
+  if (Date.now() - lastPrint > 15_000) {
+    lastPrint = Date.now();
+    out(`  ${report.counts.succeeded} orders after ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+const seconds = (Date.now() - started) / 1000;
+const peakRssMB = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+child.kill('SIGTERM');
+const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=pk_bench_bulk_events`)).json()) as { events: { total: number; byMetric: Record<string, number> } };
+const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { byOperation: Record<string, { count: number; byStatus: Record<string, number> }>; throttled: number; specViolationCount: number };
+const eventsPerSecond = summary.events.total / seconds;
+out(`bulk: ${report.counts.succeeded} orders, ${summary.events.total} events in ${seconds.toFixed(1)} s → ${Math.round(eventsPerSecond)} events/s (${Math.round((eventsPerSecond / CEILING_EVENTS_PER_SECOND) * 100)}% of the 2,500 events/s ceiling), peak RSS ${peakRssMB} MB`);
+
+// The plugin's way: one create_event per event.
+const events = (await (await fetch(`${klaviyo.url}/__emulator/events?key=pk_bench_bulk_events`)).json()) as Array<{ metric: string; profile: { email: string | null; external_id: string | null }; time: string; value?: number; value_currency?: string; unique_id?: string; properties: Record<string, unknown> }>;
+const http = new KlaviyoHttp({ apiKey: 'pk_bench_single_events', baseUrl: klaviyo.url, limiter: new KlaviyoRateLimiter(), logger: createLogger({ level: 'silent' }) });
+const take = events.slice(0, sample);
+const singleStarted = Date.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: 40 }, async () => {
+    while (next < take.length) {
+      const e = take[next++];
+      const profile = Object.fromEntries(Object.entries(e.profile).filter(([, v]) => v !== null));
+      await http
+        .request(OPERATIONS.createEvent, {
+          method: 'POST',
+          path: '/api/events',
+          body: { data: { type: 'event', attributes: { properties: e.properties, time: e.time, value: e.value, value_currency: e.value_currency, unique_id: e.unique_id, metric: { data: { type: 'metric', attributes: { name: e.metric } } }, profile: { data: { type: 'profile', attributes: profile } } } } },
+        })
+        .catch(() => undefined);
+    }
+  }),
+);
+const singleSeconds = (Date.now() - singleStarted) / 1000;
+const singleRate = take.length / singleSeconds;
+out(`one call per event: ${take.length} events in ${singleSeconds.toFixed(1)} s (${singleRate.toFixed(1)} /s) → ${summary.events.total} would take ${(summary.events.total / singleRate / 60).toFixed(0)} min`);
+
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  orders,
+  bulk: {
+    seconds: Math.round(seconds * 10) / 10,
+    ordersPerSecond: Math.round(report.counts.succeeded / seconds),
+    events: summary.events.total,
+    eventsByMetric: summary.events.byMetric,
+    eventsPerSecond: Math.round(eventsPerSecond),
+    shareOfCeiling: Math.round((eventsPerSecond / CEILING_EVENTS_PER_SECOND) * 1000) / 1000,
+    requests: requests.byOperation.bulk_create_events?.count ?? 0,
+    eventsPerRequest: Math.round(summary.events.total / (requests.byOperation.bulk_create_events?.byStatus['202'] ?? 1)),
+    throttled: requests.throttled,
+    specViolations: requests.specViolationCount,
+    peakRssMB,
+    counts: report.counts,
+    status: report.status,
+  },
+  onePerEvent: { sample: take.length, seconds: Math.round(singleSeconds * 10) / 10, eventsPerSecond: Math.round(singleRate * 10) / 10, extrapolatedMinutesForAll: Math.round(summary.events.total / singleRate / 60) },
+  speedup: Math.round(eventsPerSecond / singleRate),
+};
+writeFileSync(new URL('./results/orders-import.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+out(JSON.stringify(result, null, 2));
+await Promise.all([ct.close(), klaviyo.close()]);
+process.exit(0);
