@@ -13,6 +13,9 @@ import { KlaviyoRateLimiter } from './klaviyo/rate-limiter.ts';
 import { JobRegistry } from './sync/job-registry.ts';
 import { customersStream } from './sync/streams/customers.ts';
 import { ordersStream } from './sync/streams/orders.ts';
+import { catalogDeleteStream } from './sync/streams/catalog-delete.ts';
+import { categoriesStream } from './sync/streams/categories.ts';
+import { checkProductsConfig, productsStream } from './sync/streams/products.ts';
 
 export interface RunningService {
   url: string;
@@ -47,6 +50,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
     streams: {
       customers: () => customersStream({ ct, klaviyo, properties: config.customerProperties, batchSize: options.profileBatchSize ?? config.profileBatchSize }),
       orders: () => ordersStream({ ct, klaviyo, mapping: { ...config.orders, preferredLocale: config.preferredLocale, productUrlTemplate: config.productUrlTemplate } }),
+      categories: (o) => (o.deleteAll ? catalogDeleteStream('categories', klaviyo) : categoriesStream({ ct, klaviyo, preferredLocale: config.preferredLocale })),
+      products: (o) => {
+        if (o.deleteAll) return catalogDeleteStream('products', klaviyo);
+        checkProductsConfig(config.productUrlTemplate);
+        return productsStream({
+          ct,
+          klaviyo,
+          mapping: { preferredLocale: config.preferredLocale, preferredCurrency: config.preferredCurrency, inventoryChannelId: config.inventoryChannelId, productUrlTemplate: config.productUrlTemplate, allowImageless: config.allowImagelessProducts },
+        });
+      },
     },
   });
   const app = buildApp({

@@ -27,6 +27,9 @@ export interface Config {
   productUrlTemplate?: string;
   preferredLocale?: string;
   preferredCurrency?: string;
+  /** Supply channel whose stock is sent for variants. */
+  inventoryChannelId?: string;
+  allowImagelessProducts: boolean;
   lockTtlMs: number;
   /** Profiles per Klaviyo bulk import job (≤ 10,000). */
   profileBatchSize: number;
@@ -58,6 +61,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   { name: 'PRODUCT_URL_TEMPLATE', required: false, description: 'product URL with {{productSlug}}', example: 'https://example-store.com/products/{{productSlug}}' },
   { name: 'PREFERRED_LOCALE', required: false, description: 'locale for localized strings', example: 'en-US' },
   { name: 'PREFERRED_CURRENCY', required: false, description: 'currency for prices', example: 'EUR' },
+  { name: 'INVENTORY_CHANNEL_ID', required: false, description: "supply channel id whose stock is sent (its 0 means out of stock); otherwise the variant's overall stock", example: 'a1b2c3d4-…' },
+  { name: 'ALLOW_IMAGELESS_PRODUCTS', required: false, description: 'import products without an image (the seed requires one)', example: 'false' },
   { name: 'LOCK_TTL_SECONDS', required: false, description: 'lease of the per-type import lock; a crashed holder’s lock expires after this', example: '180' },
   { name: 'PROFILE_BATCH_SIZE', required: false, description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)', example: '10000' },
   { name: 'LOG_LEVEL', required: false, description: 'pino log level', example: 'info' },
@@ -128,6 +133,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   const ttlSeconds = env.LOCK_TTL_SECONDS ? Number(env.LOCK_TTL_SECONDS) : 180;
   if (!(ttlSeconds >= 1 && ttlSeconds <= 86_400)) problems.push(`LOCK_TTL_SECONDS must be a number of seconds between 1 and 86400, got '${env.LOCK_TTL_SECONDS}'`);
 
+  const imageless = (env.ALLOW_IMAGELESS_PRODUCTS ?? 'false').trim().toLowerCase();
+  if (!['true', 'false', ''].includes(imageless)) problems.push(`ALLOW_IMAGELESS_PRODUCTS must be true or false, got '${env.ALLOW_IMAGELESS_PRODUCTS}'`);
+
   const profileBatchSize = env.PROFILE_BATCH_SIZE ? Number(env.PROFILE_BATCH_SIZE) : 10_000;
   if (!(Number.isInteger(profileBatchSize) && profileBatchSize >= 1 && profileBatchSize <= 10_000)) problems.push(`PROFILE_BATCH_SIZE must be an integer between 1 and 10000, got '${env.PROFILE_BATCH_SIZE}'`);
 
@@ -189,6 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     productUrlTemplate: env.PRODUCT_URL_TEMPLATE || undefined,
     preferredLocale: env.PREFERRED_LOCALE || undefined,
     preferredCurrency: env.PREFERRED_CURRENCY || undefined,
+    inventoryChannelId: env.INVENTORY_CHANNEL_ID?.trim() || undefined,
+    allowImagelessProducts: imageless === 'true',
     lockTtlMs: ttlSeconds * 1000,
     profileBatchSize,
     logLevel: env.LOG_LEVEL || 'info',

@@ -20,7 +20,14 @@ export const OrdersBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CatalogBody = Type.Object(common, { additionalProperties: false });
+export const CatalogBody = Type.Object(
+  {
+    ...common,
+    deleteAll: Type.Optional(Type.Boolean({ description: 'delete every resource of this type in the Klaviyo catalog instead of importing' })),
+    confirmDeletion: Type.Optional(Type.String({ maxLength: 32, description: "must be 'categories' or 'products' (the type) with deleteAll" })),
+  },
+  { additionalProperties: false },
+);
 
 export const BODY_SCHEMAS = { customers: CustomersBody, orders: OrdersBody, categories: CatalogBody, products: CatalogBody } as const;
 

@@ -16,4 +16,10 @@ export const OPERATIONS = {
   getCatalogItems: op('get_catalog_items', 350, 3500),
   bulkCreateEvents: op('bulk_create_events', 10, 150),
   createEvent: op('create_event', 350, 3500),
+  getCatalogCategories: op('get_catalog_categories', 350, 3500),
+  getCatalogVariants: op('get_catalog_variants', 350, 3500),
+  getVariantIdsForItem: op('get_variant_ids_for_catalog_item', 350, 3500),
+  catalogJobPost: op('catalog_bulk_job_post', 75, 750),
+  catalogJobGetCreateUpdate: op('catalog_bulk_job_get', 75, 750),
+  catalogJobGetDelete: op('catalog_bulk_delete_job_get', 350, 3500),
 } as const satisfies Record<string, KlaviyoOperation>;

@@ -14,7 +14,8 @@ export type AnyStream = StreamDefinition<{ id: string }, unknown>;
 
 export interface JobRegistryDeps {
   store: CustomObjectStore;
-  streams: Partial<Record<EntityKind, () => AnyStream>>;
+  /** Builds the stream of a run; may throw InvalidRequestError when the options or configuration cannot work. */
+  streams: Partial<Record<EntityKind, (options: RunOptions) => AnyStream>>;
   owner: string;
   lockTtlMs: number;
   logger: Logger;
@@ -67,6 +68,12 @@ export class JobRegistry {
     }
     if (options.since && options.until && Date.parse(options.since) >= Date.parse(options.until)) throw new InvalidRequestError("'since' must be earlier than 'until'.");
     if (options.ids && (options.since || options.until)) throw new InvalidRequestError("Use either 'ids' or a 'since'/'until' window, not both.");
+    if (options.deleteAll !== undefined || options.confirmDeletion !== undefined) {
+      if (options.deleteAll !== true || options.confirmDeletion !== kind) {
+        throw new InvalidRequestError(`To delete every ${kind === 'products' ? 'item and variant' : 'category'} in the Klaviyo catalog send both "deleteAll": true and "confirmDeletion": "${kind}". This removes all of them, including those not created by this service.`);
+      }
+      if (options.ids || options.startId || options.resume) throw new InvalidRequestError("'deleteAll' cannot be combined with 'ids', 'startId' or 'resume'.");
+    }
     options = {
       ...options,
       ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
@@ -95,9 +102,10 @@ export class JobRegistry {
       };
     }
 
+    const stream = makeStream(report.options);
     const lease = await LockLease.acquire(this.deps.store, kind, this.deps.owner, jobId, this.deps.lockTtlMs);
     const runner = new JobRunner<{ id: string }, unknown>(
-      makeStream(),
+      stream,
       report,
       {
         save: (r) => this.checkpoints.save(kind, r),

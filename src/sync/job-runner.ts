@@ -74,7 +74,7 @@ export class JobRunner<R extends { id: string }, I> {
     const list = this.report.lastErrors;
     list.push({ ...n, at: new Date().toISOString() });
     while (list.length > MAX_LAST_ERRORS) {
-      const skip = list.findIndex((e) => e.outcome === 'skipped');
+      const skip = list.findIndex((e) => e.outcome !== 'failed');
       list.splice(skip >= 0 ? skip : 0, 1);
     }
   }
@@ -208,6 +208,7 @@ export class JobRunner<R extends { id: string }, I> {
             this.count(open, 'failed');
             this.note({ id: mapped.id, outcome: 'failed', reason: `payload of ${mapped.bytes} bytes exceeds Klaviyo's request limit` });
           } else {
+            for (const w of mapped.warnings ?? []) this.note({ id: mapped.id, outcome: 'warning', reason: w });
             const closed = batcher.add(mapped);
             if (closed) {
               // The closed batch ended with the record read before this one, which now opens a new segment.

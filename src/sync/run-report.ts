@@ -12,11 +12,16 @@ export interface RunOptions {
   until?: string;
   /** Orders: send events with Klaviyo's backfill flag (no flows triggered). Default true. */
   backfill?: boolean;
+  /** Categories/products: delete every catalog resource of this type in Klaviyo instead of importing. */
+  deleteAll?: boolean;
+  /** Must name the type (`categories` or `products`) when deleteAll is set. */
+  confirmDeletion?: string;
 }
 
 export interface RecordOutcomeNote {
   id: string;
-  outcome: 'failed' | 'skipped';
+  /** `warning`: the record was imported, with something left out (e.g. a variant without SKU). */
+  outcome: 'failed' | 'skipped' | 'warning';
   reason: string;
   code?: string;
   pointer?: string;

@@ -17,13 +17,11 @@ describe('APP_TYPE', () => {
     }
   });
 
-  it('the seed types not yet implemented answer 501 with a clear message', async () => {
+  it('an unknown type is refused', async () => {
     const stack = await startStack();
     try {
-      const r = await request<any>('POST', `${stack.service.url}/sync/products`);
-      expect(r.status).toBe(501);
-      expect(r.body.message).toBe('Bulk import of products is not implemented in this version yet.');
-      expect((await request('POST', `${stack.service.url}/sync/widgets`)).status).toBe(400);
+      expect((await request('POST', `${stack.service.url}/sync/widgets`)).status).toBe(404);
+      expect((await request('GET', `${stack.service.url}/sync/widgets`)).status).toBe(400);
     } finally {
       await stack.close();
     }
