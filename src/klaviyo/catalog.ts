@@ -1,6 +1,6 @@
 import { sleep } from '../core/abort.ts';
 import type { KlaviyoHttp } from './http.ts';
-import { OPERATIONS, type KlaviyoOperation } from './operations.ts';
+import { catalogJobOperations, OPERATIONS } from './operations.ts';
 
 export type CatalogResource = 'item' | 'variant' | 'category';
 export type CatalogAction = 'create' | 'update' | 'delete';
@@ -31,10 +31,6 @@ function jobPath(resource: CatalogResource, action: CatalogAction): string {
   return `/api/catalog-${resource}-bulk-${action}-jobs`;
 }
 
-function jobGetOperation(resource: CatalogResource, action: CatalogAction): KlaviyoOperation {
-  // Published limits: item/variant create+update job GETs are 75/s·750/m; deletes and category jobs 350/s·3500/m.
-  return action === 'delete' || resource === 'category' ? OPERATIONS.catalogJobGetDelete : OPERATIONS.catalogJobGetCreateUpdate;
-}
 
 /**
  * Runs one catalog bulk job (≤ 100 resources) to the end: submit, poll with backoff until `complete` or
@@ -42,7 +38,8 @@ function jobGetOperation(resource: CatalogResource, action: CatalogAction): Klav
  */
 export async function runCatalogJob(http: KlaviyoHttp, resource: CatalogResource, action: CatalogAction, entries: CatalogEntry[], signal?: AbortSignal): Promise<CatalogJobResult> {
   const key = PLURAL[resource];
-  const created = await http.request<JobDoc>(OPERATIONS.catalogJobPost, {
+  const ops = catalogJobOperations(resource, action);
+  const created = await http.request<JobDoc>(ops.post, {
     method: 'POST',
     path: jobPath(resource, action),
     body: { data: { type: `catalog-${resource}-bulk-${action}-job`, attributes: { [key]: { data: entries } } } },
@@ -50,9 +47,12 @@ export async function runCatalogJob(http: KlaviyoHttp, resource: CatalogResource
   });
   const jobId = created.body?.data.id;
   if (!jobId) throw new Error(`Klaviyo accepted the catalog ${resource} ${action} job but returned no id`);
-  let delayMs = 250;
+  // Job GETs have the same per-minute budget as job POSTs, so a job should cost about one poll: wait a
+  // second before the first look and back off from there.
+  let delayMs = 1000;
+  await sleep(delayMs, signal);
   for (;;) {
-    const res = await http.request<JobDoc>(jobGetOperation(resource, action), { method: 'GET', path: `${jobPath(resource, action)}/${jobId}`, signal });
+    const res = await http.request<JobDoc>(ops.get, { method: 'GET', path: `${jobPath(resource, action)}/${jobId}`, signal });
     const a = res.body?.data.attributes;
     if (a && (a.status === 'complete' || a.status === 'cancelled')) {
       const errors = new Map<number, { code: string; detail: string; pointer: string }>();
@@ -64,8 +64,8 @@ export async function runCatalogJob(http: KlaviyoHttp, resource: CatalogResource
       if (a.status === 'cancelled') entries.forEach((_e, i) => errors.has(i) || errors.set(i, { code: 'cancelled', detail: `Klaviyo cancelled job ${jobId}`, pointer: '' }));
       return { jobId, status: a.status, errors };
     }
+    delayMs = Math.min(delayMs * 1.5, 10_000);
     await sleep(delayMs, signal);
-    delayMs = Math.min(delayMs * 1.6, 5000);
   }
 }
 

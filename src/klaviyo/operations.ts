@@ -19,7 +19,31 @@ export const OPERATIONS = {
   getCatalogCategories: op('get_catalog_categories', 350, 3500),
   getCatalogVariants: op('get_catalog_variants', 350, 3500),
   getVariantIdsForItem: op('get_variant_ids_for_catalog_item', 350, 3500),
-  catalogJobPost: op('catalog_bulk_job_post', 75, 750),
-  catalogJobGetCreateUpdate: op('catalog_bulk_job_get', 75, 750),
-  catalogJobGetDelete: op('catalog_bulk_delete_job_get', 350, 3500),
 } as const satisfies Record<string, KlaviyoOperation>;
+
+const JOB_GET_IDS: Record<string, string> = {
+  'item:create': 'get_bulk_create_catalog_items_job',
+  'item:update': 'get_bulk_update_catalog_items_job',
+  'item:delete': 'get_bulk_delete_catalog_items_job',
+  'variant:create': 'get_bulk_create_variants_job',
+  'variant:update': 'get_bulk_update_variants_job',
+  'variant:delete': 'get_bulk_delete_variants_job',
+  'category:create': 'get_bulk_create_categories_job',
+  'category:update': 'get_bulk_update_categories_job',
+  'category:delete': 'get_bulk_delete_categories_job',
+};
+
+const PLURALS: Record<string, string> = { item: 'items', variant: 'variants', category: 'categories' };
+
+/**
+ * The nine catalog bulk jobs, each its own rate-limit bucket as Klaviyo counts them: POST 75/s · 750/m; job
+ * GET 75/s · 750/m for item and variant create/update, 350/s · 3500/m for deletes and categories.
+ */
+export function catalogJobOperations(resource: 'item' | 'variant' | 'category', action: 'create' | 'update' | 'delete'): { post: KlaviyoOperation; get: KlaviyoOperation } {
+  const isFastGet = action === 'delete' || resource === 'category';
+  return {
+    post: op(`bulk_${action}_catalog_${PLURALS[resource]}`, 75, 750),
+    get: op(JOB_GET_IDS[`${resource}:${action}`], isFastGet ? 350 : 75, isFastGet ? 3500 : 750),
+  };
+}
+

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isAbortError } from '../core/abort.ts';
 import { AppError, KlaviyoApiError, LockLostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -53,6 +54,8 @@ export class JobRunner<R extends { id: string }, I> {
   ) {
     this.report = report;
     this.baseCounts = { ...report.counts };
+    // Every in-flight request and backoff listens to these signals; dozens at once is expected.
+    setMaxListeners(0, this.stopController.signal, this.writeController.signal);
   }
 
   start(): Promise<RunReport> {

@@ -80,7 +80,7 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
     },
     maxBatchItems: MAX_CATALOG_JOB_RESOURCES,
     maxBatchBytes: 4 * 1024 * 1024,
-    maxInFlight: 2,
+    maxInFlight: 8,
     async write(batch, signal) {
       const failures = new Map<string, Failure>();
       // Items whose categories are not in Klaviyo fail with advice, before anything is written.
