@@ -1,6 +1,6 @@
 /**
  * The embedded default: both emulators on loopback with the `small` dataset, the service pointed at them, a
- * full customer import through the HTTP API, and what landed in Klaviyo.
+ * full import of every type through the HTTP API (in the seed's order), and what landed in Klaviyo.
  *
  *   npm run demo            run once and exit
  *   npm run demo -- --keep  keep everything running afterwards to explore (Ctrl-C to stop)
@@ -30,6 +30,9 @@ const config = loadConfig(
     KLAVIYO_AUTH_KEY: apiKey,
     KLAVIYO_API_URL: klaviyo.url,
     PUB_SUB_PORT: values.keep ? process.env.PUB_SUB_PORT ?? '6779' : '0',
+    PRODUCT_URL_TEMPLATE: 'https://example-store.com/products/{{productSlug}}',
+    PREFERRED_LOCALE: 'en',
+    PREFERRED_CURRENCY: 'EUR',
   },
   { envFile: false },
 );
@@ -38,11 +41,8 @@ out(`  commercetools: ${ct.url}  (project '${ct.projectKey}')`);
 out(`  Klaviyo:       ${klaviyo.url}  (published rate limits enforced, requests validated against Klaviyo's OpenAPI)`);
 out(`  service:       ${service.url}\n`);
 
-out('POST /sync/customers');
-const started = (await (await fetch(`${service.url}/sync/customers`, { method: 'POST' })).json()) as { jobId: string };
-out(`  → 202 ${JSON.stringify(started)}\n`);
-
 interface Report {
+  jobId: string;
   status: string;
   counts: { read: number; succeeded: number; failed: number; skipped: number };
   total?: number;
@@ -50,26 +50,39 @@ interface Report {
   elapsedSeconds: number;
   lastErrors: Array<{ id: string; outcome: string; reason: string }>;
 }
-let report: Report;
-for (;;) {
-  report = (await (await fetch(`${service.url}/sync/customers`)).json()) as Report;
-  const c = report.counts;
-  out(`  ${report.status.padEnd(10)} read ${c.read}/${report.total ?? '?'}  imported ${c.succeeded}  failed ${c.failed}  skipped ${c.skipped}  ${report.recordsPerSecond} records/s`);
-  if (report.status !== 'running') break;
-  await new Promise((resolve) => setTimeout(resolve, 500));
+
+// The seed's order: categories before products; customers before orders.
+const reports: Array<[string, Report]> = [];
+for (const type of ['categories', 'products', 'customers', 'orders']) {
+  const started = (await (await fetch(`${service.url}/sync/${type}`, { method: 'POST' })).json()) as { jobId: string };
+  out(`POST /sync/${type} → 202 ${started.jobId}`);
+  let report: Report;
+  let lastLine = '';
+  for (;;) {
+    report = (await (await fetch(`${service.url}/sync/${type}`)).json()) as Report;
+    const c = report.counts;
+    const line = `  ${report.status.padEnd(10)} read ${c.read}/${report.total ?? '?'}  imported ${c.succeeded}  failed ${c.failed}  skipped ${c.skipped}`;
+    if (line !== lastLine) out(line);
+    lastLine = line;
+    if (report.status !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  reports.push([type, report]);
 }
 
-const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=${apiKey}`)).json()) as { profiles: number; jobs: Record<string, Record<string, number>> };
-const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { total: number; throttled: number; specViolationCount: number; byOperation: Record<string, { count: number }> };
-const profiles = (await (await fetch(`${klaviyo.url}/__emulator/profiles?key=${apiKey}`)).json()) as Array<Record<string, unknown>>;
-out(`\nDone: ${report.status} in ${report.elapsedSeconds} s — ${report.counts.succeeded} imported, ${report.counts.failed} failed, ${report.counts.skipped} skipped.`);
-out(`Klaviyo now holds ${summary.profiles} profiles, written by ${requests.byOperation.bulk_import_profiles?.count ?? 0} bulk import job(s) in ${requests.total} API requests (${requests.throttled} throttled, ${requests.specViolationCount} spec violations).`);
-const sample = profiles.find((p) => p.location && p.properties) ?? profiles[0];
-if (sample) {
-  const { id: _id, created: _c, updated: _u, subscriptions: _s, ...fields } = sample;
-  out(`A profile as it landed (synthetic data):\n${JSON.stringify(fields, null, 2)}`);
+const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=${apiKey}`)).json()) as { profiles: number; events: { total: number; byMetric: Record<string, number> }; catalog: Record<string, number> };
+const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { total: number; throttled: number; specViolationCount: number };
+out('\n type        status      read  imported  failed  skipped  seconds');
+for (const [type, r] of reports) {
+  const c = r.counts;
+  out(` ${type.padEnd(11)} ${r.status.padEnd(10)} ${String(c.read).padStart(5)} ${String(c.succeeded).padStart(9)} ${String(c.failed).padStart(7)} ${String(c.skipped).padStart(8)} ${String(r.elapsedSeconds).padStart(8)}`);
 }
-if (report.lastErrors.length) out(`Records not imported:\n${report.lastErrors.map((e) => `  ${e.id}: ${e.outcome} — ${e.reason}`).join('\n')}`);
+out(`\nKlaviyo now holds ${summary.profiles} profiles, ${summary.events.total} events (${Object.entries(summary.events.byMetric).map(([m, n]) => `${n} ${m}`).join(', ')}),`);
+out(`${summary.catalog.categories} catalog categories, ${summary.catalog.items} items and ${summary.catalog.variants} variants — written in ${requests.total} API requests (${requests.throttled} throttled, ${requests.specViolationCount} spec violations).`);
+const skippedReasons = new Map<string, number>();
+for (const [, r] of reports) for (const e of r.lastErrors) if (e.outcome !== 'warning') skippedReasons.set(e.reason, (skippedReasons.get(e.reason) ?? 0) + 1);
+if (skippedReasons.size) out(`Not imported, by reason (from the last errors of each run):\n${[...skippedReasons].map(([reason, n]) => `  ${n} × ${reason}`).join('\n')}`);
+const isAllCompleted = reports.every(([, r]) => r.status === 'completed');
 
 if (values.keep) {
   out(`\nStill running. Try: curl -X POST ${service.url}/sync/customers ; curl ${service.url}/sync/status ; curl ${klaviyo.url}/__emulator/summary\nCtrl-C to stop.`);
@@ -79,5 +92,5 @@ if (values.keep) {
 } else {
   await service.close();
   await Promise.all([ct.close(), klaviyo.close()]);
-  process.exit(report.status === 'completed' ? 0 : 1);
+  process.exit(isAllCompleted ? 0 : 1);
 }
