@@ -1,7 +1,16 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
 import { createCommercetoolsApi } from './commercetools/client.ts';
+import { DeadLetterStore } from './commercetools/dead-letter-store.ts';
+import { fetchAllCategories } from './commercetools/order-reader.ts';
+import { PushAuthenticator } from './http/push-auth.ts';
+import type { CategoryNode } from './mapping/order-to-events.ts';
+import { Dispatcher } from './realtime/dispatcher.ts';
+import { customerProcessor } from './realtime/processors/customer.ts';
+import { categoryProcessor, inventoryProcessor, productProcessor } from './realtime/processors/catalog.ts';
+import { orderProcessor, paymentProcessor } from './realtime/processors/order.ts';
 import { CustomObjectStore } from './commercetools/custom-objects.ts';
 import { loadConfig, type Config } from './config/load-config.ts';
 import { ConfigError } from './core/errors.ts';
@@ -22,6 +31,7 @@ export interface RunningService {
   app: FastifyInstance;
   registry: JobRegistry;
   klaviyo: KlaviyoHttp;
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -34,12 +44,53 @@ export interface ServiceOptions {
   profileBatchSize?: number;
 }
 
+/** The real-time half: processors, dispatcher and dead letters, over the given clients. */
+export function buildRealtime(config: Config, ct: ByProjectKeyRequestBuilder, klaviyo: KlaviyoHttp, logger: Logger): { dispatcher: Dispatcher; deadLetters: DeadLetterStore } {
+  const deadLetters = new DeadLetterStore(ct);
+  let tree: { at: number; value: Promise<ReadonlyMap<string, CategoryNode>> } | undefined;
+  const dispatcher = new Dispatcher(
+    [customerProcessor, orderProcessor, paymentProcessor, categoryProcessor, productProcessor, inventoryProcessor],
+    {
+      ct,
+      klaviyo,
+      logger,
+      settings: {
+        customerProperties: config.customerProperties,
+        orders: { ...config.orders, preferredLocale: config.preferredLocale, productUrlTemplate: config.productUrlTemplate },
+        preferredLocale: config.preferredLocale,
+        preferredCurrency: config.preferredCurrency,
+        productUrlTemplate: config.productUrlTemplate,
+        inventoryChannelId: config.inventoryChannelId,
+        allowImagelessProducts: config.allowImagelessProducts,
+      },
+      categoryTree: () => {
+        if (!tree || Date.now() - tree.at > 60_000) {
+          const value = fetchAllCategories(ct).then((cs) => new Map(cs.map((c) => [c.id, { id: c.id, name: c.name as Record<string, string>, parentId: c.parent?.id }])));
+          tree = { at: Date.now(), value };
+          value.catch(() => (tree = undefined));
+        }
+        return tree.value;
+      },
+    },
+    deadLetters,
+    new Set(config.realtime.disabledProcessors),
+    logger,
+  );
+  return { dispatcher, deadLetters };
+}
+
 /** Composition root: clients, services and the HTTP API from one Config. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const ct = createCommercetoolsApi(config.commercetools);
   const store = new CustomObjectStore(ct);
-  const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter: new KlaviyoRateLimiter(config.klaviyo.rateLimits), logger });
+  const limiter = new KlaviyoRateLimiter(config.klaviyo.rateLimits);
+  const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger });
+  // Real-time calls share the rate limits but give up sooner, so the push is redelivered instead of timing out.
+  const realtimeKlaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger, retryBudgetMs: config.realtime.retryBudgetMs, timeoutMs: 20_000 });
+  const realtime = buildRealtime(config, ct, realtimeKlaviyo, logger);
+  const pushAuth = new PushAuthenticator({ token: config.realtime.pushToken, oidcAudience: config.realtime.oidcAudience, oidcJwksUrl: config.realtime.oidcJwksUrl, oidcIssuer: config.realtime.oidcIssuer, oidcEmail: config.realtime.oidcEmail });
+  if (config.appType !== 'BULK_IMPORT' && !pushAuth.isEnabled) logger.warn({}, 'real-time pushes are not authenticated: set PUSH_AUTH_TOKEN or PUSH_OIDC_AUDIENCE');
   const registry = new JobRegistry({
     store,
     owner: config.instanceId,
@@ -66,6 +117,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     appType: config.appType,
     registry,
     logger,
+    realtime: { dispatcher: realtime.dispatcher, deadLetters: realtime.deadLetters, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     readiness: [
       { name: 'commercetools', check: async () => void (await ct.get().execute()) },
       { name: 'klaviyo', check: async () => void (await klaviyo.request(OPERATIONS.getCatalogItems, { method: 'GET', path: '/api/catalog-items?page[size]=1' })) },
@@ -81,6 +133,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     app,
     registry,
     klaviyo,
+    dispatcher: realtime.dispatcher,
     close: async () => {
       await registry.shutdown();
       await app.close();

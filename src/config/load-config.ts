@@ -41,6 +41,17 @@ export interface Config {
     cancelledStates: string[];
     properties: PropertyFilter;
   };
+  realtime: {
+    skipBase64Decode: boolean;
+    /** How long one notification may retry Klaviyo before it is handed back for redelivery. */
+    retryBudgetMs: number;
+    disabledProcessors: string[];
+    pushToken?: string;
+    oidcAudience?: string;
+    oidcJwksUrl: string;
+    oidcIssuer: string;
+    oidcEmail?: string;
+  };
   /** Identifies this process in locks (`host:pid:random`). */
   instanceId: string;
 }
@@ -65,6 +76,14 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   { name: 'ALLOW_IMAGELESS_PRODUCTS', required: false, description: 'import products without an image (the seed requires one)', example: 'false' },
   { name: 'LOCK_TTL_SECONDS', required: false, description: 'lease of the per-type import lock; a crashed holder’s lock expires after this', example: '180' },
   { name: 'PROFILE_BATCH_SIZE', required: false, description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)', example: '10000' },
+  { name: 'SKIP_BASE64_DECODE', required: false, description: 'real-time: the push body is the commercetools payload itself, not a base64 Pub/Sub envelope', example: 'false' },
+  { name: 'REALTIME_RETRY_BUDGET_SECONDS', required: false, description: 'real-time: seconds one notification may retry Klaviyo before asking for redelivery', example: '20' },
+  { name: 'REALTIME_DISABLED_PROCESSORS', required: false, description: 'real-time processors switched off (customer, order, payment, category, product, inventory)', example: 'inventory' },
+  { name: 'PUSH_AUTH_TOKEN', required: false, description: 'real-time: shared token required on pushes (Authorization: Bearer, X-Push-Token or ?token=)', example: 'a-long-random-string' },
+  { name: 'PUSH_OIDC_AUDIENCE', required: false, description: 'real-time: verify the Pub/Sub push OIDC token for this audience', example: 'https://sync.example.com/' },
+  { name: 'PUSH_OIDC_JWKS_URL', required: false, description: 'real-time: where the OIDC signing keys are', example: 'https://www.googleapis.com/oauth2/v3/certs' },
+  { name: 'PUSH_OIDC_ISSUER', required: false, description: 'real-time: expected OIDC issuer', example: 'https://accounts.google.com' },
+  { name: 'PUSH_OIDC_EMAIL', required: false, description: 'real-time: the service account the push subscription signs as', example: 'pubsub@my-project.iam.gserviceaccount.com' },
   { name: 'LOG_LEVEL', required: false, description: 'pino log level', example: 'info' },
   { name: 'CUSTOMER_PROPERTIES_INCLUDE', required: false, description: 'custom fields sent as profile properties (comma-separated; empty = all)', example: 'loyaltyTier,newsletterOptIn' },
   { name: 'CUSTOMER_PROPERTIES_EXCLUDE', required: false, description: 'custom fields never sent (comma-separated)', example: 'internalNotes' },
@@ -135,6 +154,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
 
   const imageless = (env.ALLOW_IMAGELESS_PRODUCTS ?? 'false').trim().toLowerCase();
   if (!['true', 'false', ''].includes(imageless)) problems.push(`ALLOW_IMAGELESS_PRODUCTS must be true or false, got '${env.ALLOW_IMAGELESS_PRODUCTS}'`);
+
+  const skipBase64 = (env.SKIP_BASE64_DECODE ?? 'false').trim().toLowerCase();
+  if (!['true', 'false', ''].includes(skipBase64)) problems.push(`SKIP_BASE64_DECODE must be true or false, got '${env.SKIP_BASE64_DECODE}'`);
+  const retryBudgetSeconds = env.REALTIME_RETRY_BUDGET_SECONDS ? Number(env.REALTIME_RETRY_BUDGET_SECONDS) : 20;
+  if (!(retryBudgetSeconds >= 0 && retryBudgetSeconds <= 600)) problems.push(`REALTIME_RETRY_BUDGET_SECONDS must be between 0 and 600, got '${env.REALTIME_RETRY_BUDGET_SECONDS}'`);
+  const disabledProcessors = list(env.REALTIME_DISABLED_PROCESSORS);
+  const knownProcessors = ['customer', 'order', 'payment', 'category', 'product', 'inventory'];
+  const unknownProcessors = disabledProcessors.filter((p) => !knownProcessors.includes(p));
+  if (unknownProcessors.length) problems.push(`REALTIME_DISABLED_PROCESSORS has unknown names (${unknownProcessors.join(', ')}); use ${knownProcessors.join(', ')}`);
+  if (env.PUSH_AUTH_TOKEN !== undefined && env.PUSH_AUTH_TOKEN.length > 0 && env.PUSH_AUTH_TOKEN.length < 16) problems.push('PUSH_AUTH_TOKEN must be at least 16 characters (value not shown)');
+  const oidcJwksUrl = env.PUSH_OIDC_JWKS_URL ? url('PUSH_OIDC_JWKS_URL', env.PUSH_OIDC_JWKS_URL, problems) : 'https://www.googleapis.com/oauth2/v3/certs';
 
   const profileBatchSize = env.PROFILE_BATCH_SIZE ? Number(env.PROFILE_BATCH_SIZE) : 10_000;
   if (!(Number.isInteger(profileBatchSize) && profileBatchSize >= 1 && profileBatchSize <= 10_000)) problems.push(`PROFILE_BATCH_SIZE must be an integer between 1 and 10000, got '${env.PROFILE_BATCH_SIZE}'`);
@@ -208,6 +238,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
       fulfilledStates: env.ORDER_FULFILLED_STATES === undefined ? ['Confirmed', 'Complete'] : list(env.ORDER_FULFILLED_STATES),
       cancelledStates: env.ORDER_CANCELLED_STATES === undefined ? ['Cancelled'] : list(env.ORDER_CANCELLED_STATES),
       properties: { include: list(env.ORDER_PROPERTIES_INCLUDE), exclude: list(env.ORDER_PROPERTIES_EXCLUDE), rename: orderRename },
+    }),
+    realtime: Object.freeze({
+      skipBase64Decode: skipBase64 === 'true',
+      retryBudgetMs: retryBudgetSeconds * 1000,
+      disabledProcessors,
+      pushToken: env.PUSH_AUTH_TOKEN || undefined,
+      oidcAudience: env.PUSH_OIDC_AUDIENCE || undefined,
+      oidcJwksUrl,
+      oidcIssuer: env.PUSH_OIDC_ISSUER || 'https://accounts.google.com',
+      oidcEmail: env.PUSH_OIDC_EMAIL || undefined,
     }),
     instanceId: options.instanceId ?? `${process.env.HOSTNAME ?? 'local'}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
   });

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { JobRegistry } from '../sync/job-registry.ts';
 import { errorHandler } from './error-handler.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { realtimeRoutes, type RealtimeRouteOptions } from './routes/realtime.ts';
 import { syncRoutes } from './routes/sync.ts';
 
 export interface AppDeps {
@@ -11,6 +12,7 @@ export interface AppDeps {
   registry: JobRegistry;
   readiness: ReadinessCheck[];
   logger: Logger;
+  realtime: RealtimeRouteOptions;
 }
 
 /** The service's HTTP API, unstarted. Routes are mounted by APP_TYPE. */
@@ -22,7 +24,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.setErrorHandler(errorHandler(deps.logger));
   // An empty POST (no body, or Content-Type without content) means "no options".
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(['application/json', 'application/cloudevents+json'], { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body).trim();
     if (text === '') return done(null, undefined);
     try {
@@ -34,5 +36,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   void app.register(healthRoutes, { checks: deps.readiness });
   if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry });
+  if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, deps.realtime);
   return app;
 }

@@ -19,6 +19,11 @@ export const OPERATIONS = {
   getCatalogCategories: op('get_catalog_categories', 350, 3500),
   getCatalogVariants: op('get_catalog_variants', 350, 3500),
   getVariantIdsForItem: op('get_variant_ids_for_catalog_item', 350, 3500),
+  createCatalogCategory: op('create_catalog_category', 75, 750),
+  updateCatalogCategory: op('update_catalog_category', 75, 750),
+  deleteCatalogCategory: op('delete_catalog_category', 75, 750),
+  deleteCatalogItem: op('delete_catalog_item', 75, 750),
+  updateCatalogVariant: op('update_catalog_variant', 75, 750),
 } as const satisfies Record<string, KlaviyoOperation>;
 
 const JOB_GET_IDS: Record<string, string> = {

@@ -1,10 +1,11 @@
-import type { ByProjectKeyRequestBuilder, Category, Product } from '@commercetools/platform-sdk';
+import type { ByProjectKeyRequestBuilder, Category } from '@commercetools/platform-sdk';
 import { countOrders, fetchAllCategories, fetchProducts, orderPages, paymentsOf, type OrderWithPayments } from '../../commercetools/order-reader.ts';
 import { KlaviyoApiError } from '../../core/errors.ts';
 import { MAX_BULK_REQUEST_BYTES, MAX_EVENT_STRING_BYTES, MAX_EVENTS_PER_BULK_REQUEST, submitEventBulk } from '../../klaviyo/events.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import type { EventAttributes, EventBulkEntry, EventProfile } from '../../klaviyo/types.ts';
 import type { LocalizedString } from '../../mapping/localized.ts';
+import { productSummary } from '../../mapping/product-summary.ts';
 import { orderToEvents, type CategoryNode, type OrderMappingOptions, type ProductSummary } from '../../mapping/order-to-events.ts';
 import type { ItemOutcome, SourcePage, StreamDefinition } from '../stream.ts';
 
@@ -22,16 +23,6 @@ export interface OrderStreamDeps {
 }
 
 const ENTRY_POINTER = /^\/data\/attributes\/events-bulk-create\/data\/(\d+)/;
-
-export function productSummary(p: Product): ProductSummary {
-  const data = p.masterData.current;
-  const imageByVariantId: Record<number, string> = {};
-  for (const v of [data.masterVariant, ...data.variants]) {
-    const url = v.images?.[0]?.url ?? data.masterVariant.images?.[0]?.url;
-    if (url) imageByVariantId[v.id] = url;
-  }
-  return { id: p.id, name: data.name as LocalizedString, slug: data.slug as LocalizedString, categoryIds: data.categories.map((c) => c.id), imageByVariantId };
-}
 
 function categoryNode(c: Category): CategoryNode {
   return { id: c.id, name: c.name as LocalizedString, parentId: c.parent?.id };

@@ -1,0 +1,53 @@
+/** A commercetools subscription notification, whatever envelope carried it. */
+export interface Notification {
+  kind: 'message' | 'created' | 'updated' | 'deleted' | 'test' | 'event' | 'unknown';
+  /** Stable id for deduplication: the message id, or resource id + version for changes. */
+  id: string;
+  resourceType?: string;
+  resourceId?: string;
+  /** Message type (`OrderCreated`) or change type (`ResourceUpdated`). */
+  type?: string;
+  /** Resource version the notification is about. */
+  version?: number;
+  /** The Message fields, when it was a message with its payload included. */
+  message?: Record<string, unknown>;
+  isPayloadIncluded: boolean;
+  raw: Record<string, unknown>;
+}
+
+export class InvalidNotificationError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function asObject(v: unknown): Json | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+/**
+ * Turns a commercetools Platform-format payload (Message, ResourceCreated/Updated/Deleted, the subscription
+ * test message, Event) into one normalized notification. Untrusted input: anything unrecognized is `unknown`.
+ */
+export function parsePlatformPayload(input: unknown): Notification {
+  const p = asObject(input);
+  if (!p) throw new InvalidNotificationError('The notification is not a JSON object.');
+  const resource = asObject(p.resource);
+  const resourceType = typeof resource?.typeId === 'string' ? resource.typeId : undefined;
+  const resourceId = typeof resource?.id === 'string' ? resource.id : undefined;
+  const base = { resourceType, resourceId, raw: p, isPayloadIncluded: true };
+  // The message commercetools sends when a subscription is created or changed, to test the destination.
+  if (resourceType === 'subscription' || (typeof p.type === 'string' && /test/i.test(p.type)) || (p.notificationType === undefined && resource === undefined && typeof p.projectKey === 'string')) {
+    return { ...base, kind: 'test', id: `test:${String(p.id ?? p.projectKey ?? '')}` };
+  }
+  if (p.notificationType === 'Message') {
+    const id = typeof p.id === 'string' ? p.id : `${resourceId}:${String(p.resourceVersion)}`;
+    const isIncluded = !asObject(p.payloadNotIncluded);
+    return { ...base, kind: 'message', id, type: typeof p.type === 'string' ? p.type : asObject(p.payloadNotIncluded)?.payloadType as string | undefined, version: typeof p.resourceVersion === 'number' ? p.resourceVersion : undefined, message: isIncluded ? p : undefined, isPayloadIncluded: isIncluded };
+  }
+  if (p.notificationType === 'ResourceCreated' || p.notificationType === 'ResourceUpdated' || p.notificationType === 'ResourceDeleted') {
+    const kind = p.notificationType === 'ResourceCreated' ? 'created' : p.notificationType === 'ResourceUpdated' ? 'updated' : 'deleted';
+    const version = typeof p.version === 'number' ? p.version : undefined;
+    return { ...base, kind, id: `${resourceType}:${resourceId}:${p.notificationType}:${String(version)}`, type: p.notificationType, version };
+  }
+  if (p.notificationType === 'Event') return { ...base, kind: 'event', id: String(p.id ?? 'event'), type: typeof p.type === 'string' ? p.type : undefined };
+  return { ...base, kind: 'unknown', id: String(p.id ?? 'unknown'), type: typeof p.type === 'string' ? p.type : undefined };
+}

@@ -1,0 +1,41 @@
+import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
+import type { Logger } from '../core/logger.ts';
+import type { KlaviyoHttp } from '../klaviyo/http.ts';
+import type { PropertyFilter } from '../mapping/mapping-options.ts';
+import type { CategoryNode, OrderMappingOptions } from '../mapping/order-to-events.ts';
+import type { Notification } from './notification.ts';
+
+export interface RealtimeSettings {
+  customerProperties: PropertyFilter;
+  orders: Omit<OrderMappingOptions, 'backfill'>;
+  preferredLocale?: string;
+  preferredCurrency?: string;
+  productUrlTemplate?: string;
+  inventoryChannelId?: string;
+  allowImagelessProducts: boolean;
+}
+
+export interface ProcessorContext {
+  ct: ByProjectKeyRequestBuilder;
+  klaviyo: KlaviyoHttp;
+  settings: RealtimeSettings;
+  logger: Logger;
+  /** The category tree, cached for a short while. */
+  categoryTree(): Promise<ReadonlyMap<string, CategoryNode>>;
+}
+
+export type ProcessResult = { status: 'applied'; detail: string } | { status: 'ignored'; reason: string };
+
+/** Handles the notifications of one resource type. Throws PermanentFailure or any other error (transient). */
+export interface Processor {
+  name: string;
+  handles(n: Notification): boolean;
+  process(n: Notification, ctx: ProcessorContext): Promise<ProcessResult>;
+}
+
+/** A failure that redelivery cannot fix (Klaviyo refused our payload, the resource is gone): dead-lettered. */
+export class PermanentFailure extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
