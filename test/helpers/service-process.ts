@@ -21,3 +21,15 @@ export function startServiceProcess(env: Record<string, string>, children: Child
     child.on('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
   });
 }
+
+/** Runs a command to completion without blocking this process (whose emulators the command may call). */
+export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
