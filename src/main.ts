@@ -63,6 +63,7 @@ export function buildRealtime(config: Config, ct: ByProjectKeyRequestBuilder, kl
         inventoryChannelId: config.inventoryChannelId,
         allowImagelessProducts: config.allowImagelessProducts,
       },
+      ctBudgetMs: Math.max(2_000, config.realtime.retryBudgetMs),
       categoryTree: () => {
         if (!tree || Date.now() - tree.at > 60_000) {
           const value = fetchAllCategories(ct).then((cs) => new Map(cs.map((c) => [c.id, { id: c.id, name: c.name as Record<string, string>, parentId: c.parent?.id }])));
@@ -117,6 +118,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     appType: config.appType,
     registry,
     logger,
+    apiToken: config.syncApiToken,
     realtime: { dispatcher: realtime.dispatcher, deadLetters: realtime.deadLetters, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     readiness: [
       { name: 'commercetools', check: async () => void (await ct.get().execute()) },

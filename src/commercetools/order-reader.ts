@@ -42,11 +42,11 @@ export function paymentsOf(order: Order): Payment[] {
 }
 
 /** Products by id (current data, published or not: orders may reference products changed since), 100 per query. */
-export async function fetchProducts(api: ByProjectKeyRequestBuilder, ids: string[], signal?: AbortSignal): Promise<Product[]> {
+export async function fetchProducts(api: ByProjectKeyRequestBuilder, ids: string[], signal?: AbortSignal, budgetMs?: number): Promise<Product[]> {
   const out: Product[] = [];
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
-    const body = await ctCall('product query', () => api.products().get({ queryArgs: { where: [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`], limit: 100, withTotal: false } }).execute(), { signal });
+    const body = await ctCall('product query', () => api.products().get({ queryArgs: { where: [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`], limit: 100, withTotal: false } }).execute(), { signal, budgetMs });
     out.push(...body.results);
   }
   return out;

@@ -56,6 +56,13 @@ describe('loadConfig', () => {
     expect(problems({ ...VALID, KLAVIYO_RATE_LIMITS: '{"x":{"burstPerSecond":0}}' })).toEqual([expect.stringContaining('KLAVIYO_RATE_LIMITS must be JSON')]);
   });
 
+  it('refuses to listen beyond loopback without a management token unless explicitly allowed', () => {
+    expect(problems({ ...VALID, HOST: '0.0.0.0' })).toEqual([expect.stringContaining('set SYNC_API_TOKEN')]);
+    expect(problems({ ...VALID, HOST: '0.0.0.0', SYNC_API_TOKEN: 'x'.repeat(16) })).toEqual([]);
+    expect(problems({ ...VALID, HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED_API: 'true' })).toEqual([]);
+    expect(problems({ ...VALID, SYNC_API_TOKEN: 'short' })).toEqual([expect.stringContaining('at least 16 characters')]);
+  });
+
   it('never echoes secrets in its message', () => {
     try {
       loadConfig({ ...VALID, CT_API_CLIENT: '{"clientId":"cid","secret":42,"hint":"s3cr3t-value"}', KLAVIYO_AUTH_KEY: 'pk_secret_key', CT_API_URL: 'pk_secret_key' }, { envFile: false });

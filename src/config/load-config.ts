@@ -41,6 +41,8 @@ export interface Config {
     cancelledStates: string[];
     properties: PropertyFilter;
   };
+  /** Bearer token required on the management API (sync, stop, status, dead letters), when set. */
+  syncApiToken?: string;
   realtime: {
     skipBase64Decode: boolean;
     /** How long one notification may retry Klaviyo before it is handed back for redelivery. */
@@ -76,6 +78,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   { name: 'ALLOW_IMAGELESS_PRODUCTS', required: false, description: 'import products without an image (the seed requires one)', example: 'false' },
   { name: 'LOCK_TTL_SECONDS', required: false, description: 'lease of the per-type import lock; a crashed holder’s lock expires after this', example: '180' },
   { name: 'PROFILE_BATCH_SIZE', required: false, description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)', example: '10000' },
+  { name: 'SYNC_API_TOKEN', required: false, description: 'Bearer token required on the management API (≥ 16 characters); required when HOST is not loopback', example: 'a-long-random-string' },
+  { name: 'ALLOW_UNAUTHENTICATED_API', required: false, description: 'listen beyond loopback without SYNC_API_TOKEN (only behind a network that protects it)', example: 'false' },
   { name: 'SKIP_BASE64_DECODE', required: false, description: 'real-time: the push body is the commercetools payload itself, not a base64 Pub/Sub envelope', example: 'false' },
   { name: 'REALTIME_RETRY_BUDGET_SECONDS', required: false, description: 'real-time: seconds one notification may retry Klaviyo before asking for redelivery', example: '20' },
   { name: 'REALTIME_DISABLED_PROCESSORS', required: false, description: 'real-time processors switched off (customer, order, payment, category, product, inventory)', example: 'inventory' },
@@ -166,6 +170,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   if (env.PUSH_AUTH_TOKEN !== undefined && env.PUSH_AUTH_TOKEN.length > 0 && env.PUSH_AUTH_TOKEN.length < 16) problems.push('PUSH_AUTH_TOKEN must be at least 16 characters (value not shown)');
   const oidcJwksUrl = env.PUSH_OIDC_JWKS_URL ? url('PUSH_OIDC_JWKS_URL', env.PUSH_OIDC_JWKS_URL, problems) : 'https://www.googleapis.com/oauth2/v3/certs';
 
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const syncApiToken = env.SYNC_API_TOKEN || undefined;
+  if (syncApiToken !== undefined && syncApiToken.length < 16) problems.push('SYNC_API_TOKEN must be at least 16 characters (value not shown)');
+  const isLoopback = ['127.0.0.1', '::1', 'localhost'].includes(host) || host.startsWith('127.');
+  if (!isLoopback && !syncApiToken && (env.ALLOW_UNAUTHENTICATED_API ?? '').trim().toLowerCase() !== 'true') {
+    problems.push(`HOST=${host} exposes the import API beyond this machine: set SYNC_API_TOKEN (or ALLOW_UNAUTHENTICATED_API=true if a private network protects it)`);
+  }
+
   const profileBatchSize = env.PROFILE_BATCH_SIZE ? Number(env.PROFILE_BATCH_SIZE) : 10_000;
   if (!(Number.isInteger(profileBatchSize) && profileBatchSize >= 1 && profileBatchSize <= 10_000)) problems.push(`PROFILE_BATCH_SIZE must be an integer between 1 and 10000, got '${env.PROFILE_BATCH_SIZE}'`);
 
@@ -223,7 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     klaviyo: Object.freeze({ apiKey: (env.KLAVIYO_AUTH_KEY as string).trim(), apiUrl: klaviyoUrl, rateLimits: Object.freeze(rateLimits) }),
     appType,
     port,
-    host: env.HOST?.trim() || '127.0.0.1',
+    host,
+    syncApiToken,
     productUrlTemplate: env.PRODUCT_URL_TEMPLATE || undefined,
     preferredLocale: env.PREFERRED_LOCALE || undefined,
     preferredCurrency: env.PREFERRED_CURRENCY || undefined,

@@ -13,6 +13,7 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   logger: Logger;
   realtime: RealtimeRouteOptions;
+  apiToken?: string;
 }
 
 /** The service's HTTP API, unstarted. Routes are mounted by APP_TYPE. */
@@ -35,7 +36,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   });
   void app.register(healthRoutes, { checks: deps.readiness });
-  if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry });
-  if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, deps.realtime);
+  if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry, apiToken: deps.apiToken });
+  if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });
   return app;
 }

@@ -22,6 +22,8 @@ export interface ProcessorContext {
   logger: Logger;
   /** The category tree, cached for a short while. */
   categoryTree(): Promise<ReadonlyMap<string, CategoryNode>>;
+  /** How long commercetools reads of one notification may retry before it is handed back for redelivery. */
+  ctBudgetMs: number;
 }
 
 export type ProcessResult = { status: 'applied'; detail: string } | { status: 'ignored'; reason: string };

@@ -3,9 +3,12 @@ import type { DeadLetterStore } from '../../commercetools/dead-letter-store.ts';
 import { decodeCommercetoolsPayload, decodePubSubPush } from '../../realtime/envelopes/decode.ts';
 import type { Dispatcher, DispatchResult } from '../../realtime/dispatcher.ts';
 import { InvalidNotificationError, parsePlatformPayload, type Notification } from '../../realtime/notification.ts';
+import { hasBearer } from '../api-auth.ts';
 import type { PushAuthenticator } from '../push-auth.ts';
 
 export interface RealtimeRouteOptions {
+  /** The management API token, also accepted on the dead-letter endpoints. */
+  apiToken?: string;
   dispatcher: Dispatcher;
   deadLetters: DeadLetterStore;
   auth: PushAuthenticator;
@@ -22,6 +25,7 @@ function reply(result: DispatchResult, res: FastifyReply): FastifyReply {
 
 export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeRouteOptions): Promise<void> {
   const guard = async (request: FastifyRequest, res: FastifyReply) => {
+    if (opts.apiToken && hasBearer(request, opts.apiToken)) return undefined;
     if (!(await opts.auth.isAllowed(request.headers, request.query as Record<string, unknown>))) {
       return res.status(401).send({ error: 'UNAUTHENTICATED', message: 'Authentication required.' });
     }
@@ -48,12 +52,20 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeRouteOp
   // A Platform or CloudEvents payload posted as is (e.g. from a relay of another queue).
   app.post('/events', { bodyLimit: PUSH_BODY_LIMIT, preHandler: guard }, handle((body) => ({ notification: decodeCommercetoolsPayload(body) })));
 
-  app.get('/events/dead-letters', { preHandler: guard }, async () => {
+  // Dead letters hold customer data: with a management token configured, they need it (or push auth).
+  const managementGuard = async (request: FastifyRequest, res: FastifyReply) => {
+    if (opts.apiToken && !hasBearer(request, opts.apiToken) && !(opts.auth.isEnabled && (await opts.auth.isAllowed(request.headers, request.query as Record<string, unknown>)))) {
+      return res.status(401).send({ error: 'UNAUTHENTICATED', message: 'Authentication required.' });
+    }
+    return guard(request, res);
+  };
+
+  app.get('/events/dead-letters', { preHandler: managementGuard }, async () => {
     const letters = await opts.deadLetters.list();
     return { count: letters.length, deadLetters: letters.map(({ payload: _p, ...rest }) => rest) };
   });
 
-  app.post<{ Body: { keys?: string[] } | undefined }>('/events/dead-letters/replay', { preHandler: guard }, async (request) => {
+  app.post<{ Body: { keys?: string[] } | undefined }>('/events/dead-letters/replay', { preHandler: managementGuard }, async (request) => {
     const wanted = request.body?.keys;
     const letters = (await opts.deadLetters.list()).filter((l) => !wanted || wanted.includes(l.key));
     const results = [];

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { ENTITY_KINDS, type EntityKind } from '../../core/entity-kind.ts';
 import { AppError, NotFoundError } from '../../core/errors.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
+import { bearerGuard } from '../api-auth.ts';
 import { BODY_SCHEMAS, TypeParams, type SyncBody } from '../schemas.ts';
 
-export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegistry }): Promise<void> {
+export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegistry; apiToken?: string }): Promise<void> {
   const { registry } = opts;
+  app.addHook('onRequest', bearerGuard(opts.apiToken));
   // No body at all means "no options" (the seed's users POST without one).
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && (request.body === undefined || request.body === null)) request.body = {};

@@ -27,7 +27,7 @@ export const categoryProcessor: Processor = {
       }
       return { status: 'applied', detail: `catalog category ${n.resourceId} deleted` };
     }
-    const category = await ctCall('category read', () => ctx.ct.categories().withId({ ID: n.resourceId as string }).get().execute());
+    const category = await ctCall('category read', () => ctx.ct.categories().withId({ ID: n.resourceId as string }).get().execute(), { budgetMs: ctx.ctBudgetMs });
     const tree = new Map(await ctx.categoryTree());
     tree.set(category.id, { id: category.id, name: category.name as LocalizedString, parentId: category.parent?.id });
     const attributes = categoryToCatalogAttributes({ id: category.id, name: category.name as LocalizedString }, tree, ctx.settings.preferredLocale);
@@ -52,7 +52,7 @@ export const productProcessor: Processor = {
     let product: Product | undefined;
     if (n.kind !== 'deleted' && !(n.type && UNPUBLISH.has(n.type))) {
       try {
-        product = await ctCall('product read', () => ctx.ct.products().withId({ ID: n.resourceId as string }).get().execute());
+        product = await ctCall('product read', () => ctx.ct.products().withId({ ID: n.resourceId as string }).get().execute(), { budgetMs: ctx.ctBudgetMs });
       } catch (e) {
         if (!(e instanceof CommercetoolsError && e.status === 404)) throw e;
       }
@@ -89,7 +89,7 @@ export const inventoryProcessor: Processor = {
     if (message && typeof message.newAvailableQuantity === 'number' && message.sku) {
       entry = { sku: message.sku, availableQuantity: message.newAvailableQuantity, supplyChannel: message.supplyChannel as InventoryEntry['supplyChannel'] };
     } else {
-      entry = await ctCall('inventory read', () => ctx.ct.inventory().withId({ ID: n.resourceId as string }).get().execute());
+      entry = await ctCall('inventory read', () => ctx.ct.inventory().withId({ ID: n.resourceId as string }).get().execute(), { budgetMs: ctx.ctBudgetMs });
     }
     const channel = entry.supplyChannel?.id;
     const wanted = ctx.settings.inventoryChannelId;

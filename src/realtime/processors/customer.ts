@@ -14,7 +14,7 @@ export const customerProcessor: Processor = {
   handles: (n) => n.resourceType === 'customer',
   async process(n, ctx) {
     if (n.kind === 'deleted' || n.type === 'CustomerDeleted') return { status: 'ignored', reason: 'customer deletions are not propagated (the Klaviyo profile and its history are kept)' };
-    const customer = await ctCall('customer read', () => ctx.ct.customers().withId({ ID: n.resourceId as string }).get().execute());
+    const customer = await ctCall('customer read', () => ctx.ct.customers().withId({ ID: n.resourceId as string }).get().execute(), { budgetMs: ctx.ctBudgetMs });
     const m = customerToProfile(customer as Customer, { properties: ctx.settings.customerProperties });
     if (m.kind === 'skip') return { status: 'ignored', reason: m.reason };
     await ctx.klaviyo.request(OPERATIONS.createOrUpdateProfile, { method: 'POST', path: '/api/profile-import', body: { data: m.profile } });

@@ -22,7 +22,7 @@ async function sendEvents(klaviyo: KlaviyoHttp, profile: EventProfile, events: E
 
 async function orderEvents(order: Order, ctx: ProcessorContext, pick: (metric: string) => boolean): Promise<ProcessResult> {
   const productIds = [...new Set(order.lineItems.map((li) => li.productId))];
-  const products = new Map<string, ProductSummary>((await fetchProducts(ctx.ct, productIds)).map((p) => [p.id, productSummary(p)]));
+  const products = new Map<string, ProductSummary>((await fetchProducts(ctx.ct, productIds, undefined, ctx.ctBudgetMs)).map((p) => [p.id, productSummary(p)]));
   const m = orderToEvents(order, paymentsOf(order), { products, categories: await ctx.categoryTree() }, { ...ctx.settings.orders, backfill: false });
   if (m.kind === 'skip') return { status: 'ignored', reason: m.reason };
   const events = m.events.filter((e) => pick(e.metric.data.attributes.name));
@@ -32,7 +32,7 @@ async function orderEvents(order: Order, ctx: ProcessorContext, pick: (metric: s
 }
 
 function readOrder(ctx: ProcessorContext, id: string): Promise<Order> {
-  return ctCall('order read', () => ctx.ct.orders().withId({ ID: id }).get({ queryArgs: { expand: ['paymentInfo.payments[*]'] } }).execute());
+  return ctCall('order read', () => ctx.ct.orders().withId({ ID: id }).get({ queryArgs: { expand: ['paymentInfo.payments[*]'] } }).execute(), { budgetMs: ctx.ctBudgetMs });
 }
 
 /**
@@ -61,10 +61,10 @@ export const paymentProcessor: Processor = {
   handles: (n) => n.resourceType === 'payment',
   async process(n, ctx) {
     if (!(n.kind === 'message' && n.type !== undefined && REFUND.has(n.type)) && n.kind !== 'updated') return { status: 'ignored', reason: `payment notification ${n.type} is not synced` };
-    const payment = await ctCall('payment read', () => ctx.ct.payments().withId({ ID: n.resourceId as string }).get().execute());
+    const payment = await ctCall('payment read', () => ctx.ct.payments().withId({ ID: n.resourceId as string }).get().execute(), { budgetMs: ctx.ctBudgetMs });
     const hasRefund = (payment as Payment).transactions.some((t) => t.type === 'Refund' && t.state === 'Success');
     if (!hasRefund) return { status: 'ignored', reason: `payment ${payment.id} has no successful refund` };
-    const found = await ctCall('order by payment', () => ctx.ct.orders().get({ queryArgs: { where: [`paymentInfo(payments(id=${JSON.stringify(payment.id)}))`], limit: 1, expand: ['paymentInfo.payments[*]'] } }).execute());
+    const found = await ctCall('order by payment', () => ctx.ct.orders().get({ queryArgs: { where: [`paymentInfo(payments(id=${JSON.stringify(payment.id)}))`], limit: 1, expand: ['paymentInfo.payments[*]'] } }).execute(), { budgetMs: ctx.ctBudgetMs });
     const order = found.results[0];
     if (!order) return { status: 'ignored', reason: `no order holds payment ${payment.id}` };
     return orderEvents(order, ctx, (name) => name === ctx.settings.orders.metrics.refundedOrder);
