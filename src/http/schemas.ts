@@ -6,6 +6,7 @@ const common = {
   ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: MAX_IDS, description: 'import exactly these ids' })),
   startId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'start after this id' })),
   resume: Type.Optional(Type.Boolean({ description: 'continue the last interrupted, stopped or failed run from its checkpoint' })),
+  dryRun: Type.Optional(Type.Boolean({ description: "read and map everything and check it against Klaviyo's limits, but write nothing" })),
 };
 
 export const CustomersBody = Type.Object(common, { additionalProperties: false });

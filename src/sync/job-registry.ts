@@ -7,7 +7,7 @@ import { ENTITY_KINDS } from '../core/entity-kind.ts';
 import { InvalidRequestError, LockHeldError, NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { freshReport, JobRunner } from './job-runner.ts';
-import type { RunOptions, RunReport } from './run-report.ts';
+import { type FailureReport, type RunOptions, type RunReport } from './run-report.ts';
 import type { StreamDefinition } from './stream.ts';
 
 export type AnyStream = StreamDefinition<{ id: string }, unknown>;
@@ -40,9 +40,19 @@ export class JobRegistry {
   /** Settles when a run has ended and released its lock. */
   private readonly finished = new Map<EntityKind, Promise<void>>();
   private readonly checkpoints: CheckpointStore<RunReport>;
+  private readonly lastFailures = new Map<EntityKind, FailureReport>();
 
   constructor(private readonly deps: JobRegistryDeps) {
     this.checkpoints = new CheckpointStore<RunReport>(deps.store);
+  }
+
+  /** Failed and skipped records of the current or last run (deduplicated by id, last outcome wins). */
+  async failures(kind: EntityKind): Promise<FailureReport | undefined> {
+    const runner = this.active.get(kind);
+    const report = runner ? runner.failures : (this.lastFailures.get(kind) ?? (await this.deps.store.get<FailureReport>(`failures-${kind}`))?.value);
+    if (!report) return undefined;
+    const byId = new Map(report.failures.map((f) => [f.id, f]));
+    return { ...report, failures: [...byId.values()] };
   }
 
   supports(kind: EntityKind): boolean {
@@ -102,13 +112,31 @@ export class JobRegistry {
       };
     }
 
-    const stream = makeStream(report.options);
+    const baseStream = makeStream(report.options);
+    const isDryRun = report.options.dryRun === true;
+    const samples: unknown[] = [];
+    const stream: AnyStream = isDryRun
+      ? {
+          ...baseStream,
+          // Everything is read, mapped and checked against Klaviyo's limits by the runner; nothing is written.
+          write: async (batch) => {
+            for (const b of batch) if (samples.length < 3) samples.push(b.item);
+            report.samples = samples;
+            return batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const }));
+          },
+        }
+      : baseStream;
     const lease = await LockLease.acquire(this.deps.store, kind, this.deps.owner, jobId, this.deps.lockTtlMs);
     const runner = new JobRunner<{ id: string }, unknown>(
       stream,
       report,
       {
-        save: (r) => this.checkpoints.save(kind, r),
+        // A dry run leaves no checkpoint behind (and no failure report): only the lock, for its duration.
+        save: (r) => (isDryRun ? Promise.resolve() : this.checkpoints.save(kind, r)),
+        saveFailures: (f) => {
+          this.lastFailures.set(kind, f);
+          return isDryRun ? Promise.resolve() : this.deps.store.put(`failures-${kind}`, f).then(() => undefined);
+        },
         heartbeat: async () => {
           await lease.renew();
           return lease.stopRequested;
@@ -121,8 +149,12 @@ export class JobRegistry {
     );
     this.active.set(kind, runner);
     this.leases.set(kind, lease);
+    if (report.resumedFrom) {
+      const previous = await this.failures(kind).catch(() => undefined);
+      if (previous?.jobId === report.resumedFrom) runner.carryFailures(previous);
+    }
     try {
-      await this.checkpoints.save(kind, report);
+      if (!isDryRun) await this.checkpoints.save(kind, report);
     } catch (e) {
       this.active.delete(kind);
       this.leases.delete(kind);
@@ -179,6 +211,16 @@ export class JobRegistry {
   }
 
   /** Graceful shutdown: every local run stops at a checkpoint and releases its lock. */
+  /** Starts a run of exactly the records that failed in the last run (up to 10,000). */
+  async retryFailed(kind: EntityKind): Promise<{ report: RunReport; retried: number; notRetried: number }> {
+    const f = await this.failures(kind);
+    const ids = [...new Set((f?.failures ?? []).filter((x) => x.outcome === 'failed').map((x) => x.id))];
+    if (ids.length === 0) throw new InvalidRequestError(`The last ${kind} run has no failed records to retry.`);
+    const take = ids.slice(0, 10_000);
+    const report = await this.start(kind, { ids: take });
+    return { report, retried: take.length, notRetried: ids.length - take.length + (f?.notKept ?? 0) };
+  }
+
   /** Resolves when the current run of `kind` (if any) has ended and released its lock. */
   async settled(kind: EntityKind): Promise<void> {
     await this.finished.get(kind);

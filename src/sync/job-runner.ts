@@ -3,12 +3,14 @@ import { isAbortError } from '../core/abort.ts';
 import { AppError, KlaviyoApiError, LockLostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { Batcher } from './batcher.ts';
-import { emptyCounts, MAX_LAST_ERRORS, type RecordOutcomeNote, type RunReport } from './run-report.ts';
+import { emptyCounts, MAX_KEPT_FAILURES, MAX_LAST_ERRORS, type FailureReport, type RecordOutcomeNote, type RunReport } from './run-report.ts';
 import type { ItemOutcome, StreamDefinition } from './stream.ts';
 
 export interface RunHooks {
   /** Persists the report (checkpoint). Called after finished batches (at most every `saveEveryMs`) and at the end. */
   save(report: RunReport): Promise<void>;
+  /** Persists the failure report; called every few seconds when it changed, and at the end. */
+  saveFailures?(failures: FailureReport): Promise<void>;
   /** Renews the lease; throws LockLostError when it is gone. Returns true when a stop was requested elsewhere. */
   heartbeat(): Promise<boolean>;
   heartbeatEveryMs: number;
@@ -41,6 +43,9 @@ export class JobRunner<R extends { id: string }, I> {
   private readonly segments: Segment[] = [];
   private lastSaveMs = 0;
   private saving: Promise<void> = Promise.resolve();
+  readonly failures: FailureReport;
+  private failuresChanged = false;
+  private lastFailuresSaveMs = 0;
   private readonly startedMs = Date.now();
   private readonly baseCounts: RunReport['counts'];
   private stopReason: 'stopped' | 'interrupted' | undefined;
@@ -54,6 +59,7 @@ export class JobRunner<R extends { id: string }, I> {
   ) {
     this.report = report;
     this.baseCounts = { ...report.counts };
+    this.failures = { jobId: report.jobId, type: report.type, failures: [], notKept: 0 };
     // Every in-flight request and backoff listens to these signals; dozens at once is expected.
     setMaxListeners(0, this.stopController.signal, this.writeController.signal);
   }
@@ -72,10 +78,23 @@ export class JobRunner<R extends { id: string }, I> {
     setTimeout(() => this.writeController.abort(), drainMs).unref();
   }
 
+  /** Carries the failures of the run being resumed. */
+  carryFailures(previous: FailureReport | undefined): void {
+    if (!previous) return;
+    this.failures.failures.push(...previous.failures);
+    this.failures.notKept += previous.notKept;
+  }
+
   /** Keeps the last notes; when full, a skip makes way before a failure does. */
   private note(n: Omit<RecordOutcomeNote, 'at'>): void {
     const list = this.report.lastErrors;
-    list.push({ ...n, at: new Date().toISOString() });
+    const entry = { ...n, at: new Date().toISOString() };
+    if (n.outcome !== 'warning') {
+      if (this.failures.failures.length < MAX_KEPT_FAILURES) this.failures.failures.push(entry);
+      else this.failures.notKept++;
+      this.failuresChanged = true;
+    }
+    list.push(entry);
     while (list.length > MAX_LAST_ERRORS) {
       const skip = list.findIndex((e) => e.outcome !== 'failed');
       list.splice(skip >= 0 ? skip : 0, 1);
@@ -112,6 +131,7 @@ export class JobRunner<R extends { id: string }, I> {
     const checkpoint: RunReport = { ...this.report, counts: this.coveredCounts(), lastErrors: [...this.report.lastErrors] };
     this.saving = this.saving.catch(() => undefined).then(() => this.hooks.save(checkpoint));
     await this.saving;
+    await this.saveFailures(force);
   }
 
   /** Counts an outcome in the report and in the segment it belongs to. */
@@ -128,6 +148,14 @@ export class JobRunner<R extends { id: string }, I> {
         this.note({ id: o.id, outcome: 'failed', reason: o.reason, code: o.code, pointer: o.pointer });
       }
     }
+  }
+
+  private async saveFailures(force: boolean): Promise<void> {
+    if (!this.hooks.saveFailures || (!this.failuresChanged && !force)) return;
+    if (!force && Date.now() - this.lastFailuresSaveMs < 5000) return;
+    this.failuresChanged = false;
+    this.lastFailuresSaveMs = Date.now();
+    await this.hooks.saveFailures({ ...this.failures, failures: [...this.failures.failures] });
   }
 
   private coveredCounts(): RunReport['counts'] {

@@ -16,6 +16,8 @@ export interface RunOptions {
   deleteAll?: boolean;
   /** Must name the type (`categories` or `products`) when deleteAll is set. */
   confirmDeletion?: string;
+  /** Read and map everything and check it against Klaviyo's limits, but write nothing. */
+  dryRun?: boolean;
 }
 
 export interface RecordOutcomeNote {
@@ -56,7 +58,20 @@ export interface RunReport {
   lastErrors: RecordOutcomeNote[];
   error?: { code: string; message: string };
   resumedFrom?: string;
+  /** Dry runs: a few payloads as they would have been sent. */
+  samples?: unknown[];
 }
+
+/** Every failed or skipped record of a run (bounded), for GET /sync/<type>/failures and retry-failed. */
+export interface FailureReport {
+  jobId: string;
+  type: EntityKind;
+  failures: RecordOutcomeNote[];
+  /** Records that failed or were skipped beyond the bound, counted but not kept. */
+  notKept: number;
+}
+
+export const MAX_KEPT_FAILURES = 5_000;
 
 export const MAX_LAST_ERRORS = 50;
 

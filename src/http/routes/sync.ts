@@ -30,6 +30,26 @@ export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegi
     return reply.status(200).send(result.report);
   });
 
+  app.get<{ Params: TypeParams; Querystring: { format?: string } }>('/sync/:type/failures', { schema: { params: TypeParams } }, async (request, reply) => {
+    const kind = request.params.type as EntityKind;
+    const report = await registry.failures(kind);
+    if (!report) throw new NotFoundError(`No ${kind} import has run yet.`);
+    const rows = report.failures;
+    reply.header('x-failures-not-kept', String(report.notKept)).header('x-job-id', report.jobId);
+    if (request.query.format === 'csv') {
+      const cell = (v: unknown) => (v === undefined || v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+      const lines = ['id,outcome,reason,code,pointer,at', ...rows.map((r) => [r.id, r.outcome, r.reason, r.code, r.pointer, r.at].map(cell).join(','))];
+      return reply.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
+    }
+    return reply.type('application/x-ndjson').send(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+  });
+
+  app.post<{ Params: TypeParams }>('/sync/:type/retry-failed', { schema: { params: TypeParams } }, async (request, reply) => {
+    const kind = request.params.type as EntityKind;
+    const { report, retried, notRetried } = await registry.retryFailed(kind);
+    return reply.status(202).send({ jobId: report.jobId, type: kind, status: report.status, statusUrl: `/sync/${kind}`, retried, notRetried });
+  });
+
   app.get<{ Params: TypeParams }>('/sync/:type', { schema: { params: TypeParams } }, async (request) => {
     const kind = request.params.type as EntityKind;
     const report = await registry.status(kind);
