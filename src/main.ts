@@ -6,6 +6,7 @@ import { createCommercetoolsApi } from './commercetools/client.ts';
 import { DeadLetterStore } from './commercetools/dead-letter-store.ts';
 import { fetchAllCategories } from './commercetools/order-reader.ts';
 import { PushAuthenticator } from './http/push-auth.ts';
+import { buildMetrics } from './http/routes/metrics.ts';
 import type { CategoryNode } from './mapping/order-to-events.ts';
 import { Dispatcher } from './realtime/dispatcher.ts';
 import { customerProcessor } from './realtime/processors/customer.ts';
@@ -119,6 +120,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     registry,
     logger,
     apiToken: config.syncApiToken,
+    metrics: buildMetrics({ registry, klaviyo: [klaviyo, realtimeKlaviyo], limiter, dispatcher: realtime.dispatcher }),
     realtime: { dispatcher: realtime.dispatcher, deadLetters: realtime.deadLetters, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     readiness: [
       { name: 'commercetools', check: async () => void (await ct.get().execute()) },

@@ -2,7 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppType } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { JobRegistry } from '../sync/job-registry.ts';
+import type { Registry } from 'prom-client';
+import { bearerGuard } from './api-auth.ts';
 import { errorHandler } from './error-handler.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { realtimeRoutes, type RealtimeRouteOptions } from './routes/realtime.ts';
 import { syncRoutes } from './routes/sync.ts';
@@ -14,6 +17,7 @@ export interface AppDeps {
   logger: Logger;
   realtime: RealtimeRouteOptions;
   apiToken?: string;
+  metrics: Registry;
 }
 
 /** The service's HTTP API, unstarted. Routes are mounted by APP_TYPE. */
@@ -36,6 +40,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   });
   void app.register(healthRoutes, { checks: deps.readiness });
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', bearerGuard(deps.apiToken));
+    await metricsRoutes(scope, { metrics: deps.metrics });
+  });
   if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry, apiToken: deps.apiToken });
   if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });
   return app;

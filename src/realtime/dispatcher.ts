@@ -15,6 +15,8 @@ export interface DispatchResult {
 
 export interface DispatcherStats {
   byStatus: Record<DispatchStatus, number>;
+  /** Handling time of the last 1,000 notifications. */
+  recentLatenciesMs: number[];
 }
 
 /** Remembers recently handled delivery ids, so a redelivered message is applied once. */
@@ -45,7 +47,7 @@ export function isTransient(e: unknown): boolean {
  */
 export class Dispatcher {
   private readonly recent = new RecentIds(20_000);
-  readonly stats: DispatcherStats = { byStatus: { applied: 0, ignored: 0, duplicate: 0, 'dead-lettered': 0, retry: 0 } };
+  readonly stats: DispatcherStats = { byStatus: { applied: 0, ignored: 0, duplicate: 0, 'dead-lettered': 0, retry: 0 }, recentLatenciesMs: [] };
 
   constructor(
     private readonly processors: Processor[],
@@ -66,6 +68,16 @@ export class Dispatcher {
   }
 
   async dispatch(n: Notification, options: { deliveryId?: string; isReplay?: boolean } = {}): Promise<DispatchResult> {
+    const started = performance.now();
+    try {
+      return await this.dispatchTimed(n, options);
+    } finally {
+      this.stats.recentLatenciesMs.push(performance.now() - started);
+      if (this.stats.recentLatenciesMs.length > 1000) this.stats.recentLatenciesMs.shift();
+    }
+  }
+
+  private async dispatchTimed(n: Notification, options: { deliveryId?: string; isReplay?: boolean }): Promise<DispatchResult> {
     if (!options.isReplay && (this.recent.has(n.id) || (options.deliveryId && this.recent.has(`delivery:${options.deliveryId}`)))) {
       return this.done({ isAcknowledged: true, status: 'duplicate', detail: 'already handled' }, n, options.deliveryId);
     }

@@ -65,3 +65,29 @@ describe('failure reports', () => {
     }
   });
 });
+
+/** Parses Prometheus text exposition into `name{labels}` → value. */
+function parsePrometheus(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!m) throw new Error(`not Prometheus text: ${line}`);
+    out.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
+  }
+  return out;
+}
+
+describe('metrics', () => {
+  it('GET /metrics is Prometheus text whose numbers match the run report', async () => {
+    await post('/sync/customers');
+    const report = await waitForRun(stack.service.url, 'customers');
+    const res = await request<string>('GET', `${stack.service.url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const m = parsePrometheus(String(res.body));
+    for (const outcome of ['read', 'succeeded', 'failed', 'skipped']) expect(m.get(`ctk_sync_records{type="customers",outcome="${outcome}"}`)).toBe(report.counts[outcome]);
+    expect(m.get('ctk_klaviyo_requests{operation="bulk_import_profiles",status="202"}')).toBeGreaterThanOrEqual(1);
+    expect(m.has('ctk_klaviyo_throttled')).toBe(true);
+    expect(m.has('ctk_realtime_notifications{status="applied"}')).toBe(true);
+  });
+});

@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify';
+import { Gauge, Registry } from 'prom-client';
+import { ENTITY_KINDS } from '../../core/entity-kind.ts';
+import type { KlaviyoHttp } from '../../klaviyo/http.ts';
+import type { KlaviyoRateLimiter } from '../../klaviyo/rate-limiter.ts';
+import type { Dispatcher } from '../../realtime/dispatcher.ts';
+import type { JobRegistry } from '../../sync/job-registry.ts';
+
+export interface MetricsSources {
+  registry: JobRegistry;
+  klaviyo: KlaviyoHttp[];
+  limiter: KlaviyoRateLimiter;
+  dispatcher: Dispatcher;
+}
+
+/** Prometheus metrics, computed from the service's own counters when scraped. */
+export function buildMetrics(sources: MetricsSources): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: 'ctk_sync_records',
+    help: 'Records of the current or last bulk import run, by type and outcome',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const all = await sources.registry.statusAll().catch(() => undefined);
+      for (const kind of ENTITY_KINDS) {
+        const r = all?.[kind];
+        if (!r) continue;
+        for (const outcome of ['read', 'succeeded', 'failed', 'skipped'] as const) this.set({ type: kind, outcome }, r.counts[outcome]);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ctk_sync_run_seconds',
+    help: 'Elapsed seconds of the current or last bulk import run, by type and status',
+    labelNames: ['type', 'status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const all = await sources.registry.statusAll().catch(() => undefined);
+      for (const kind of ENTITY_KINDS) {
+        const r = all?.[kind];
+        if (r) this.set({ type: kind, status: r.status }, r.elapsedSeconds);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ctk_klaviyo_requests',
+    help: 'Klaviyo API requests sent by this process, by operation and HTTP status (0 = no answer)',
+    labelNames: ['operation', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const totals = new Map<string, number>();
+      for (const http of sources.klaviyo) {
+        for (const [operation, byStatus] of Object.entries(http.stats.requests)) {
+          for (const [status, n] of Object.entries(byStatus)) totals.set(`${operation}\u0000${status}`, (totals.get(`${operation}\u0000${status}`) ?? 0) + n);
+        }
+      }
+      for (const [key, n] of totals) {
+        const [operation, status] = key.split('\u0000');
+        this.set({ operation, status }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ctk_klaviyo_throttled',
+    help: 'Klaviyo answers with 429 received by this process',
+    registers: [registry],
+    collect() {
+      this.set(sources.klaviyo.reduce((n, h) => n + h.stats.throttled, 0));
+    },
+  });
+  new Gauge({
+    name: 'ctk_klaviyo_rate_limit_wait_seconds',
+    help: 'Time spent waiting for Klaviyo rate-limit windows',
+    registers: [registry],
+    collect() {
+      this.set(sources.limiter.stats.waitedMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'ctk_realtime_notifications',
+    help: 'Real-time notifications handled, by outcome',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [status, n] of Object.entries(sources.dispatcher.stats.byStatus)) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: 'ctk_realtime_latency_seconds',
+    help: 'Real-time notification handling latency quantiles over the last 1,000 notifications',
+    labelNames: ['quantile'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const lat = [...sources.dispatcher.stats.recentLatenciesMs].sort((a, b) => a - b);
+      if (lat.length === 0) return;
+      for (const q of [0.5, 0.9, 0.99]) this.set({ quantile: String(q) }, lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] / 1000);
+    },
+  });
+  return registry;
+}
+
+export async function metricsRoutes(app: FastifyInstance, opts: { metrics: Registry }): Promise<void> {
+  app.get('/metrics', async (_request, reply) => reply.type(opts.metrics.contentType).send(await opts.metrics.metrics()));
+}
