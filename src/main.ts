@@ -145,7 +145,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
 }
 
-async function main(): Promise<void> {
+/** `npm start` / `ct-klaviyo serve`: the service until SIGTERM/SIGINT, which stop runs at a checkpoint. */
+export async function serve(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -169,4 +170,4 @@ async function main(): Promise<void> {
 }
 
 const isEntryPoint = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-if (isEntryPoint) await main();
+if (isEntryPoint) await serve();

@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.ts';
+import { ENTITY_KINDS, isEntityKind, type EntityKind } from '../core/entity-kind.ts';
+import { AppError, ConfigError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
+import { serve, startService } from '../main.ts';
+import type { RunOptions, RunReport } from '../sync/run-report.ts';
+import { progressLine, ProgressDisplay, summaryTable } from './progress.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const HELP: Record<string, string> = {
+  main: `Usage: ct-klaviyo <command> [options]
+
+Keeps a Klaviyo account in step with a commercetools project.
+
+Commands:
+  serve                 run the service (bulk import API and real-time endpoint)
+  sync <type|all>       run an import here, with live progress (types: ${ENTITY_KINDS.join(', ')}; all = the seed's order)
+  status                show the imports of a running service
+  emulators             start the local commercetools and Klaviyo emulators
+  demo                  the embedded default: emulators, sample data, a full import
+
+Configuration comes from the environment (or .env): CT_API_URL, CT_AUTH_URL, CT_PROJECT_ID, CT_SCOPE,
+CT_API_CLIENT, KLAVIYO_AUTH_KEY, ... (see README.md). Run 'ct-klaviyo <command> --help' for its options.
+`,
+  serve: 'Usage: ct-klaviyo serve\n\nRuns the service on PUB_SUB_PORT (default 6779) until SIGTERM or SIGINT.\n',
+  sync: `Usage: ct-klaviyo sync <customers|orders|categories|products|all> [options]
+
+Runs an import in this process with live progress, then prints a summary.
+Exit code: 0 when every record succeeded, 2 when some records failed, 1 on error.
+
+Options:
+  --ids a,b,c        import exactly these ids
+  --ids-file FILE    import the ids in FILE (one per line, or comma-separated)
+  --resume           continue the last interrupted, stopped or failed run
+  --start-id ID      start after this id
+  --since DATE       orders created at or after DATE (ISO 8601)
+  --until DATE       orders created before DATE
+  --dry-run          read, map and check everything; write nothing to Klaviyo
+  --no-backfill      send order events without Klaviyo's backfill flag (flows may fire)
+  -h, --help         show this help
+`,
+  status: 'Usage: ct-klaviyo status [--url http://127.0.0.1:6779] [--token TOKEN]\n\nShows the current or last import of every type (token: SYNC_API_TOKEN by default).\n',
+  emulators: 'Usage: ct-klaviyo emulators [--dataset tiny|small|large]\n\nStarts the commercetools stand-in (port 8802) and the Klaviyo emulator (port 8801) on 127.0.0.1.\n',
+  demo: 'Usage: ct-klaviyo demo\n\nStarts both emulators with the small dataset, runs every import through the service and shows the result.\n',
+};
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function runChild(args: string[]): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: 'inherit' });
+    child.on('exit', (code) => done(code ?? 1));
+  });
+}
+
+async function sync(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ids: { type: 'string' },
+      'ids-file': { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      'start-id': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'no-backfill': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP.sync);
+    return 0;
+  }
+  const target = positionals[0];
+  if (!target || (target !== 'all' && !isEntityKind(target))) fail(`Name what to import: ${ENTITY_KINDS.join(', ')} or all.\n\n${HELP.sync}`);
+  const kinds: EntityKind[] = target === 'all' ? ['categories', 'products', 'customers', 'orders'] : [target as EntityKind];
+  let ids = values.ids?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values['ids-file']) ids = [...(ids ?? []), ...readFileSync(values['ids-file'], 'utf8').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean)];
+  const options: RunOptions = {
+    ...(ids?.length ? { ids } : {}),
+    ...(values.resume ? { resume: true } : {}),
+    ...(values['start-id'] ? { startId: values['start-id'] } : {}),
+    ...(values.since ? { since: values.since } : {}),
+    ...(values.until ? { until: values.until } : {}),
+    ...(values['dry-run'] ? { dryRun: true } : {}),
+    ...(values['no-backfill'] ? { backfill: false } : {}),
+  };
+
+  const config = loadConfig();
+  const service = await startService({ ...config, port: 0, host: '127.0.0.1', appType: 'BULK_IMPORT' }, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  const display = new ProgressDisplay(process.stdout);
+  const done: Array<[string, RunReport]> = [];
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('\nStopping at a checkpoint (resume later with --resume)…\n');
+    void service.registry.shutdown();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (const kind of kinds) {
+      if (stopping) break;
+      const kindOptions: RunOptions = kind === 'orders' ? options : { ...options, since: undefined, until: undefined, backfill: undefined };
+      await service.registry.start(kind, Object.fromEntries(Object.entries(kindOptions).filter(([, v]) => v !== undefined)) as RunOptions);
+      for (;;) {
+        const r = await service.registry.status(kind);
+        display.render([...done.map(([t, rep]) => progressLine(t, rep)), progressLine(kind, r)]);
+        if (r && r.status !== 'running') break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      await service.registry.settled(kind);
+      const final = (await service.registry.status(kind)) as RunReport;
+      done.push([kind, final]);
+      display.render(done.map(([t, rep]) => progressLine(t, rep)), true);
+    }
+  } finally {
+    await service.close();
+  }
+  process.stdout.write(`\n${summaryTable(done)}\n`);
+  for (const [kind, r] of done) {
+    if (r.error) process.stdout.write(`\n${kind}: ${r.error.message}\n`);
+    const failed = r.lastErrors.filter((e) => e.outcome === 'failed').slice(0, 5);
+    if (failed.length) process.stdout.write(`\n${kind}: ${r.counts.failed} failed, e.g.\n${failed.map((e) => `  ${e.id}: ${e.reason}`).join('\n')}\n`);
+  }
+  if (done.some(([, r]) => r.status !== 'completed')) return 1;
+  return done.some(([, r]) => r.counts.failed > 0) ? 2 : 0;
+}
+
+async function status(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { url: { type: 'string', default: `http://127.0.0.1:${process.env.PUB_SUB_PORT ?? '6779'}` }, token: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) {
+    process.stdout.write(HELP.status);
+    return 0;
+  }
+  const token = values.token ?? process.env.SYNC_API_TOKEN;
+  let res: Response;
+  try {
+    res = await fetch(`${values.url}/sync/status`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch {
+    fail(`No service answers at ${values.url}. Start one with 'ct-klaviyo serve' or pass --url.`);
+  }
+  if (!res.ok) fail(`${values.url}/sync/status answered ${res.status}: ${await res.text()}`);
+  const all = (await res.json()) as Record<string, RunReport | null>;
+  for (const kind of ENTITY_KINDS) process.stdout.write(`${progressLine(kind, all[kind] ?? undefined).replace(/waiting$/, 'never run')}\n`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP.main);
+    return command ? 0 : 1;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    if (!HELP[command]) fail(`Unknown command '${command}'.\n\n${HELP.main}`);
+    process.stdout.write(HELP[command]);
+    return 0;
+  }
+  switch (command) {
+    case 'serve':
+      await serve();
+      return -1;
+    case 'sync':
+      return sync(rest);
+    case 'status':
+      return status(rest);
+    case 'emulators': {
+      const dataset = rest[rest.indexOf('--dataset') + 1] && rest.includes('--dataset') ? rest[rest.indexOf('--dataset') + 1] : 'small';
+      const ct = runChild(['emulators/commercetools/cli.ts', '--port', '8802', '--dataset', dataset]);
+      const kl = runChild(['emulators/klaviyo/cli.ts', '--port', '8801']);
+      return Math.max(await ct, await kl);
+    }
+    case 'demo':
+      return runChild(['scripts/demo.ts', ...rest]);
+    default:
+      fail(`Unknown command '${command}'.\n\n${HELP.main}`);
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (e) {
+  if (e instanceof ConfigError) fail(`${e.message}\n\nSee README.md ("Configuration").`);
+  if (e instanceof AppError) fail(e.message);
+  fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
+}
