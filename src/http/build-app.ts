@@ -1,3 +1,5 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppType } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
@@ -39,6 +41,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       done(err, undefined);
     }
   });
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'commercetools → Klaviyo sync', description: 'Bulk import, real-time sync and operations API. Management routes need `Authorization: Bearer <SYNC_API_TOKEN>` when a token is configured.', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  void app.register(swaggerUi, { routePrefix: '/docs' });
   void app.register(healthRoutes, { checks: deps.readiness });
   void app.register(async (scope) => {
     scope.addHook('onRequest', bearerGuard(deps.apiToken));
