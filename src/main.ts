@@ -120,6 +120,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     registry,
     logger,
     apiToken: config.syncApiToken,
+    scheduledTypes: config.scheduledImportTypes,
     metrics: buildMetrics({ registry, klaviyo: [klaviyo, realtimeKlaviyo], limiter, dispatcher: realtime.dispatcher }),
     realtime: { dispatcher: realtime.dispatcher, deadLetters: realtime.deadLetters, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     readiness: [

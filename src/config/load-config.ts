@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isEntityKind, type EntityKind } from '../core/entity-kind.ts';
 import { ConfigError } from '../core/errors.ts';
 
 export type AppType = 'BULK_IMPORT' | 'EVENT' | 'ALL';
@@ -41,6 +42,8 @@ export interface Config {
     cancelledStates: string[];
     properties: PropertyFilter;
   };
+  /** What POST /job (a scheduled import, e.g. a commercetools Connect job) imports, in order. */
+  scheduledImportTypes: EntityKind[];
   /** Bearer token required on the management API (sync, stop, status, dead letters), when set. */
   syncApiToken?: string;
   realtime: {
@@ -78,6 +81,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   { name: 'ALLOW_IMAGELESS_PRODUCTS', required: false, description: 'import products without an image (the seed requires one)', example: 'false' },
   { name: 'LOCK_TTL_SECONDS', required: false, description: 'lease of the per-type import lock; a crashed holder’s lock expires after this', example: '180' },
   { name: 'PROFILE_BATCH_SIZE', required: false, description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)', example: '10000' },
+  { name: 'SCHEDULED_IMPORT_TYPES', required: false, description: 'what POST /job imports, in order (comma-separated)', example: 'categories,products,customers,orders' },
   { name: 'SYNC_API_TOKEN', required: false, description: 'Bearer token required on the management API (≥ 16 characters); required when HOST is not loopback', example: 'a-long-random-string' },
   { name: 'ALLOW_UNAUTHENTICATED_API', required: false, description: 'listen beyond loopback without SYNC_API_TOKEN (only behind a network that protects it)', example: 'false' },
   { name: 'SKIP_BASE64_DECODE', required: false, description: 'real-time: the push body is the commercetools payload itself, not a base64 Pub/Sub envelope', example: 'false' },
@@ -170,6 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   if (env.PUSH_AUTH_TOKEN !== undefined && env.PUSH_AUTH_TOKEN.length > 0 && env.PUSH_AUTH_TOKEN.length < 16) problems.push('PUSH_AUTH_TOKEN must be at least 16 characters (value not shown)');
   const oidcJwksUrl = env.PUSH_OIDC_JWKS_URL ? url('PUSH_OIDC_JWKS_URL', env.PUSH_OIDC_JWKS_URL, problems) : 'https://www.googleapis.com/oauth2/v3/certs';
 
+  const scheduled = env.SCHEDULED_IMPORT_TYPES === undefined ? ['categories', 'products', 'customers', 'orders'] : list(env.SCHEDULED_IMPORT_TYPES);
+  const unknownTypes = scheduled.filter((t) => !isEntityKind(t));
+  if (unknownTypes.length) problems.push(`SCHEDULED_IMPORT_TYPES has unknown types (${unknownTypes.join(', ')}); use customers, orders, categories, products`);
+
   const host = env.HOST?.trim() || '127.0.0.1';
   const syncApiToken = env.SYNC_API_TOKEN || undefined;
   if (syncApiToken !== undefined && syncApiToken.length < 16) problems.push('SYNC_API_TOKEN must be at least 16 characters (value not shown)');
@@ -237,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     port,
     host,
     syncApiToken,
+    scheduledImportTypes: scheduled.filter(isEntityKind),
     productUrlTemplate: env.PRODUCT_URL_TEMPLATE || undefined,
     preferredLocale: env.PREFERRED_LOCALE || undefined,
     preferredCurrency: env.PREFERRED_CURRENCY || undefined,

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppType } from '../config/load-config.ts';
+import type { EntityKind } from '../core/entity-kind.ts';
 import type { Logger } from '../core/logger.ts';
 import type { JobRegistry } from '../sync/job-registry.ts';
 import type { Registry } from 'prom-client';
@@ -20,6 +21,7 @@ export interface AppDeps {
   realtime: RealtimeRouteOptions;
   apiToken?: string;
   metrics: Registry;
+  scheduledTypes?: EntityKind[];
 }
 
 /** The service's HTTP API, unstarted. Routes are mounted by APP_TYPE. */
@@ -55,7 +57,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     scope.addHook('onRequest', bearerGuard(deps.apiToken));
     await metricsRoutes(scope, { metrics: deps.metrics });
   });
-  if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry, apiToken: deps.apiToken });
+  if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry, apiToken: deps.apiToken, scheduledTypes: deps.scheduledTypes });
   if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });
   return app;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../emulators/data/generate.ts';
-import { request } from '../helpers/http.ts';
+import { request, waitFor } from '../helpers/http.ts';
 import { KLAVIYO_KEY, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
 
 type R = Record<string, any>;
@@ -89,5 +89,21 @@ describe('metrics', () => {
     expect(m.get('ctk_klaviyo_requests{operation="bulk_import_profiles",status="202"}')).toBeGreaterThanOrEqual(1);
     expect(m.has('ctk_klaviyo_throttled')).toBe(true);
     expect(m.has('ctk_realtime_notifications{status="applied"}')).toBe(true);
+  });
+});
+
+describe('scheduled import', () => {
+  it('POST /job runs the configured types one after another', async () => {
+    const before = (await request<Record<string, any>>('GET', `${stack.service.url}/sync/status`)).body.orders?.jobId;
+    const r = await post('/job');
+    expect(r.status).toBe(202);
+    expect(r.body.types).toEqual(['categories', 'products', 'customers', 'orders']);
+    const status = await waitFor(async () => {
+      const s = (await request<Record<string, any>>('GET', `${stack.service.url}/sync/status`)).body;
+      return s.orders && s.orders.jobId !== before && s.orders.status !== 'running' ? s : undefined;
+    }, 60_000, 'the scheduled orders import');
+    for (const kind of ['categories', 'products', 'customers', 'orders']) expect(status[kind].status, kind).toBe('completed');
+    expect(Date.parse(status.categories.endedAt)).toBeLessThanOrEqual(Date.parse(status.products.startedAt));
+    expect(Date.parse(status.customers.endedAt)).toBeLessThanOrEqual(Date.parse(status.orders.startedAt));
   });
 });

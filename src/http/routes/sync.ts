@@ -5,7 +5,7 @@ import type { JobRegistry } from '../../sync/job-registry.ts';
 import { bearerGuard } from '../api-auth.ts';
 import { BODY_SCHEMAS, TypeParams, type SyncBody } from '../schemas.ts';
 
-export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegistry; apiToken?: string }): Promise<void> {
+export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegistry; apiToken?: string; scheduledTypes?: EntityKind[] }): Promise<void> {
   const { registry } = opts;
   app.addHook('onRequest', bearerGuard(opts.apiToken));
   // No body at all means "no options" (the seed's users POST without one).
@@ -14,6 +14,22 @@ export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegi
   });
 
   app.get('/sync/status', async () => registry.statusAll());
+
+  // A scheduled import (a commercetools Connect job, cron + curl, ...): the configured types, one after another.
+  app.post('/job', async (request, reply) => {
+    const types = opts.scheduledTypes ?? [];
+    void (async () => {
+      for (const kind of types) {
+        try {
+          await registry.start(kind, {});
+          await registry.settled(kind);
+        } catch (e) {
+          request.log.warn({ kind, err: e instanceof Error ? e.message : String(e) }, 'scheduled import skipped');
+        }
+      }
+    })();
+    return reply.status(202).send({ status: 'started', types });
+  });
 
   for (const kind of ENTITY_KINDS) {
     app.post<{ Body: SyncBody }>(`/sync/${kind}`, { schema: { body: BODY_SCHEMAS[kind] } }, async (request, reply) => {

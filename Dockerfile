@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# commercetools → Klaviyo sync. Build: docker build -t ct-klaviyo-sync .   Run: see docs/deploy.md.
+
+# 1. Dependencies, production only (tsx runs the TypeScript sources; no build step to drift from them).
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+# 2. The runtime image: non-root, only what runs.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PUB_SUB_PORT=6779
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY src ./src
+COPY bin ./bin
+USER node
+EXPOSE 6779
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PUB_SUB_PORT || 6779) + '/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+CMD ["node", "--import", "tsx", "src/main.ts"]
