@@ -8,6 +8,7 @@ import type { JobRegistry } from '../sync/job-registry.ts';
 import type { Registry } from 'prom-client';
 import { bearerGuard } from './api-auth.ts';
 import { errorHandler } from './error-handler.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { realtimeRoutes, type RealtimeRouteOptions } from './routes/realtime.ts';
@@ -57,6 +58,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     scope.addHook('onRequest', bearerGuard(deps.apiToken));
     await metricsRoutes(scope, { metrics: deps.metrics });
   });
+  if (deps.appType !== 'EVENT') void app.register(dashboardRoutes);
   if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry, apiToken: deps.apiToken, scheduledTypes: deps.scheduledTypes });
   if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });
   return app;
