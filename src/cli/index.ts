@@ -22,6 +22,8 @@ Commands:
   serve                 run the service (bulk import API and real-time endpoint)
   sync <type|all>       run an import here, with live progress (types: ${ENTITY_KINDS.join(', ')}; all = the seed's order)
   status                show the imports of a running service
+  failures <type>       list the failed records of the last run (JSON lines or --csv)
+  retry-failed <type>   re-run exactly the records that failed
   emulators             start the local commercetools and Klaviyo emulators
   demo                  the embedded default: emulators, sample data, a full import
 
@@ -46,6 +48,8 @@ Options:
   -h, --help         show this help
 `,
   status: 'Usage: ct-klaviyo status [--url http://127.0.0.1:6779] [--token TOKEN]\n\nShows the current or last import of every type (token: SYNC_API_TOKEN by default).\n',
+  failures: 'Usage: ct-klaviyo failures <type> [--csv] [--url http://127.0.0.1:6779] [--token TOKEN]\n\nPrints the failed and skipped records of the last run of <type> (JSON lines, or CSV).\n',
+  'retry-failed': 'Usage: ct-klaviyo retry-failed <type> [--url http://127.0.0.1:6779] [--token TOKEN]\n\nAsks the service to re-run exactly the records that failed in the last run of <type>.\n',
   emulators: 'Usage: ct-klaviyo emulators [--dataset tiny|small|large]\n\nStarts the commercetools stand-in (port 8802) and the Klaviyo emulator (port 8801) on 127.0.0.1.\n',
   demo: 'Usage: ct-klaviyo demo\n\nStarts both emulators with the small dataset, runs every import through the service and shows the result.\n',
 };
@@ -158,6 +162,25 @@ async function status(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function serviceCall(command: 'failures' | 'retry-failed', argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string', default: `http://127.0.0.1:${process.env.PUB_SUB_PORT ?? '6779'}` }, token: { type: 'string' }, csv: { type: 'boolean', default: false } } });
+  const kind = positionals[0];
+  if (!kind || !isEntityKind(kind)) fail(`Name the type: ${ENTITY_KINDS.join(', ')}.\n\n${HELP[command]}`);
+  const token = values.token ?? process.env.SYNC_API_TOKEN;
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const url = command === 'failures' ? `${values.url}/sync/${kind}/failures${values.csv ? '?format=csv' : ''}` : `${values.url}/sync/${kind}/retry-failed`;
+  let res: Response;
+  try {
+    res = await fetch(url, { method: command === 'failures' ? 'GET' : 'POST', headers });
+  } catch {
+    fail(`No service answers at ${values.url}. Start one with 'ct-klaviyo serve' or pass --url.`);
+  }
+  const text = await res.text();
+  if (!res.ok) fail(`${res.status}: ${text}`);
+  process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -177,6 +200,9 @@ async function main(argv: string[]): Promise<number> {
       return sync(rest);
     case 'status':
       return status(rest);
+    case 'failures':
+    case 'retry-failed':
+      return serviceCall(command, rest);
     case 'emulators': {
       const dataset = rest[rest.indexOf('--dataset') + 1] && rest.includes('--dataset') ? rest[rest.indexOf('--dataset') + 1] : 'small';
       const ct = runChild(['emulators/commercetools/cli.ts', '--port', '8802', '--dataset', dataset]);

@@ -31,7 +31,7 @@ describe('ct-klaviyo', () => {
     const main = await cli(['--help']);
     expect(main.code).toBe(0);
     expect(main.stdout).toContain('sync <type|all>');
-    for (const command of ['sync', 'status', 'serve', 'emulators', 'demo']) {
+    for (const command of ['sync', 'status', 'serve', 'emulators', 'demo', 'failures', 'retry-failed']) {
       const r = await cli([command, '--help']);
       expect(r.code, command).toBe(0);
       expect(r.stdout).toContain(`Usage: ct-klaviyo ${command}`);
@@ -71,6 +71,12 @@ describe('ct-klaviyo', () => {
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/customers\s+completed/);
     expect(s.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['customers', 'orders', 'categories', 'products']);
+    const failures = await cli(['failures', 'customers', '--url', stack.service.url, '--csv']);
+    expect(failures.code).toBe(0);
+    expect(failures.stdout.split('\n')[0]).toBe('id,outcome,reason,code,pointer,at');
+    const retry = await cli(['retry-failed', 'customers', '--url', stack.service.url]);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain('no failed records to retry');
     const broken = await cli(['sync', 'customers'], { ...env(), KLAVIYO_AUTH_KEY: '' });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('KLAVIYO_AUTH_KEY is required');
