@@ -220,8 +220,11 @@ export class JobRunner<R extends { id: string }, I> {
           this.count(open, 'skipped');
           this.note({ id, outcome: 'skipped', reason: 'not found in commercetools' });
         }
+        let sinceYield = 0;
         for (const record of page.records) {
           if (this.stopController.signal.aborted) break;
+          // Mapping is synchronous: give the event loop a turn now and then so the API stays responsive.
+          if (++sinceYield % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
           this.count(open, 'read');
           let mapped;
           try {
