@@ -63,6 +63,8 @@ export class JobRegistry {
   async start(kind: EntityKind, options: RunOptions): Promise<RunReport> {
     const makeStream = this.deps.streams[kind];
     if (!makeStream) throw new InvalidRequestError(`Bulk import of ${kind} is not available in this version.`);
+    // A run that has ended but is still releasing its lock is waited for, not reported as a conflict.
+    if (this.active.get(kind) && this.active.get(kind)?.report.status !== 'running') await this.finished.get(kind);
     const running = this.active.get(kind);
     if (running) {
       const lease = this.leases.get(kind);
@@ -192,7 +194,9 @@ export class JobRegistry {
   /** The current or last run: this process's own, else the checkpoint (a dead holder's run shows as interrupted). */
   async status(kind: EntityKind): Promise<RunReport | undefined> {
     const runner = this.active.get(kind);
-    if (runner) return snapshot(runner);
+    // An ended run is reported once its lock is released, so whoever sees it ended can start the next one.
+    if (runner && runner.report.status !== 'running') await this.finished.get(kind);
+    else if (runner) return snapshot(runner);
     const stored = await this.checkpoints.load(kind);
     const local = this.last.get(kind);
     const report = local && (!stored || stored.jobId === local.jobId) ? local : stored;

@@ -210,7 +210,8 @@ export class JobRunner<R extends { id: string }, I> {
           // Every move of the cursor is saved at once (one small write per batch of up to 10,000 records).
           await this.saveIfDue(this.report.cursor !== before);
         });
-        const tracked = p.finally(() => inFlight.delete(tracked));
+        // A batch that fails the run (lock lost, Klaviyo auth) fails it here, whenever it settles.
+        const tracked: Promise<void> = p.catch((e: unknown) => this.fail(e)).finally(() => inFlight.delete(tracked));
         inFlight.add(tracked);
       };
 
