@@ -63,6 +63,7 @@ export function buildRealtime(config: Config, ct: ByProjectKeyRequestBuilder, kl
         productUrlTemplate: config.productUrlTemplate,
         inventoryChannelId: config.inventoryChannelId,
         allowImagelessProducts: config.allowImagelessProducts,
+        customerDeleted: config.realtime.customerDeleted,
       },
       ctBudgetMs: Math.max(2_000, config.realtime.retryBudgetMs),
       categoryTree: () => {

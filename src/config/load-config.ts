@@ -51,6 +51,8 @@ export interface Config {
     /** How long one notification may retry Klaviyo before it is handed back for redelivery. */
     retryBudgetMs: number;
     disabledProcessors: string[];
+    /** What a deleted commercetools customer does to its Klaviyo profile: nothing, or mark it. */
+    customerDeleted: 'ignore' | 'mark';
     pushToken?: string;
     oidcAudience?: string;
     oidcJwksUrl: string;
@@ -87,6 +89,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   { name: 'SKIP_BASE64_DECODE', required: false, description: 'real-time: the push body is the commercetools payload itself, not a base64 Pub/Sub envelope', example: 'false' },
   { name: 'REALTIME_RETRY_BUDGET_SECONDS', required: false, description: 'real-time: seconds one notification may retry Klaviyo before asking for redelivery', example: '20' },
   { name: 'REALTIME_DISABLED_PROCESSORS', required: false, description: 'real-time processors switched off (customer, order, payment, category, product, inventory)', example: 'inventory' },
+  { name: 'REALTIME_CUSTOMER_DELETED', required: false, description: "real-time: 'ignore' a deleted customer (default) or 'mark' its profile (properties commercetools_deleted, commercetools_deleted_at)", example: 'ignore' },
   { name: 'PUSH_AUTH_TOKEN', required: false, description: 'real-time: shared token required on pushes (Authorization: Bearer, X-Push-Token or ?token=)', example: 'a-long-random-string' },
   { name: 'PUSH_OIDC_AUDIENCE', required: false, description: 'real-time: verify the Pub/Sub push OIDC token for this audience', example: 'https://sync.example.com/' },
   { name: 'PUSH_OIDC_JWKS_URL', required: false, description: 'real-time: where the OIDC signing keys are', example: 'https://www.googleapis.com/oauth2/v3/certs' },
@@ -167,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   if (!['true', 'false', ''].includes(skipBase64)) problems.push(`SKIP_BASE64_DECODE must be true or false, got '${env.SKIP_BASE64_DECODE}'`);
   const retryBudgetSeconds = env.REALTIME_RETRY_BUDGET_SECONDS ? Number(env.REALTIME_RETRY_BUDGET_SECONDS) : 20;
   if (!(retryBudgetSeconds >= 0 && retryBudgetSeconds <= 600)) problems.push(`REALTIME_RETRY_BUDGET_SECONDS must be between 0 and 600, got '${env.REALTIME_RETRY_BUDGET_SECONDS}'`);
+  const customerDeleted = (env.REALTIME_CUSTOMER_DELETED ?? 'ignore').trim() || 'ignore';
+  if (customerDeleted !== 'ignore' && customerDeleted !== 'mark') problems.push(`REALTIME_CUSTOMER_DELETED must be ignore or mark, got '${customerDeleted}'`);
   const disabledProcessors = list(env.REALTIME_DISABLED_PROCESSORS);
   const knownProcessors = ['customer', 'order', 'payment', 'category', 'product', 'inventory'];
   const unknownProcessors = disabledProcessors.filter((p) => !knownProcessors.includes(p));
@@ -265,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
       skipBase64Decode: skipBase64 === 'true',
       retryBudgetMs: retryBudgetSeconds * 1000,
       disabledProcessors,
+      customerDeleted: customerDeleted === 'mark' ? 'mark' : 'ignore',
       pushToken: env.PUSH_AUTH_TOKEN || undefined,
       oidcAudience: env.PUSH_OIDC_AUDIENCE || undefined,
       oidcJwksUrl,

@@ -13,6 +13,7 @@ export interface RealtimeSettings {
   productUrlTemplate?: string;
   inventoryChannelId?: string;
   allowImagelessProducts: boolean;
+  customerDeleted: 'ignore' | 'mark';
 }
 
 export interface ProcessorContext {

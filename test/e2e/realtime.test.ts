@@ -187,6 +187,22 @@ describe('switches', () => {
     }
   });
 
+  it('REALTIME_CUSTOMER_DELETED=mark marks the profile of a deleted customer', async () => {
+    const s = await startStack({ env: { REALTIME_CUSTOMER_DELETED: 'mark' } });
+    try {
+      const c = customers[0];
+      await request('POST', `${s.service.url}/events/pubsub`, { headers: { 'content-type': 'application/json' }, body: pubsub(message('customer', c.id, 'CustomerCreated')) });
+      const r = await request<any>('POST', `${s.service.url}/events/pubsub`, { headers: { 'content-type': 'application/json' }, body: pubsub(change('ResourceDeleted', 'customer', c.id)) });
+      expect(r.body.status).toBe('applied');
+      const profiles = (await request<R[]>('GET', `${s.klaviyo.url}/__emulator/profiles?key=${KLAVIYO_KEY}&external_id=${c.id}`)).body;
+      expect(profiles).toHaveLength(1);
+      expect(profiles[0].properties).toMatchObject({ commercetools_deleted: true, commercetools_deleted_at: expect.any(String) });
+      expect(profiles[0].email).toBe(c.email);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('SKIP_BASE64_DECODE takes the commercetools payload as the body', async () => {
     const s = await startStack({ env: { SKIP_BASE64_DECODE: 'true' } });
     try {
