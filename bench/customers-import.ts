@@ -5,9 +5,9 @@
  *
  *   npm run bench -- customers-import [--customers N] [--baseline-sample N]
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { benchEnv, spawnService } from './harness.ts';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
 import { buildCatalog, DEFAULT_REFERENCE_TIME, generateCustomer } from '../emulators/data/generate.ts';
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
@@ -32,28 +32,8 @@ const klaviyo = await startKlaviyoEmulator({ speedUp: 1 });
 out(`${customers} customers loaded; Klaviyo emulator at published limits (bulk import: 10/s, 150/min; profile-import: 75/s, 750/min)`);
 
 // 1. The service, as its own process, bulk-importing everything.
-const env = {
-  ...process.env,
-  CT_API_URL: ct.url,
-  CT_AUTH_URL: ct.url,
-  CT_PROJECT_ID: ct.projectKey,
-  CT_SCOPE: `manage_project:${ct.projectKey}`,
-  CT_API_CLIENT: JSON.stringify({ clientId: 'bench', secret: 'bench' }),
-  KLAVIYO_AUTH_KEY: 'pk_bench_bulk',
-  KLAVIYO_API_URL: klaviyo.url,
-  PUB_SUB_PORT: '0',
-  LOG_LEVEL: 'info',
-};
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise<string>((resolve, reject) => {
-  let buf = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
-});
+const service = await spawnService(benchEnv(ct, klaviyo.url, 'pk_bench_bulk'));
+const { url, child } = service;
 const started = Date.now();
 await fetch(`${url}/sync/customers`, { method: 'POST' });
 interface Report { status: string; counts: { succeeded: number; failed: number; skipped: number } }
@@ -64,8 +44,7 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
 const bulkSeconds = (Date.now() - started) / 1000;
-const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-const peakRssMB = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+const peakRssMB = service.peakRssMB();
 child.kill('SIGTERM');
 const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { byOperation: Record<string, { count: number }>; throttled: number; specViolationCount: number };
 out(`bulk: ${report.counts.succeeded} profiles in ${bulkSeconds.toFixed(1)} s (${Math.round(report.counts.succeeded / bulkSeconds)} /s), peak RSS ${peakRssMB} MB, ${requests.throttled} throttled`);

@@ -6,9 +6,9 @@
  *
  *   npm run bench -- orders-import [--orders N] [--baseline-sample EVENTS]
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { benchEnv, spawnService } from './harness.ts';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
 import { generateDataset } from '../emulators/data/generate.ts';
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
@@ -28,28 +28,8 @@ const counts = ct.load(generateDataset({ size: { customers: 20_000, products: 50
 const klaviyo = await startKlaviyoEmulator({ speedUp: 1 });
 out(`loaded ${JSON.stringify(counts)}; Klaviyo emulator at published limits`);
 
-const env = {
-  ...process.env,
-  CT_API_URL: ct.url,
-  CT_AUTH_URL: ct.url,
-  CT_PROJECT_ID: ct.projectKey,
-  CT_SCOPE: `manage_project:${ct.projectKey}`,
-  CT_API_CLIENT: JSON.stringify({ clientId: 'bench', secret: 'bench' }),
-  KLAVIYO_AUTH_KEY: 'pk_bench_bulk_events',
-  KLAVIYO_API_URL: klaviyo.url,
-  PUB_SUB_PORT: '0',
-  LOG_LEVEL: 'info',
-};
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise<string>((resolve, reject) => {
-  let buf = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
-});
+const service = await spawnService(benchEnv(ct, klaviyo.url, 'pk_bench_bulk_events'));
+const { url, child } = service;
 const started = Date.now();
 await fetch(`${url}/sync/orders`, { method: 'POST' });
 interface Report { status: string; counts: { read: number; succeeded: number; failed: number; skipped: number } }
@@ -65,7 +45,7 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
 const seconds = (Date.now() - started) / 1000;
-const peakRssMB = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const peakRssMB = service.peakRssMB();
 child.kill('SIGTERM');
 const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=pk_bench_bulk_events`)).json()) as { events: { total: number; byMetric: Record<string, number> } };
 const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { byOperation: Record<string, { count: number; byStatus: Record<string, number> }>; throttled: number; specViolationCount: number };

@@ -5,9 +5,9 @@
  *
  *   npm run bench -- products-import [--products N]
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { benchEnv, spawnService } from './harness.ts';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
 import { generateDataset } from '../emulators/data/generate.ts';
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
@@ -21,31 +21,9 @@ const counts = ct.load(generateDataset({ size: { customers: 0, products, orders:
 const klaviyo = await startKlaviyoEmulator({ speedUp: 1 });
 out(`loaded ${JSON.stringify(counts)}; Klaviyo emulator at published limits`);
 
-const env = {
-  ...process.env,
-  CT_API_URL: ct.url,
-  CT_AUTH_URL: ct.url,
-  CT_PROJECT_ID: ct.projectKey,
-  CT_SCOPE: `manage_project:${ct.projectKey}`,
-  CT_API_CLIENT: JSON.stringify({ clientId: 'bench', secret: 'bench' }),
-  KLAVIYO_AUTH_KEY: 'pk_bench_catalog',
-  KLAVIYO_API_URL: klaviyo.url,
-  PUB_SUB_PORT: '0',
-  LOG_LEVEL: 'warn',
-  PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}',
-  PREFERRED_CURRENCY: 'EUR',
-};
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise<string>((resolve, reject) => {
-  let buf = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
-});
-const rssOf = () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const service = await spawnService(benchEnv(ct, klaviyo.url, 'pk_bench_catalog', { LOG_LEVEL: 'info', PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PREFERRED_CURRENCY: 'EUR' }));
+const { url, child } = service;
+const rssOf = () => service.rssMB();
 
 interface Report { status: string; counts: { read: number; succeeded: number; failed: number; skipped: number } }
 async function runType(type: string): Promise<{ seconds: number; report: Report; rssSamplesMB: number[] }> {
@@ -69,7 +47,7 @@ async function runType(type: string): Promise<{ seconds: number; report: Report;
 
 await runType('categories');
 const run = await runType('products');
-const peakRssMB = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const peakRssMB = service.peakRssMB();
 child.kill('SIGTERM');
 const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=pk_bench_catalog`)).json()) as { catalog: { items: number; variants: number; categories: number }; jobs: Record<string, Record<string, number>> };
 const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { throttled: number; specViolationCount: number };

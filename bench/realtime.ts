@@ -6,10 +6,10 @@
  *
  *   npm run bench -- realtime [--notifications N]
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { benchEnv, spawnService } from './harness.ts';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
 import { generateDataset } from '../emulators/data/generate.ts';
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
@@ -34,31 +34,8 @@ async function run(label: string, rateLimits: boolean): Promise<Record<string, u
   const ct = await startCommercetoolsEmulator();
   ct.load(data);
   const klaviyo = await startKlaviyoEmulator({ rateLimits });
-  const env = {
-    ...process.env,
-    CT_API_URL: ct.url,
-    CT_AUTH_URL: ct.url,
-    CT_PROJECT_ID: ct.projectKey,
-    CT_SCOPE: `manage_project:${ct.projectKey}`,
-    CT_API_CLIENT: JSON.stringify({ clientId: 'bench', secret: 'bench' }),
-    KLAVIYO_AUTH_KEY: 'pk_bench_realtime',
-    KLAVIYO_API_URL: klaviyo.url,
-    PUB_SUB_PORT: '0',
-    LOG_LEVEL: 'info',
-    APP_TYPE: 'EVENT',
-    PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}',
-    REALTIME_RETRY_BUDGET_SECONDS: '120',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
-  });
+  const service = await spawnService(benchEnv(ct, klaviyo.url, 'pk_bench_realtime', { APP_TYPE: 'EVENT', PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', REALTIME_RETRY_BUDGET_SECONDS: '120' }));
+  const { url, child } = service;
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
@@ -77,7 +54,7 @@ async function run(label: string, rateLimits: boolean): Promise<Record<string, u
     }),
   );
   const seconds = (Date.now() - started) / 1000;
-  const rssMB = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+  const rssMB = service.peakRssMB();
   child.kill('SIGTERM');
   const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { total: number; throttled: number; specViolationCount: number };
   await Promise.all([ct.close(), klaviyo.close()]);

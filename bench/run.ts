@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const available = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts').map((f) => f.replace(/\.ts$/, ''));
+const available = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'harness.ts').map((f) => f.replace(/\.ts$/, ''));
 const name = process.argv[2];
 if (!name || !available.includes(name)) {
   process.stdout.write(`Usage: npm run bench -- <name> [options]\nBenchmarks: ${available.join(', ')}\n`);

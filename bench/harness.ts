@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** The service's environment against local emulators. */
+export function benchEnv(ct: { url: string; projectKey: string }, klaviyoUrl: string, apiKey: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CT_API_URL: ct.url,
+    CT_AUTH_URL: ct.url,
+    CT_PROJECT_ID: ct.projectKey,
+    CT_SCOPE: `manage_project:${ct.projectKey}`,
+    CT_API_CLIENT: JSON.stringify({ clientId: 'bench', secret: 'bench' }),
+    KLAVIYO_AUTH_KEY: apiKey,
+    KLAVIYO_API_URL: klaviyoUrl,
+    PUB_SUB_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** Peak resident memory of the service process so far (VmHWM), in MB. */
+  peakRssMB(): number;
+  /** Current resident memory (VmRSS), in MB. */
+  rssMB(): number;
+}
+
+function procStatusMB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** Starts `src/main.ts` as its own process (so its memory is measured alone) and waits until it listens. */
+export function spawnService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
+      if (m) resolve({ url: m[1], child, peakRssMB: () => procStatusMB(child.pid, 'VmHWM'), rssMB: () => procStatusMB(child.pid, 'VmRSS') });
+    });
+    child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
+  });
+}
