@@ -67,4 +67,3 @@ export function categoriesStream(deps: CategoryStreamDeps): StreamDefinition<Cat
   };
 }
 
-export { outcomesOf };
