@@ -1,21 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { localServiceEnv } from '../emulators/service-env.ts';
 
-/** The service's environment against local emulators. */
+/** The service's environment against local emulators, logging at info so its URL can be read. */
 export function benchEnv(ct: { url: string; projectKey: string }, klaviyoUrl: string, apiKey: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    CT_API_URL: ct.url,
-    CT_AUTH_URL: ct.url,
-    CT_PROJECT_ID: ct.projectKey,
-    CT_SCOPE: `manage_project:${ct.projectKey}`,
-    CT_API_CLIENT: JSON.stringify({ clientId: 'bench', secret: 'bench' }),
-    KLAVIYO_AUTH_KEY: apiKey,
-    KLAVIYO_API_URL: klaviyoUrl,
-    PUB_SUB_PORT: '0',
-    LOG_LEVEL: 'info',
-    ...extra,
-  };
+  return { ...process.env, ...localServiceEnv(ct, klaviyoUrl, apiKey, { LOG_LEVEL: 'info', ...extra }) };
 }
 
 export interface ServiceProcess {

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
+import { localServiceEnv } from '../emulators/service-env.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { startService } from '../src/main.ts';
@@ -21,19 +22,12 @@ const ct = await startCommercetoolsEmulator({ dataset });
 const klaviyo = await startKlaviyoEmulator();
 const apiKey = 'pk_demo_local_emulator';
 const config = loadConfig(
-  {
-    CT_API_URL: ct.url,
-    CT_AUTH_URL: ct.url,
-    CT_PROJECT_ID: ct.projectKey,
-    CT_SCOPE: `manage_project:${ct.projectKey}`,
-    CT_API_CLIENT: JSON.stringify({ clientId: 'demo', secret: 'demo' }),
-    KLAVIYO_AUTH_KEY: apiKey,
-    KLAVIYO_API_URL: klaviyo.url,
+  localServiceEnv(ct, klaviyo.url, apiKey, {
     PUB_SUB_PORT: values.keep ? process.env.PUB_SUB_PORT ?? '6779' : '0',
     PRODUCT_URL_TEMPLATE: 'https://example-store.com/products/{{productSlug}}',
     PREFERRED_LOCALE: 'en',
     PREFERRED_CURRENCY: 'EUR',
-  },
+  }),
   { envFile: false },
 );
 const service = await startService(config, { logger: createLogger({ level: 'warn' }) });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DATASET_SIZES } from '../data/generate.ts';
-import { parseFaultRules } from '../shared/faults.ts';
+import { closeOnSignals, exitOnProblems, parseFaultsOption, parsePort } from '../shared/cli-options.ts';
 import { DEFAULT_PROJECT_KEY, startCommercetoolsEmulator } from './build-emulator.ts';
 import { CONTROL_PREFIX } from './control.ts';
 
@@ -37,20 +37,11 @@ if (values.help) {
 }
 
 const problems: string[] = [];
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('--port must be an integer between 0 and 65535');
+const port = parsePort(values.port, problems);
 if (values.dataset !== undefined && !(values.dataset in DATASET_SIZES)) problems.push(`--dataset must be one of ${Object.keys(DATASET_SIZES).join(', ')}`);
 if (values.seed !== undefined && !/^\d+$/.test(values.seed)) problems.push('--seed must be a non-negative integer');
-let faults: ReturnType<typeof parseFaultRules> = [];
-try {
-  faults = parseFaultRules(values.faults);
-} catch (e) {
-  problems.push(`--faults: ${e instanceof Error ? e.message : String(e)}`);
-}
-if (problems.length) {
-  process.stderr.write(`Invalid options:\n  - ${problems.join('\n  - ')}\n\n${HELP}`);
-  process.exit(1);
-}
+const faults = parseFaultsOption(values.faults, problems);
+exitOnProblems(problems, HELP);
 
 const started = Date.now();
 const ct = await startCommercetoolsEmulator({
@@ -67,8 +58,4 @@ process.stdout.write(
     `  CT_API_URL=${ct.url} CT_AUTH_URL=${ct.url} CT_PROJECT_ID=${ct.projectKey} (any client id/secret)\n` +
     `  data: ${JSON.stringify((summary as { counts: unknown }).counts)}\n`,
 );
-const stop = () => {
-  void ct.close().then(() => process.exit(0));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+closeOnSignals(() => ct.close());

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseFaultRules } from '../shared/faults.ts';
+import { closeOnSignals, exitOnProblems, parseFaultsOption, parsePort } from '../shared/cli-options.ts';
 import { startKlaviyoEmulator } from './build-emulator.ts';
 import { INSPECTION_PREFIX } from './inspect.ts';
 
@@ -37,21 +37,12 @@ if (values.help) {
 }
 
 const problems: string[] = [];
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('--port must be an integer between 0 and 65535');
+const port = parsePort(values.port, problems);
 const speedUp = Number(values['speed-up']);
 if (!(speedUp >= 1)) problems.push('--speed-up must be a number >= 1');
 if (values.jobs !== 'time' && values.jobs !== 'polls') problems.push("--jobs must be 'time' or 'polls'");
-let faults: ReturnType<typeof parseFaultRules> = [];
-try {
-  faults = parseFaultRules(values.faults);
-} catch (e) {
-  problems.push(`--faults: ${e instanceof Error ? e.message : String(e)}`);
-}
-if (problems.length) {
-  process.stderr.write(`Invalid options:\n  - ${problems.join('\n  - ')}\n\n${HELP}`);
-  process.exit(1);
-}
+const faults = parseFaultsOption(values.faults, problems);
+exitOnProblems(problems, HELP);
 
 const emulator = await startKlaviyoEmulator({
   port,
@@ -68,8 +59,4 @@ process.stdout.write(
     `  rate limits: ${emulator.state.options.rateLimits ? `on (speed-up ${speedUp})` : 'off'}\n` +
     `  inspect: ${emulator.url}${INSPECTION_PREFIX}/summary\n`,
 );
-const stop = () => {
-  void emulator.close().then(() => process.exit(0));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+closeOnSignals(() => emulator.close());

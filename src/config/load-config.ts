@@ -4,18 +4,12 @@ import { ConfigError } from '../core/errors.ts';
 
 export type AppType = 'BULK_IMPORT' | 'EVENT' | 'ALL';
 
+import type { CommercetoolsSettings } from '../commercetools/client.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import { DEFAULT_ORDER_METRICS, type OrderMetricNames } from '../mapping/order-to-events.ts';
 
 export interface Config {
-  commercetools: {
-    apiUrl: string;
-    authUrl: string;
-    projectKey: string;
-    scopes: string[];
-    clientId: string;
-    clientSecret: string;
-  };
+  commercetools: CommercetoolsSettings;
   klaviyo: {
     apiKey: string;
     apiUrl: string;

@@ -5,11 +5,10 @@ import type { AppType } from '../config/load-config.ts';
 import type { EntityKind } from '../core/entity-kind.ts';
 import type { Logger } from '../core/logger.ts';
 import type { JobRegistry } from '../sync/job-registry.ts';
-import type { Registry } from 'prom-client';
 import { bearerGuard } from './api-auth.ts';
 import { errorHandler } from './error-handler.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
-import { metricsRoutes } from './routes/metrics.ts';
+import { metricsRoutes, type ServiceMetrics } from './routes/metrics.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { realtimeRoutes, type RealtimeRouteOptions } from './routes/realtime.ts';
 import { syncRoutes } from './routes/sync.ts';
@@ -21,7 +20,7 @@ export interface AppDeps {
   logger: Logger;
   realtime: RealtimeRouteOptions;
   apiToken?: string;
-  metrics: Registry;
+  metrics: ServiceMetrics;
   scheduledTypes?: EntityKind[];
 }
 

@@ -168,7 +168,7 @@ describe('logs', () => {
     const text = lines.join('');
     expect(text).toContain('customers import completed');
     expect(text).toContain('retrying Klaviyo request');
-    const secrets = [KLAVIYO_KEY, 'e2e-secret'];
+    const secrets = [KLAVIYO_KEY, 'local-emulator-secret'];
     const personal = tinyCustomers.flatMap((c) => [c.email, c.lastName, ...c.addresses.flatMap((a: any) => [a.streetName && `${a.streetName}`, a.phone, a.mobile])]).filter((v): v is string => typeof v === 'string' && v.length > 3);
     for (const value of [...secrets, ...personal]) expect(text, `log contains ${value}`).not.toContain(value);
   });

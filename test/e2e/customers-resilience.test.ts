@@ -126,6 +126,6 @@ describe('startup', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('KLAVIYO_AUTH_KEY is required');
     expect(r.stderr).toContain('CT_API_CLIENT must be JSON');
-    expect(r.stderr).not.toContain('e2e-secret');
+    expect(r.stderr).not.toContain('local-emulator-secret');
   });
 });

@@ -1,5 +1,6 @@
 import { startCommercetoolsEmulator, type CommercetoolsEmulatorOptions, type RunningCommercetoolsEmulator } from '../../emulators/commercetools/build-emulator.ts';
 import { startKlaviyoEmulator, type KlaviyoEmulatorOptions, type RunningKlaviyoEmulator } from '../../emulators/klaviyo/build-emulator.ts';
+import { localServiceEnv } from '../../emulators/service-env.ts';
 import { loadConfig, type Config } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { startService, type RunningService, type ServiceOptions } from '../../src/main.ts';
@@ -8,19 +9,7 @@ import { request, waitFor } from './http.ts';
 export const KLAVIYO_KEY = 'pk_e2e_test_key';
 
 export function serviceEnv(ct: { url: string; projectKey: string }, klaviyoUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    CT_API_URL: ct.url,
-    CT_AUTH_URL: ct.url,
-    CT_PROJECT_ID: ct.projectKey,
-    CT_SCOPE: `manage_project:${ct.projectKey}`,
-    CT_API_CLIENT: JSON.stringify({ clientId: 'e2e-client', secret: 'e2e-secret' }),
-    KLAVIYO_AUTH_KEY: KLAVIYO_KEY,
-    KLAVIYO_API_URL: klaviyoUrl,
-    PUB_SUB_PORT: '0',
-    LOCK_TTL_SECONDS: '3',
-    LOG_LEVEL: 'silent',
-    ...extra,
-  };
+  return localServiceEnv(ct, klaviyoUrl, KLAVIYO_KEY, { LOCK_TTL_SECONDS: '3', LOG_LEVEL: 'silent', ...extra });
 }
 
 export interface Stack {

@@ -13,19 +13,25 @@ export interface MetricsSources {
   dispatcher: Dispatcher;
 }
 
+export interface ServiceMetrics {
+  registry: Registry;
+  /** Reads the run reports once (they may come from commercetools), then renders every metric. */
+  render(): Promise<string>;
+}
+
 /** Prometheus metrics, computed from the service's own counters when scraped. */
-export function buildMetrics(sources: MetricsSources): Registry {
+export function buildMetrics(sources: MetricsSources): ServiceMetrics {
   const registry = new Registry();
+  let runs: Awaited<ReturnType<JobRegistry['statusAll']>> | undefined;
   new Gauge({
     name: 'ctk_sync_records',
     help: 'Records of the current or last bulk import run, by type and outcome',
     labelNames: ['type', 'outcome'],
     registers: [registry],
-    async collect() {
+    collect() {
       this.reset();
-      const all = await sources.registry.statusAll().catch(() => undefined);
       for (const kind of ENTITY_KINDS) {
-        const r = all?.[kind];
+        const r = runs?.[kind];
         if (!r) continue;
         for (const outcome of ['read', 'succeeded', 'failed', 'skipped'] as const) this.set({ type: kind, outcome }, r.counts[outcome]);
       }
@@ -36,11 +42,10 @@ export function buildMetrics(sources: MetricsSources): Registry {
     help: 'Elapsed seconds of the current or last bulk import run, by type and status',
     labelNames: ['type', 'status'],
     registers: [registry],
-    async collect() {
+    collect() {
       this.reset();
-      const all = await sources.registry.statusAll().catch(() => undefined);
       for (const kind of ENTITY_KINDS) {
-        const r = all?.[kind];
+        const r = runs?.[kind];
         if (r) this.set({ type: kind, status: r.status }, r.elapsedSeconds);
       }
     },
@@ -102,9 +107,15 @@ export function buildMetrics(sources: MetricsSources): Registry {
       for (const q of [0.5, 0.9, 0.99]) this.set({ quantile: String(q) }, lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] / 1000);
     },
   });
-  return registry;
+  return {
+    registry,
+    async render() {
+      runs = await sources.registry.statusAll().catch(() => undefined);
+      return registry.metrics();
+    },
+  };
 }
 
-export async function metricsRoutes(app: FastifyInstance, opts: { metrics: Registry }): Promise<void> {
-  app.get('/metrics', async (_request, reply) => reply.type(opts.metrics.contentType).send(await opts.metrics.metrics()));
+export async function metricsRoutes(app: FastifyInstance, opts: { metrics: ServiceMetrics }): Promise<void> {
+  app.get('/metrics', async (_request, reply) => reply.type(opts.metrics.registry.contentType).send(await opts.metrics.render()));
 }
