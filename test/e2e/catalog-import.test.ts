@@ -1,16 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../emulators/data/generate.ts';
+import { expectedOutcome } from '../helpers/expected.ts';
 import { request, waitFor } from '../helpers/http.ts';
 import { KLAVIYO_KEY, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
 
 type R = Record<string, any>;
 let stack: Stack;
-const data = [...generateDataset({ size: 'small' })];
-const categories = data.filter((r) => r.typeId === 'category').map((r) => r.resource as R);
+const { categories, published, withImage, variants: expectedVariants } = expectedOutcome('small');
 const byCategoryId = new Map(categories.map((c) => [c.id as string, c]));
-const products = data.filter((r) => r.typeId === 'product').map((r) => r.resource as R);
-const published = products.filter((p) => p.masterData.published);
-const withImage = published.filter((p) => [p.masterData.current.masterVariant, ...p.masterData.current.variants].some((v: R) => v.images.length > 0));
 const cid = (id: string) => `$custom:::$default:::${id}`;
 const breadcrumb = (id: string): string => {
   const c = byCategoryId.get(id) as R;
@@ -57,7 +53,6 @@ describe('categories and products', () => {
     const items = await inspect('items');
     const variants = await inspect('variants');
     expect(items).toHaveLength(withImage.length);
-    const expectedVariants = withImage.flatMap((p) => [p.masterData.current.masterVariant, ...p.masterData.current.variants].filter((v: R) => v.sku));
     expect(variants).toHaveLength(expectedVariants.length);
     const big = withImage.find((p) => p.masterData.current.variants.length >= 149) as R;
     expect(variants.filter((v) => v.item === cid(big.id)).length).toBe([big.masterData.current.masterVariant, ...big.masterData.current.variants].filter((v: R) => v.sku).length);

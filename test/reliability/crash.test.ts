@@ -1,73 +1,147 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../emulators/data/generate.ts';
-import { Random } from '../../emulators/data/random.ts';
-import { request, waitFor } from '../helpers/http.ts';
-import { startServiceProcess } from '../helpers/service-process.ts';
-import { KLAVIYO_KEY, serviceEnv, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { deterministicUuid } from '../../emulators/data/random.ts';
+import { runCrashChain, type CrashChainOptions } from '../helpers/crash-chain.ts';
+import { expectedOutcome } from '../helpers/expected.ts';
+import { request } from '../helpers/http.ts';
+import { KLAVIYO_KEY, serviceEnv, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
 
 /**
- * Crash suite: a service process is SIGKILLed at a random point of an import (seeded, so a failure can be
- * replayed), a new instance resumes after the lease expires, and every record ends in Klaviyo exactly once.
+ * Crash suite: for every type, one import is run by a chain of service processes, each SIGKILLed at a seeded
+ * random point of its progress; the next waits for the dead holder's lease to expire and resumes. At the end
+ * every record is in Klaviyo exactly once and the counts add up exactly.
  */
 type R = Record<string, any>;
+type Type = CrashChainOptions['type'];
+const SEEDS = [1, 2];
+const KILLS = 2;
+const EXTRA_CATEGORIES = 1_000;
+const small = expectedOutcome('small');
+const root = small.categories.find((c) => !c.parent) as R;
+const extraCategories = Array.from({ length: EXTRA_CATEGORIES }, (_v, i) => ({
+  ...root,
+  id: deterministicUuid(4242, 'extra-category', i),
+  key: `extra-${i}`,
+  name: { en: `Extra ${i}`, de: `Extra ${i}` },
+  slug: { en: `extra-${i}`, de: `extra-${i}` },
+  parent: { typeId: 'category', id: root.id },
+  ancestors: [{ typeId: 'category', id: root.id }],
+  orderHint: `0.9${i}`,
+}));
+const categoryCount = small.categories.length + EXTRA_CATEGORIES;
+// Enough products for a dozen catalog batches, so a kill can land between them.
+const EXTRA_PRODUCTS = 600;
+const model = small.withImage.find((p) => p.masterData.current.variants.length === 2) as R;
+const extraProducts = Array.from({ length: EXTRA_PRODUCTS }, (_v, i) => {
+  const copy = structuredClone(model);
+  copy.id = deterministicUuid(4242, 'extra-product', i);
+  copy.key = `extra-product-${i}`;
+  for (const d of [copy.masterData.current, copy.masterData.staged]) {
+    d.slug = { en: `extra-product-${i}`, de: `extra-produkt-${i}` };
+    for (const v of [d.masterVariant, ...d.variants]) if (v.sku) v.sku = `EXTRA-${i}-${v.id}`;
+  }
+  return copy;
+});
+const extraVariants = extraProducts.reduce((n, p) => n + [p.masterData.current.masterVariant, ...p.masterData.current.variants].filter((v: R) => v.sku).length, 0);
+const products = { published: small.published.length + EXTRA_PRODUCTS, withImage: small.withImage.length + EXTRA_PRODUCTS, variants: small.variants.length + extraVariants };
+
 let stack: Stack;
 const children: ChildProcess[] = [];
-const data = [...generateDataset({ size: 'small' })];
-const of = (t: string) => data.filter((r) => r.typeId === t).map((r) => r.resource as R);
-const publishedWithImage = of('product').filter((p) => p.masterData.published && [p.masterData.current.masterVariant, ...p.masterData.current.variants].some((v: R) => v.images.length));
-const EXPECTED: Record<string, () => Promise<boolean>> = {
-  categories: async () => (await kl('catalog/categories')).length === of('category').length,
-  products: async () => (await kl('catalog/items')).length === publishedWithImage.length,
-};
 const kl = async (path: string): Promise<R[]> => (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/${path}?key=${KLAVIYO_KEY}`)).body;
-const fault = (body: unknown) => request('POST', `${stack.klaviyo.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
+const fault = (url: string, body: unknown) => request('POST', `${url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
+const clearFaults = () => Promise.all([request('DELETE', `${stack.klaviyo.url}/__emulator/faults`), request('DELETE', `${stack.ct.url}/__emulator/faults`)]);
+
+/** What each type must end with, and the slow answers that stretch its run so the kills land mid-run. */
+const TYPES: Record<Type, { processed: number; slow: Array<[target: string, ms: number]>; slowCt?: string; counts: () => R; landed: () => Promise<void> }> = {
+  customers: {
+    processed: small.customers.length,
+    slow: [['bulk_import_profiles', 150]],
+    counts: () => ({ read: small.customers.length, succeeded: small.customers.length, failed: 0, skipped: 0 }),
+    landed: async () => {
+      const profiles = await kl('profiles');
+      expect(profiles).toHaveLength(small.customers.length);
+      expect(new Set(profiles.map((p) => p.external_id))).toEqual(new Set(small.customers.map((c) => c.id)));
+    },
+  },
+  orders: {
+    processed: small.orders.length,
+    slow: [['bulk_create_events', 150]],
+    slowCt: 'orders',
+    counts: () => ({ read: small.orders.length, succeeded: small.importable.length, failed: 0, skipped: small.orders.length - small.importable.length }),
+    landed: async () => {
+      expect((await kl('summary') as unknown as R).events.byMetric).toEqual(small.metrics);
+      const placed = await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}&metric=Placed%20Order`);
+      expect(new Set(placed.body.map((e) => e.unique_id)).size).toBe(small.importable.length);
+    },
+  },
+  categories: {
+    processed: categoryCount,
+    slow: [['bulk_create_catalog_categories', 150], ['get_bulk_create_categories_job', 50]],
+    counts: () => ({ read: categoryCount, succeeded: categoryCount, failed: 0, skipped: 0 }),
+    landed: async () => {
+      const categories = await kl('catalog/categories');
+      expect(categories).toHaveLength(categoryCount);
+      expect(new Set(categories.map((c) => c.id)).size).toBe(categoryCount);
+    },
+  },
+  products: {
+    processed: products.published,
+    slow: [['bulk_create_catalog_items', 150], ['bulk_create_catalog_variants', 150]],
+    counts: () => ({ read: products.published, succeeded: products.withImage, failed: 0, skipped: products.published - products.withImage }),
+    landed: async () => {
+      const items = await kl('catalog/items');
+      const variants = await kl('catalog/variants');
+      expect(items).toHaveLength(products.withImage);
+      expect(new Set(items.map((i) => i.id)).size).toBe(products.withImage);
+      expect(variants).toHaveLength(products.variants);
+      expect(new Set(variants.map((v) => v.id)).size).toBe(products.variants);
+    },
+  },
+};
 
 beforeAll(async () => {
   stack = await startStack({ ct: { dataset: 'small' }, env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}' } });
-  await request('POST', `${stack.service.url}/sync/categories`);
-  await waitForRun(stack.service.url, 'categories');
+  stack.ct.load(extraCategories.map((resource) => ({ typeId: 'category' as const, resource })));
+  stack.ct.load(extraProducts.map((resource) => ({ typeId: 'product' as const, resource })));
 });
 afterAll(async () => stack.close());
 afterEach(async () => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
-  await request('DELETE', `${stack.klaviyo.url}/__emulator/faults`);
+  await clearFaults();
 });
 
-describe('kill at a random point, resume elsewhere', () => {
-  it.each([
-    ['categories', 1],
-    ['products', 1],
-    ['products', 2],
-  ])('%s (seed %i): every record lands exactly once', async (type, seed) => {
-    const random = new Random(seed * 7919);
-    if (type === 'categories') await request('POST', `${stack.service.url}/sync/categories`, { headers: { 'content-type': 'application/json' }, body: { deleteAll: true, confirmDeletion: 'categories' } }).then(() => waitForRun(stack.service.url, 'categories'));
-    if (type === 'products') await request('POST', `${stack.service.url}/sync/products`, { headers: { 'content-type': 'application/json' }, body: { deleteAll: true, confirmDeletion: 'products' } }).then(() => waitForRun(stack.service.url, 'products'));
-    const job = type === 'categories' ? 'bulk_create_catalog_categories' : 'bulk_create_catalog_variants';
-    await fault({ target: job, kind: 'slow', delayMs: 150, count: 1000 });
-    const { url, child } = await startServiceProcess(serviceEnv(stack.ct, stack.klaviyo.url, { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}' }), children);
-    expect((await request('POST', `${url}/sync/${type}`)).status).toBe(202);
-    // The kill point is the random variable of this test (not a wait for a condition).
-    const killAfterMs = 200 + Math.floor(random.next() * 1200);
-    await new Promise((resolve) => setTimeout(resolve, killAfterMs));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-    await request('DELETE', `${stack.klaviyo.url}/__emulator/faults`);
-    const seen = await waitFor(async () => {
-      const s = await request<R>('GET', `${stack.service.url}/sync/${type}`);
-      return s.body.status !== 'running' ? s.body : undefined;
-    }, 20_000, 'the lease to expire');
-    const resumed = await request<R>('POST', `${stack.service.url}/sync/${type}`, { headers: { 'content-type': 'application/json' }, body: seen.status === 'completed' ? {} : { resume: true } });
-    expect(resumed.status).toBe(202);
-    const report = await waitForRun(stack.service.url, type, 60_000);
-    expect(report.status).toBe('completed');
-    const c = report.counts;
-    expect(c.read).toBe(c.succeeded + c.failed + c.skipped);
-    expect(c.failed).toBe(0);
-    expect(await EXPECTED[type]()).toBe(true);
+describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new process`, () => {
+  const cases = (Object.keys(TYPES) as Type[]).flatMap((type) => SEEDS.map((seed) => [type, seed] as const));
+  it.each(cases)('%s (seed %i): every record lands exactly once and the counts add up', async (type, seed) => {
+    const spec = TYPES[type];
+    await request('POST', `${stack.klaviyo.url}/__emulator/reset`);
     if (type === 'products') {
-      const variants = await kl('catalog/variants');
-      expect(new Set(variants.map((v) => v.id)).size).toBe(variants.length);
+      await request('POST', `${stack.service.url}/sync/categories`);
+      expect((await waitForRun(stack.service.url, 'categories')).status).toBe('completed');
     }
+    // Every write is slow, and some much slower, so concurrent batches finish at different moments.
+    await fault(stack.klaviyo.url, spec.slow.flatMap(([target, delayMs]) => [
+      { target, kind: 'slow', delayMs: delayMs * 4, probability: 0.3 },
+      { target, kind: 'slow', delayMs, count: 100_000 },
+    ]));
+    if (spec.slowCt) await fault(stack.ct.url, { target: spec.slowCt, kind: 'slow', delayMs: 150, count: 100_000 });
+
+    const result = await runCrashChain({
+      env: serviceEnv(stack.ct, stack.klaviyo.url, { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PROFILE_BATCH_SIZE: '100', LOCK_TTL_SECONDS: '2' }),
+      type,
+      seed,
+      kills: KILLS,
+      expectedProcessed: spec.processed,
+      beforeFinalResume: clearFaults,
+      children,
+    });
+
+    // Every kill landed while the run was going, and each following process resumed the run before it.
+    expect(result.killedAt).toHaveLength(KILLS);
+    expect(result.resumes).toBe(KILLS);
+    expect(result.report.status, JSON.stringify(result.report.error)).toBe('completed');
+    expect(result.report.counts).toEqual(spec.counts());
+    await spec.landed();
+    expect(await specViolations(stack.klaviyo.url)).toEqual([]);
   });
 });
