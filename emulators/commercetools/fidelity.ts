@@ -44,11 +44,19 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
     );
   });
 
+  // `lose-response`: the request is handled, then the connection is cut before the answer goes out.
+  const losesResponse = new WeakSet<object>();
+  app.addHook('onSend', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+    if (losesResponse.has(request.raw)) request.raw.socket.destroy();
+    return payload;
+  });
+
   // Fault injection, by resource (`customers`, `orders`, `custom-objects`, `oauth`, ... or `*`).
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.url.startsWith('/oauth') ? 'oauth' : (splitPath(request.url)?.resource ?? '');
     for (const fault of faults.pick(target)) {
       if (fault.kind === 'slow') await delay(fault.delayMs ?? 0);
+      if (fault.kind === 'lose-response') losesResponse.add(request.raw);
       if (fault.kind === 'drop') {
         reply.hijack();
         request.raw.socket.destroy();

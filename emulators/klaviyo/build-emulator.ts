@@ -109,6 +109,7 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
     let label: string | null = null;
     let faultName: string | undefined;
     let problem: string | undefined;
+    let loseResponse = false;
     const finish = (r: FastifyReply, status: number) => {
       state.log.add({ at: new Date(started).toISOString(), method, path: url.pathname, operationId: match?.operationId ?? null, account: label, status, durationMs: Date.now() - started, fault: faultName, problem });
       return r;
@@ -132,6 +133,7 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
       for (const fault of state.faults.pick(match.operationId)) {
         faultName = `${fault.kind}${fault.status ? `:${fault.status}` : ''}`;
         if (fault.kind === 'slow') await delay(fault.delayMs ?? 0);
+        if (fault.kind === 'lose-response') loseResponse = true;
         if (fault.kind === 'drop') {
           reply.hijack();
           request.raw.socket.destroy();
@@ -194,6 +196,12 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
       account.jobs.advance(nowMs);
       const handler = HANDLERS[match.operationId];
       const result = handler({ account, body, params: match.params, url, baseUrl, nowMs, nowIso: new Date(nowMs).toISOString() });
+      if (loseResponse) {
+        // The request took effect, but the caller never hears so (a timeout or reset after the write).
+        reply.hijack();
+        request.raw.socket.destroy();
+        return finish(reply, 0);
+      }
       return finish(send(reply, result.status, result.body), result.status);
     } catch (e) {
       if (e instanceof KlaviyoError) {

@@ -3,7 +3,8 @@
  * commercetools resource such as `orders`; `*` for all) and fires either for the next `count` matching
  * requests or with a `probability`, until removed.
  */
-export type FaultKind = 'status' | 'slow' | 'drop';
+/** `drop` cuts the connection before the request is handled; `lose-response` handles it, then cuts the answer. */
+export type FaultKind = 'status' | 'slow' | 'drop' | 'lose-response';
 
 export interface FaultRule {
   /** Klaviyo operationId or commercetools resource path segment; `*` matches everything. */
@@ -83,7 +84,7 @@ export class FaultInjector {
 export function validateFaultRule(rule: FaultRule): void {
   const problems: string[] = [];
   if (!rule || typeof rule.target !== 'string' || rule.target === '') problems.push("'target' must be an operation/resource name or '*'");
-  if (!['status', 'slow', 'drop'].includes(rule?.kind)) problems.push("'kind' must be one of status, slow, drop");
+  if (!['status', 'slow', 'drop', 'lose-response'].includes(rule?.kind)) problems.push("'kind' must be one of status, slow, drop, lose-response");
   if (rule?.kind === 'status' && !(Number.isInteger(rule.status) && (rule.status as number) >= 400 && (rule.status as number) <= 599)) {
     problems.push("'status' must be an HTTP error status (400-599) for kind 'status'");
   }

@@ -63,8 +63,9 @@ export async function ctCall<T>(what: string, fn: () => Promise<{ body: T }>, op
     } catch (e) {
       const d = describeCtError(e);
       const isTransient = d.status === 0 || d.status === 429 || d.status >= 500;
-      const waitMs = 500 + backoffDelayMs(attempt, 1000, 30_000);
-      if (!isTransient || options.isRetryable === false || Date.now() + waitMs > deadline) {
+      // Never sleep past the budget: a short budget (a lease renewal) still gets its last try in time.
+      const waitMs = Math.min(500 + backoffDelayMs(attempt, 1000, 30_000), deadline - Date.now());
+      if (!isTransient || options.isRetryable === false || waitMs <= 0) {
         throw new CommercetoolsError(d.status, `commercetools ${what} failed (${d.status || 'network'}${d.code ? ` ${d.code}` : ''}): ${d.message}`, d.code);
       }
       await sleep(waitMs, options.signal);

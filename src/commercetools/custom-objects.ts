@@ -1,5 +1,6 @@
 import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
-import { ctCall, describeCtError } from './client.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { ctCall } from './client.ts';
 import { CommercetoolsError } from '../core/errors.ts';
 
 /** The container holding this service's locks, checkpoints and reports. */
@@ -31,17 +32,21 @@ export class CustomObjectStore {
     }
   }
 
-  /** Writes `value`; with `version` (0 = create only) it fails with VersionConflictError when someone else wrote first. */
-  async put<T>(key: string, value: T, version?: number, signal?: AbortSignal): Promise<number> {
+  /**
+   * Writes `value`; with `version` (0 = create only) it fails with VersionConflictError when someone else wrote
+   * first. Transient failures are retried within `budgetMs`. A retried conditional write can conflict with
+   * itself (the first attempt took effect but its answer was lost), so a conflict whose stored value is
+   * exactly ours counts as success.
+   */
+  async put<T>(key: string, value: T, version?: number, signal?: AbortSignal, budgetMs?: number): Promise<number> {
+    const body = { container: this.container, key, value, ...(version === undefined ? {} : { version }) };
     try {
-      const body = await this.api.customObjects().post({ body: { container: this.container, key, value, ...(version === undefined ? {} : { version }) } }).execute();
-      return body.body.version;
+      return (await ctCall(`write of custom object ${key}`, () => this.api.customObjects().post({ body }).execute(), { signal, budgetMs })).version;
     } catch (e) {
-      const d = describeCtError(e);
-      if (d.status === 409) throw new VersionConflictError(d.currentVersion);
-      if (version !== undefined) throw new CommercetoolsError(d.status, `commercetools write of custom object ${key} failed (${d.status}): ${d.message}`, d.code);
-      // An unconditional write is idempotent: retry transient failures.
-      return ctCall(`write custom object ${key}`, () => this.api.customObjects().post({ body: { container: this.container, key, value } }).execute(), { signal }).then((b) => b.version);
+      if (!(e instanceof CommercetoolsError) || e.status !== 409 || version === undefined) throw e;
+      const current = await this.get<unknown>(key, signal);
+      if (current && isDeepStrictEqual(current.value, JSON.parse(JSON.stringify(value)))) return current.version;
+      throw new VersionConflictError(current?.version);
     }
   }
 }

@@ -13,6 +13,9 @@ export interface LockValue {
   stopRequested?: boolean;
 }
 
+/** How long a lock write may retry transient commercetools failures before giving up. */
+const WRITE_BUDGET_MS = 20_000;
+
 export function lockKey(kind: EntityKind): string {
   return `lock-${kind}`;
 }
@@ -62,7 +65,7 @@ export class LockLease {
       }
       const value: LockValue = { state: 'held', owner, jobId, acquiredAt: new Date(t).toISOString(), renewedAt: new Date(t).toISOString(), expiresAt: new Date(t + ttlMs).toISOString() };
       try {
-        const version = await store.put(lockKey(kind), value, current ? current.version : 0);
+        const version = await store.put(lockKey(kind), value, current ? current.version : 0, undefined, WRITE_BUDGET_MS);
         return new LockLease(store, kind, version, value, ttlMs);
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
@@ -85,7 +88,7 @@ export class LockLease {
       const current = await store.get<LockValue>(lockKey(kind));
       if (!current || current.value.state !== 'held' || Date.parse(current.value.expiresAt) <= now()) return undefined;
       try {
-        await store.put(lockKey(kind), { ...current.value, stopRequested: true }, current.version);
+        await store.put(lockKey(kind), { ...current.value, stopRequested: true }, current.version, undefined, WRITE_BUDGET_MS);
         return current.value;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
@@ -100,8 +103,10 @@ export class LockLease {
     for (let attempt = 0; attempt < 3; attempt++) {
       const t = now();
       const next: LockValue = { ...this.value, renewedAt: new Date(t).toISOString(), expiresAt: new Date(t + this.ttlMs).toISOString() };
+      // Transient failures are retried while the lease still holds; past that, another process may own it.
+      const budgetMs = Math.max(0, Date.parse(this.value.expiresAt) - t - 250);
       try {
-        this.version = await this.store.put(lockKey(this.kind), next, this.version);
+        this.version = await this.store.put(lockKey(this.kind), next, this.version, undefined, budgetMs);
         this.value = next;
         return;
       } catch (e) {
@@ -124,7 +129,7 @@ export class LockLease {
     this.isReleased = true;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await this.store.put(lockKey(this.kind), { ...this.value, state: 'free', stopRequested: false, expiresAt: new Date(now()).toISOString() }, this.version);
+        await this.store.put(lockKey(this.kind), { ...this.value, state: 'free', stopRequested: false, expiresAt: new Date(now()).toISOString() }, this.version, undefined, WRITE_BUDGET_MS);
         return;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;

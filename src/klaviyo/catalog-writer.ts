@@ -1,5 +1,5 @@
 import type { KlaviyoHttp } from './http.ts';
-import { existingCatalogIds, MAX_CATALOG_JOB_RESOURCES, runCatalogJob, variantIdsOfItem, type CatalogAction, type CatalogEntry } from './catalog.ts';
+import { existingCatalogIds, MAX_CATALOG_JOB_RESOURCES, runCatalogJob, runCatalogUpsertJob, variantIdsOfItem, type CatalogAction, type CatalogEntry } from './catalog.ts';
 
 /** One product as the catalog wants it (the shape mapping produces). */
 export interface CatalogProductWrite {
@@ -22,7 +22,8 @@ async function runJobs(klaviyo: KlaviyoHttp, resource: 'item' | 'variant', actio
   for (let i = 0; i < entries.length; i += MAX_CATALOG_JOB_RESOURCES) chunks.push(entries.slice(i, i + MAX_CATALOG_JOB_RESOURCES));
   await Promise.all(
     chunks.map(async (chunk) => {
-      const result = await runCatalogJob(klaviyo, resource, action, chunk.map((c) => c.entry), signal);
+      const entries = chunk.map((c) => c.entry);
+      const result = action === 'create' ? await runCatalogUpsertJob(klaviyo, resource, entries, signal) : await runCatalogJob(klaviyo, resource, action, entries, signal);
       for (const [index, e] of result.errors) {
         const isGone = action === 'delete' && /not.?found|does not exist/i.test(`${e.code} ${e.detail}`);
         if (!isGone && !failures.has(chunk[index].key)) failures.set(chunk[index].key, { reason: `Klaviyo could not ${action} ${resource} ${chunk[index].entry.id ?? chunk[index].entry.attributes?.external_id}: ${e.detail}`, code: e.code, pointer: e.pointer });

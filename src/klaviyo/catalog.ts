@@ -1,4 +1,5 @@
 import { sleep } from '../core/abort.ts';
+import { catalogId } from '../core/catalog-id.ts';
 import type { KlaviyoHttp } from './http.ts';
 import { catalogJobOperations, OPERATIONS } from './operations.ts';
 
@@ -67,6 +68,38 @@ export async function runCatalogJob(http: KlaviyoHttp, resource: CatalogResource
     delayMs = Math.min(delayMs * 1.5, 10_000);
     await sleep(delayMs, signal);
   }
+}
+
+/** Klaviyo's answer for a create of an id that exists (our own earlier attempt whose answer was lost, or another writer). */
+export function isAlreadyExists(e: { code: string; detail: string }): boolean {
+  return e.code === 'conflict' || e.code === 'duplicate' || /already exists/i.test(e.detail);
+}
+
+/** The update that gives an existing catalog resource what a create entry would have given it. */
+export function createAsUpdate(entry: CatalogEntry): CatalogEntry {
+  const { external_id: externalId, integration_type: _i, catalog_type: _c, ...attributes } = entry.attributes ?? {};
+  // An update cannot move a variant to another item; an item's categories are part of its update.
+  const relationships = entry.type === 'catalog-item' ? entry.relationships : undefined;
+  return { type: entry.type, id: catalogId(String(externalId)), attributes, ...(relationships ? { relationships } : {}) };
+}
+
+/**
+ * Runs a create job; entries Klaviyo reports as already existing are then updated to the same values, so a
+ * create is an upsert: a job retried after its answer was lost, or a race with real-time sync, loses nothing.
+ * Errors are keyed by the index of the create entry.
+ */
+export async function runCatalogUpsertJob(http: KlaviyoHttp, resource: CatalogResource, entries: CatalogEntry[], signal?: AbortSignal): Promise<CatalogJobResult> {
+  const created = await runCatalogJob(http, resource, 'create', entries, signal);
+  const existing = [...created.errors].filter(([, e]) => isAlreadyExists(e)).map(([index]) => index);
+  if (existing.length === 0) return created;
+  const updated = await runCatalogJob(http, resource, 'update', existing.map((i) => createAsUpdate(entries[i])), signal);
+  const errors = new Map(created.errors);
+  existing.forEach((entryIndex, updateIndex) => {
+    const e = updated.errors.get(updateIndex);
+    if (e) errors.set(entryIndex, e);
+    else errors.delete(entryIndex);
+  });
+  return { ...created, errors };
 }
 
 interface Collection {

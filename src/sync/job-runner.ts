@@ -174,9 +174,14 @@ export class JobRunner<R extends { id: string }, I> {
 
   private async run(): Promise<RunReport> {
     const kind = this.stream.kind;
+    let isBeating = false;
     const heartbeat = setInterval(() => {
+      // A renewal that is still retrying is not overtaken by the next one.
+      if (isBeating) return;
+      isBeating = true;
       this.hooks
         .heartbeat()
+        .finally(() => (isBeating = false))
         .then((isStopRequested) => {
           if (isStopRequested && !this.stopController.signal.aborted) {
             this.logger.info({ kind, jobId: this.report.jobId }, 'stop requested by another instance');

@@ -160,6 +160,14 @@ describe('fault injection', () => {
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('3');
   });
+
+  it('lose-response applies a write and cuts the connection before the answer', async () => {
+    await request('POST', `${ct.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'custom-objects', kind: 'lose-response', count: 1 } });
+    await expect(post('/custom-objects', { container: 'faults', key: 'lost-answer', value: 1, version: 0 })).rejects.toThrow();
+    const stored = await get('/custom-objects/faults/lost-answer');
+    expect(stored.status).toBe(200);
+    expect(stored.body.value).toBe(1);
+  });
 });
 
 describe('the official SDK works against the stand-in unchanged', () => {

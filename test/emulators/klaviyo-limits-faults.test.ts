@@ -104,6 +104,16 @@ describe('faults', () => {
     expect((await call('GET', '/api/profiles')).status).toBe(200);
   });
 
+  it('lose-response applies the request and cuts the connection before the answer', async () => {
+    const emu = await emulator({ faults: [{ target: 'create_catalog_category', kind: 'lose-response', count: 1 }] });
+    const call = klaviyoCaller(emu.url);
+    const body = { data: { type: 'catalog-category', attributes: { external_id: 'lost-answer', name: 'Lost answer', integration_type: '$custom', catalog_type: '$default' } } };
+    await expect(call('POST', '/api/catalog-categories', body)).rejects.toThrow();
+    const again = await call('POST', '/api/catalog-categories', body);
+    expect(again.status).toBe(409);
+    expect(emu.state.log.snapshot(10)).toMatchObject({ byOperation: { create_catalog_category: { byStatus: { '0': 1, '409': 1 } } } });
+  });
+
   it('answers slowly when asked to', async () => {
     const emu = await emulator({ faults: [{ target: 'get_profiles', kind: 'slow', delayMs: 300, count: 1 }] });
     const call = klaviyoCaller(emu.url);

@@ -31,9 +31,18 @@ export const categoryProcessor: Processor = {
     const tree = new Map(await ctx.categoryTree());
     tree.set(category.id, { id: category.id, name: category.name as LocalizedString, parentId: category.parent?.id });
     const attributes = categoryToCatalogAttributes({ id: category.id, name: category.name as LocalizedString }, tree, ctx.settings.preferredLocale);
+    const update = () => ctx.klaviyo.request(OPERATIONS.updateCatalogCategory, { method: 'PATCH', path: `/api/catalog-categories/${enc(id)}`, body: { data: { type: 'catalog-category', id, attributes: { name: attributes.name } } } });
     const exists = (await existingCatalogIds(ctx.klaviyo, 'category', [id])).has(id);
-    if (exists) await ctx.klaviyo.request(OPERATIONS.updateCatalogCategory, { method: 'PATCH', path: `/api/catalog-categories/${enc(id)}`, body: { data: { type: 'catalog-category', id, attributes: { name: attributes.name } } } });
-    else await ctx.klaviyo.request(OPERATIONS.createCatalogCategory, { method: 'POST', path: '/api/catalog-categories', body: { data: { type: 'catalog-category', attributes: { ...attributes, integration_type: '$custom', catalog_type: '$default' } } } });
+    if (exists) await update();
+    else {
+      try {
+        await ctx.klaviyo.request(OPERATIONS.createCatalogCategory, { method: 'POST', path: '/api/catalog-categories', body: { data: { type: 'catalog-category', attributes: { ...attributes, integration_type: '$custom', catalog_type: '$default' } } } });
+      } catch (e) {
+        // Created meanwhile (a retry whose first answer was lost, or the bulk import): update it instead.
+        if (!(e instanceof KlaviyoApiError && e.status === 409)) throw e;
+        await update();
+      }
+    }
     return { status: 'applied', detail: `catalog category ${category.id} ${exists ? 'updated' : 'created'}` };
   },
 };

@@ -2,7 +2,7 @@ import type { ByProjectKeyRequestBuilder, Category } from '@commercetools/platfo
 import { categoryPages, countResources } from '../../commercetools/catalog-reader.ts';
 import { fetchAllCategories } from '../../commercetools/order-reader.ts';
 import { catalogId } from '../../core/catalog-id.ts';
-import { existingCatalogIds, MAX_CATALOG_JOB_RESOURCES, runCatalogJob, type CatalogEntry } from '../../klaviyo/catalog.ts';
+import { existingCatalogIds, MAX_CATALOG_JOB_RESOURCES, runCatalogJob, runCatalogUpsertJob, type CatalogEntry } from '../../klaviyo/catalog.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import { categoryToCatalogAttributes } from '../../mapping/category-to-catalog.ts';
 import type { LocalizedString } from '../../mapping/localized.ts';
@@ -58,7 +58,7 @@ export function categoriesStream(deps: CategoryStreamDeps): StreamDefinition<Cat
       const toUpdate = batch.filter((b) => existing.has(catalogId(b.id)));
       const [created, updated] = await Promise.all([
         toCreate.length
-          ? runCatalogJob(deps.klaviyo, 'category', 'create', toCreate.map((b): CatalogEntry => ({ type: 'catalog-category', attributes: { ...b.item, integration_type: '$custom', catalog_type: '$default' } })), signal)
+          ? runCatalogUpsertJob(deps.klaviyo, 'category', toCreate.map((b): CatalogEntry => ({ type: 'catalog-category', attributes: { ...b.item, integration_type: '$custom', catalog_type: '$default' } })), signal)
           : undefined,
         toUpdate.length ? runCatalogJob(deps.klaviyo, 'category', 'update', toUpdate.map((b): CatalogEntry => ({ type: 'catalog-category', id: catalogId(b.id), attributes: { name: b.item.name } })), signal) : undefined,
       ]);
