@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../emulators/data/generate.ts';
+import { badInputCorpus, corpusId } from '../helpers/bad-input-corpus.ts';
 import { request } from '../helpers/http.ts';
 import { KLAVIYO_KEY, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
 
@@ -9,56 +9,11 @@ import { KLAVIYO_KEY, specViolations, startStack, waitForRun, type Stack } from 
  */
 type R = Record<string, any>;
 let stack: Stack;
-const base = [...generateDataset({ size: 'tiny' })];
-const template = (type: string) => base.find((r) => r.typeId === type)?.resource as R;
-const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const money = (currencyCode: string, centAmount: number, fractionDigits: number) => ({ type: 'centPrecision', currencyCode, centAmount, fractionDigits });
-
-function corpus(): Array<{ typeId: 'customer' | 'order' | 'product' | 'category'; resource: R }> {
-  const c = template('customer');
-  const o = template('order');
-  const p = template('product');
-  const cat = template('category');
-  const customers = [
-    { ...c, id: id(1), email: undefined, addresses: [] },
-    { ...c, id: id(2), addresses: [{ id: 'a', country: 'DE', phone: 'call me maybe', mobile: '+0' }] },
-    { ...c, id: id(3), firstName: 'x'.repeat(5000), lastName: '😀🎉 Zoë Ñandú 名前', companyName: null },
-    { ...c, id: id(4), custom: { type: { typeId: 'type', id: 't' }, fields: { notes: 'y'.repeat(150 * 1024) } } },
-    { ...c, id: id(5), email: 'no-at-sign.example.com' },
-    { ...c, id: id(6), title: null, middleName: null, defaultBillingAddressId: 'missing', billingAddressIds: ['missing'] },
-  ];
-  let parent: R | undefined;
-  const deep = Array.from({ length: 8 }, (_v, i) => {
-    const cid = id(100 + i);
-    const node = { ...cat, id: cid, key: `deep-${i}`, name: { en: `Level ${i} ${'é'.repeat(i)}` }, slug: { en: `level-${i}` }, parent: parent ? { typeId: 'category', id: parent.id } : undefined, ancestors: parent ? [...parent.ancestors, { typeId: 'category', id: parent.id }] : [] };
-    parent = node;
-    return node;
-  });
-  const variant = (n: number, extra: R = {}) => ({ id: n, sku: `BAD-${n}`, prices: [], images: [{ url: `https://img.example/${n}.jpg` }], attributes: [], ...extra });
-  const wide = Array.from({ length: 150 }, (_v, i) => variant(i + 2, { prices: [{ id: `p${i}`, value: money(i % 2 ? 'KWD' : 'JPY', 12345, i % 2 ? 3 : 0) }] }));
-  const data = (extra: R) => ({ ...p.masterData.current, categories: [{ typeId: 'category', id: deep[7].id }], ...extra });
-  const products = [
-    { ...p, id: id(200), masterData: { ...p.masterData, published: true, current: data({ masterVariant: variant(1), variants: wide }) } },
-    { ...p, id: id(201), masterData: { ...p.masterData, published: true, current: data({ name: { 'zz-ZZ': '' }, slug: {}, description: null, masterVariant: variant(1, { sku: undefined }), variants: [] }) } },
-    { ...p, id: id(202), masterData: { ...p.masterData, published: true, current: data({ masterVariant: variant(1, { images: [] }), variants: [] }) } },
-  ];
-  const orders = [
-    { ...o, id: id(300), customerId: undefined, customerEmail: undefined },
-    { ...o, id: id(301), customerId: id(1), customerEmail: undefined, totalPrice: money('KWD', 1234567, 3), lineItems: o.lineItems.map((li: R, i: number) => ({ ...li, id: `bad301-${i}`, name: { en: '🎁'.repeat(50) } })) },
-    { ...o, id: id(302), customerEmail: 'still@example.com', customerId: undefined, lineItems: [], customLineItems: [], custom: { fields: { giftNote: 'z'.repeat(120 * 1024) } } },
-    { ...o, id: id(303), customerEmail: 'jp@example.com', customerId: undefined, totalPrice: money('JPY', 98765, 0), lineItems: o.lineItems.map((li: R, i: number) => ({ ...li, id: `bad303-${i}`, productId: 'no-such-product' })) },
-  ];
-  return [
-    ...customers.map((resource) => ({ typeId: 'customer' as const, resource })),
-    ...deep.map((resource) => ({ typeId: 'category' as const, resource })),
-    ...products.map((resource) => ({ typeId: 'product' as const, resource })),
-    ...orders.map((resource) => ({ typeId: 'order' as const, resource })),
-  ];
-}
+const id = corpusId;
 
 beforeAll(async () => {
   stack = await startStack({ env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PREFERRED_CURRENCY: 'EUR' } });
-  stack.ct.load(corpus());
+  stack.ct.load(badInputCorpus());
 });
 afterAll(async () => stack.close());
 
