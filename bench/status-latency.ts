@@ -1,7 +1,7 @@
 /**
- * Management API latency under load: GET /sync/orders p50/p99 while an orders import of the `small` dataset
- * runs at full speed. The emulators and the service each run in their own process, so this process only
- * measures.
+ * Management API latency under load: GET /sync/orders p50/p99 while orders imports of the `small` dataset
+ * run at full speed (Klaviyo emulator without rate limits), six in a row, the first one cold. Goal: p99 < 100 ms.
+ * The emulators and the service each run in their own process, so this process only measures.
  *
  *   npm run bench -- status-latency
  */
@@ -42,7 +42,8 @@ const url = await start(
   /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
 );
 const latencies: number[] = [];
-for (let round = 0; round < 3; round++) {
+const ROUNDS = 6;
+for (let round = 0; round < ROUNDS; round++) {
   await fetch(`${url}/sync/orders`, { method: 'POST' });
   let status = 'running';
   while (status === 'running') {
@@ -56,7 +57,8 @@ for (let round = 0; round < 3; round++) {
 for (const c of children) c.kill('SIGTERM');
 latencies.sort((a, b) => a - b);
 const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
-const result = { date: new Date().toISOString(), requests: latencies.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies[latencies.length - 1]) };
+const GOAL_P99_MS = 100;
+const result = { date: new Date().toISOString(), rounds: ROUNDS, requests: latencies.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies[latencies.length - 1]), goalP99Ms: GOAL_P99_MS, isGoalMet: q(0.99) < GOAL_P99_MS };
 writeFileSync(new URL('./results/status-latency.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

@@ -105,9 +105,10 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<OrderWithP
       if (m.kind === 'skip') return { kind: 'skip', id: record.id, reason: m.reason };
       const item: OrderEvents = { profile: m.profile, events: m.events };
       if (m.events.length > MAX_EVENTS_PER_BULK_REQUEST) return { kind: 'fail', id: record.id, reason: `the order has ${m.events.length} events; Klaviyo accepts at most ${MAX_EVENTS_PER_BULK_REQUEST} per request` };
-      const tooLong = oversizedString(m.events.map((e) => e.properties), '');
-      if (tooLong) return { kind: 'fail', id: record.id, reason: `an event property is longer than Klaviyo's 100 KB string limit (${tooLong.replace(/^\[\d+\]\.?/, '')})` };
       const bytes = Buffer.byteLength(JSON.stringify(toEntry(item)), 'utf8');
+      // Only an order whose events serialise to more than 100 KB can hold a string that long: look only then.
+      const tooLong = bytes > MAX_EVENT_STRING_BYTES ? oversizedString(m.events.map((e) => e.properties), '') : undefined;
+      if (tooLong) return { kind: 'fail', id: record.id, reason: `an event property is longer than Klaviyo's 100 KB string limit (${tooLong.replace(/^\[\d+\]\.?/, '')})` };
       return { kind: 'item', id: record.id, item, bytes, weight: m.events.length };
     },
     maxBatchItems: MAX_EVENTS_PER_BULK_REQUEST,
