@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultInjector } from '../shared/faults.ts';
 import type { IndexedStorage } from './indexed-storage.ts';
+import { CONTROL_PREFIX } from './control.ts';
 import { queryContext } from './request-context.ts';
 
 /** The real API's paging limits (docs.commercetools.com/api/limits; api/general-concepts#paging). */
@@ -53,6 +54,8 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
 
   // Fault injection, by resource (`customers`, `orders`, `custom-objects`, `oauth`, ... or `*`).
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // The emulator's own inspection endpoints never fail: they are how a test reads what happened.
+    if (request.url.startsWith(CONTROL_PREFIX)) return undefined;
     const target = request.url.startsWith('/oauth') ? 'oauth' : (splitPath(request.url)?.resource ?? '');
     for (const fault of faults.pick(target)) {
       if (fault.kind === 'slow') await delay(fault.delayMs ?? 0);

@@ -9,8 +9,8 @@ export function checkpointKey(kind: EntityKind): string {
 export class CheckpointStore<T> {
   constructor(private readonly store: CustomObjectStore) {}
 
-  async load(kind: EntityKind, signal?: AbortSignal): Promise<T | undefined> {
-    return (await this.store.get<T>(checkpointKey(kind), signal))?.value;
+  async load(kind: EntityKind, signal?: AbortSignal, budgetMs?: number): Promise<T | undefined> {
+    return (await this.store.get<T>(checkpointKey(kind), signal, budgetMs))?.value;
   }
 
   async save(kind: EntityKind, value: T, signal?: AbortSignal): Promise<void> {

@@ -22,9 +22,10 @@ export class VersionConflictError extends Error {
 export class CustomObjectStore {
   constructor(private readonly api: ByProjectKeyRequestBuilder, private readonly container = SYNC_CONTAINER) {}
 
-  async get<T>(key: string, signal?: AbortSignal): Promise<StoredObject<T> | undefined> {
+  /** Reads one object; transient failures are retried within `budgetMs` (default: ctCall's). */
+  async get<T>(key: string, signal?: AbortSignal, budgetMs?: number): Promise<StoredObject<T> | undefined> {
     try {
-      const body = await ctCall(`get custom object ${key}`, () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).get().execute(), { signal });
+      const body = await ctCall(`get custom object ${key}`, () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).get().execute(), { signal, budgetMs });
       return { version: body.version, value: body.value as T };
     } catch (e) {
       if (e instanceof CommercetoolsError && e.status === 404) return undefined;

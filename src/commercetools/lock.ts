@@ -78,8 +78,8 @@ export class LockLease {
   }
 
   /** Current holder, if any (for status and 409 answers). */
-  static async read(store: CustomObjectStore, kind: EntityKind): Promise<LockValue | undefined> {
-    return (await store.get<LockValue>(lockKey(kind)))?.value;
+  static async read(store: CustomObjectStore, kind: EntityKind, budgetMs?: number): Promise<LockValue | undefined> {
+    return (await store.get<LockValue>(lockKey(kind), undefined, budgetMs))?.value;
   }
 
   /** Asks the holder of a live lease to stop (used when the run lives in another process). */

@@ -31,6 +31,7 @@ export interface StopResult {
 }
 
 const RESUMABLE = new Set(['interrupted', 'stopped', 'failed']);
+const STATUS_READ_BUDGET_MS = 15_000;
 
 /** Starts, stops and reports the bulk import runs of this process, with the lock and checkpoint in commercetools. */
 export class JobRegistry {
@@ -197,12 +198,13 @@ export class JobRegistry {
     // An ended run is reported once its lock is released, so whoever sees it ended can start the next one.
     if (runner && runner.report.status !== 'running') await this.finished.get(kind);
     else if (runner) return snapshot(runner);
-    const stored = await this.checkpoints.load(kind);
+    // A status answer may not wait minutes on a failing commercetools: retry briefly, then report the error.
+    const stored = await this.checkpoints.load(kind, undefined, STATUS_READ_BUDGET_MS);
     const local = this.last.get(kind);
     const report = local && (!stored || stored.jobId === local.jobId) ? local : stored;
     if (!report) return undefined;
     if (report.status === 'running') {
-      const lock = await LockLease.read(this.deps.store, kind);
+      const lock = await LockLease.read(this.deps.store, kind, STATUS_READ_BUDGET_MS);
       const isAlive = lock?.state === 'held' && lock.jobId === report.jobId && Date.parse(lock.expiresAt) > Date.now();
       if (!isAlive) return { ...report, status: 'interrupted' };
     }
@@ -214,7 +216,6 @@ export class JobRegistry {
     return Object.fromEntries(entries) as Record<EntityKind, RunReport | null>;
   }
 
-  /** Graceful shutdown: every local run stops at a checkpoint and releases its lock. */
   /** Starts a run of exactly the records that failed in the last run (up to 10,000). */
   async retryFailed(kind: EntityKind): Promise<{ report: RunReport; retried: number; notRetried: number }> {
     const f = await this.failures(kind);
@@ -230,6 +231,7 @@ export class JobRegistry {
     await this.finished.get(kind);
   }
 
+  /** Graceful shutdown: every local run stops at a checkpoint and releases its lock. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.active.keys()].map((k) => this.stop(k, 'interrupted').catch(() => undefined)));
   }

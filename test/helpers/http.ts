@@ -4,14 +4,26 @@ export interface HttpResult<T = unknown> {
   body: T;
 }
 
-/** A bare HTTP call that never throws on status: tests assert on what the server answered. */
-export async function request<T = unknown>(method: string, url: string, options: { headers?: Record<string, string>; body?: unknown; rawBody?: string } = {}): Promise<HttpResult<T>> {
-  const res = await fetch(url, {
-    method,
-    headers: options.headers,
-    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await res.text();
+/**
+ * A bare HTTP call that never throws on status: tests assert on what the server answered. It does throw when
+ * no answer comes within `timeoutMs` (default 2 minutes), so a hung server fails the test with its URL.
+ */
+export async function request<T = unknown>(method: string, url: string, options: { headers?: Record<string, string>; body?: unknown; rawBody?: string; timeoutMs?: number } = {}): Promise<HttpResult<T>> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, {
+      method,
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: options.headers,
+      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
+    text = await res.text();
+  } catch (e) {
+    if (e instanceof Error && e.name === 'TimeoutError') throw new Error(`No answer within ${timeoutMs} ms from ${method} ${url}`);
+    throw e;
+  }
   let body: unknown = text;
   try {
     body = text ? JSON.parse(text) : undefined;
