@@ -29,7 +29,10 @@ async function addFaults(url: string, rules: FaultRule[]): Promise<void> {
 async function clearFaults(): Promise<void> {
   for (const url of [stack.klaviyo.url, stack.ct.url]) {
     const rules = (await request<Array<FaultRule & { fired: number }>>('GET', `${url}/__emulator/faults`)).body;
-    for (const r of rules) injected[`${r.kind}${r.status ? `:${r.status}` : ''}`] = (injected[`${r.kind}${r.status ? `:${r.status}` : ''}`] ?? 0) + r.fired;
+    for (const r of rules) {
+      const kind = `${r.kind}${r.status ? `:${r.status}` : ''}`;
+      injected[kind] = (injected[kind] ?? 0) + r.fired;
+    }
     await request('DELETE', `${url}/__emulator/faults`);
   }
 }
