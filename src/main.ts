@@ -4,10 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
 import { createCommercetoolsApi } from './commercetools/client.ts';
 import { DeadLetterStore } from './commercetools/dead-letter-store.ts';
-import { fetchAllCategories } from './commercetools/order-reader.ts';
+import { fetchAllCategories } from './commercetools/catalog-reader.ts';
 import { PushAuthenticator } from './http/push-auth.ts';
 import { buildMetrics } from './http/routes/metrics.ts';
-import type { CategoryNode } from './mapping/order-to-events.ts';
+import { categoryTree, type CategoryNode } from './mapping/category-tree.ts';
 import { Dispatcher } from './realtime/dispatcher.ts';
 import { customerProcessor } from './realtime/processors/customer.ts';
 import { categoryProcessor, inventoryProcessor, productProcessor } from './realtime/processors/catalog.ts';
@@ -68,7 +68,7 @@ export function buildRealtime(config: Config, ct: ByProjectKeyRequestBuilder, kl
       ctBudgetMs: Math.max(2_000, config.realtime.retryBudgetMs),
       categoryTree: () => {
         if (!tree || Date.now() - tree.at > 60_000) {
-          const value = fetchAllCategories(ct).then((cs) => new Map(cs.map((c) => [c.id, { id: c.id, name: c.name as Record<string, string>, parentId: c.parent?.id }])));
+          const value = fetchAllCategories(ct).then(categoryTree);
           tree = { at: Date.now(), value };
           value.catch(() => (tree = undefined));
         }

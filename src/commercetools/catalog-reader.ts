@@ -9,6 +9,13 @@ export function categoryPages(api: ByProjectKeyRequestBuilder, q: { cursor?: str
   );
 }
 
+/** Every category (the tree is small compared with orders or products), paged by id. */
+export async function fetchAllCategories(api: ByProjectKeyRequestBuilder, signal?: AbortSignal): Promise<Category[]> {
+  const out: Category[] = [];
+  for await (const page of categoryPages(api, { signal })) out.push(...page.records);
+  return out;
+}
+
 /** Published products only (their current data), by id. */
 export function publishedProductPages(api: ByProjectKeyRequestBuilder, q: { cursor?: string; ids?: string[]; signal?: AbortSignal }): AsyncGenerator<Page<Product>> {
   return pageById<Product>(

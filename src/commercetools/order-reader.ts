@@ -1,4 +1,4 @@
-import type { ByProjectKeyRequestBuilder, Category, Order, Payment, Product } from '@commercetools/platform-sdk';
+import type { ByProjectKeyRequestBuilder, Order, Payment, Product } from '@commercetools/platform-sdk';
 import { ctCall } from './client.ts';
 import { pageById, type Page } from './keyset-pager.ts';
 
@@ -48,18 +48,6 @@ export async function fetchProducts(api: ByProjectKeyRequestBuilder, ids: string
     const chunk = ids.slice(i, i + 100);
     const body = await ctCall('product query', () => api.products().get({ queryArgs: { where: [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`], limit: 100, withTotal: false } }).execute(), { signal, budgetMs });
     out.push(...body.results);
-  }
-  return out;
-}
-
-/** Every category (the tree is small compared with orders), paged by id. */
-export async function fetchAllCategories(api: ByProjectKeyRequestBuilder, signal?: AbortSignal): Promise<Category[]> {
-  const out: Category[] = [];
-  for await (const page of pageById<Category>(
-    async (where, limit) => (await ctCall('category query', () => api.categories().get({ queryArgs: { sort: 'id asc', limit, withTotal: false, ...(where.length ? { where } : {}) } }).execute(), { signal })).results,
-    { signal },
-  )) {
-    out.push(...page.records);
   }
   return out;
 }

@@ -1,17 +1,9 @@
 import { pickLocalized, type LocalizedString } from './localized.ts';
-import type { CategoryNode } from './order-to-events.ts';
+import { categoryBreadcrumbs, type CategoryNode } from './category-tree.ts';
 
 /** `Women > Pants > Jeans`: the category's localized name after its ancestors', root first. */
 export function categoryBreadcrumbName(categoryId: string, tree: ReadonlyMap<string, CategoryNode>, locale?: string): string | undefined {
-  const names: string[] = [];
-  const seen = new Set<string>();
-  let current = tree.get(categoryId);
-  while (current && !seen.has(current.id)) {
-    seen.add(current.id);
-    names.unshift(pickLocalized(current.name, locale) ?? current.id);
-    current = current.parentId ? tree.get(current.parentId) : undefined;
-  }
-  return names.length ? names.join(' > ') : undefined;
+  return categoryBreadcrumbs(categoryId, tree, locale).at(-1);
 }
 
 /** The category and its ancestors, as ids (for an item's categories relationship). */

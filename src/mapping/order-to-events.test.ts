@@ -1,6 +1,7 @@
 import type { Order, Payment } from '@commercetools/platform-sdk';
 import { describe, expect, it } from 'vitest';
-import { categoryBreadcrumbs, DEFAULT_ORDER_METRICS, orderToEvents, type OrderContext, type OrderMappingOptions } from './order-to-events.ts';
+import { categoryBreadcrumbs } from './category-tree.ts';
+import { DEFAULT_ORDER_METRICS, orderToEvents, type OrderContext, type OrderMappingOptions } from './order-to-events.ts';
 
 const money = (centAmount: number, currencyCode = 'EUR', fractionDigits = 2) => ({ type: 'centPrecision', centAmount, currencyCode, fractionDigits });
 

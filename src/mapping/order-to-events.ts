@@ -1,5 +1,6 @@
 import type { LineItem, Order, Payment, Transaction } from '@commercetools/platform-sdk';
 import type { EventAttributes, EventProfile } from '../klaviyo/types.ts';
+import { categoryBreadcrumbs, type CategoryNode } from './category-tree.ts';
 import { pickLocalized, type LocalizedString } from './localized.ts';
 import type { PropertyFilter } from './mapping-options.ts';
 import { moneyToDecimal } from './money.ts';
@@ -41,31 +42,12 @@ export interface ProductSummary {
   imageByVariantId: Record<number, string>;
 }
 
-export interface CategoryNode {
-  id: string;
-  name: LocalizedString;
-  parentId?: string;
-}
-
 export interface OrderContext {
   products: ReadonlyMap<string, ProductSummary>;
   categories: ReadonlyMap<string, CategoryNode>;
 }
 
 export type OrderMapping = { kind: 'events'; profile: EventProfile; events: EventAttributes[] } | { kind: 'skip'; reason: string };
-
-/** Breadcrumbs of a category and each ancestor: `Women`, `Women > Pants`, `Women > Pants > Jeans`. */
-export function categoryBreadcrumbs(categoryId: string, categories: ReadonlyMap<string, CategoryNode>, locale?: string): string[] {
-  const chain: string[] = [];
-  const seen = new Set<string>();
-  let current = categories.get(categoryId);
-  while (current && !seen.has(current.id)) {
-    seen.add(current.id);
-    chain.unshift(pickLocalized(current.name, locale) ?? current.id);
-    current = current.parentId ? categories.get(current.parentId) : undefined;
-  }
-  return chain.map((_n, i) => chain.slice(0, i + 1).join(' > '));
-}
 
 function compact(obj: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== null));

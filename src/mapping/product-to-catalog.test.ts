@@ -1,7 +1,7 @@
 import type { ProductData } from '@commercetools/platform-sdk';
 import { describe, expect, it } from 'vitest';
 import { categoryBreadcrumbName, withAncestors } from './category-to-catalog.ts';
-import type { CategoryNode } from './order-to-events.ts';
+import type { CategoryNode } from './category-tree.ts';
 import { inventoryQuantity, productToCatalog, productUrl, type CatalogMappingOptions } from './product-to-catalog.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');

@@ -2,7 +2,7 @@ import type { ProductData, ProductVariant } from '@commercetools/platform-sdk';
 import { catalogId } from '../core/catalog-id.ts';
 import { withAncestors } from './category-to-catalog.ts';
 import { pickLocalized, type LocalizedString } from './localized.ts';
-import type { CategoryNode } from './order-to-events.ts';
+import type { CategoryNode } from './category-tree.ts';
 import { priceAmount, pricesByCurrency } from './price-selection.ts';
 
 export interface CatalogMappingOptions {

@@ -2,7 +2,8 @@ import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
 import type { Logger } from '../core/logger.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
-import type { CategoryNode, OrderMappingOptions } from '../mapping/order-to-events.ts';
+import type { CategoryNode } from '../mapping/category-tree.ts';
+import type { OrderMappingOptions } from '../mapping/order-to-events.ts';
 import type { Notification } from './notification.ts';
 
 export interface RealtimeSettings {

@@ -1,13 +1,12 @@
 import type { ByProjectKeyRequestBuilder, Category } from '@commercetools/platform-sdk';
-import { categoryPages, countResources } from '../../commercetools/catalog-reader.ts';
-import { fetchAllCategories } from '../../commercetools/order-reader.ts';
+import { categoryPages } from '../../commercetools/catalog-reader.ts';
 import { catalogId } from '../../core/catalog-id.ts';
 import { existingCatalogIds, MAX_CATALOG_JOB_RESOURCES, runCatalogJob, runCatalogUpsertJob, type CatalogEntry } from '../../klaviyo/catalog.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import { categoryToCatalogAttributes } from '../../mapping/category-to-catalog.ts';
 import type { LocalizedString } from '../../mapping/localized.ts';
-import type { CategoryNode } from '../../mapping/order-to-events.ts';
-import type { ItemOutcome, SourcePage, StreamDefinition } from '../stream.ts';
+import type { ItemOutcome, StreamDefinition } from '../stream.ts';
+import { catalogSource } from './catalog-source.ts';
 
 export interface CatalogCategory {
   external_id: string;
@@ -18,10 +17,6 @@ export interface CategoryStreamDeps {
   ct: ByProjectKeyRequestBuilder;
   klaviyo: KlaviyoHttp;
   preferredLocale?: string;
-}
-
-export function categoryTree(categories: Category[]): Map<string, CategoryNode> {
-  return new Map(categories.map((c) => [c.id, { id: c.id, name: c.name as LocalizedString, parentId: c.parent?.id }]));
 }
 
 function outcomesOf(batch: Array<{ id: string }>, errors: Map<number, { code: string; detail: string; pointer: string }>, what: string): ItemOutcome[] {
@@ -36,17 +31,13 @@ function outcomesOf(batch: Array<{ id: string }>, errors: Map<number, { code: st
  * any(ids)) are updated, missing ones created, through category bulk jobs of ≤ 100.
  */
 export function categoriesStream(deps: CategoryStreamDeps): StreamDefinition<Category, CatalogCategory> {
-  let tree = new Map<string, CategoryNode>();
-  async function* pages(options: Parameters<StreamDefinition<Category, CatalogCategory>['pages']>[0], cursor: string | undefined, signal: AbortSignal): AsyncGenerator<SourcePage<Category>> {
-    tree = categoryTree(await fetchAllCategories(deps.ct, signal));
-    yield* categoryPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, signal });
-  }
+  const source = catalogSource<Category>(deps.ct, 'categories', (q) => categoryPages(deps.ct, q));
   return {
     kind: 'categories',
-    pages,
-    countTotal: async (options, signal) => (options.ids ? new Set(options.ids).size : options.startId || options.resume ? undefined : countResources(deps.ct, 'categories', signal)),
+    pages: source.pages,
+    countTotal: source.countTotal,
     map(category) {
-      const attributes = categoryToCatalogAttributes({ id: category.id, name: category.name as LocalizedString }, tree, deps.preferredLocale);
+      const attributes = categoryToCatalogAttributes({ id: category.id, name: category.name as LocalizedString }, source.tree(), deps.preferredLocale);
       return { kind: 'item', id: category.id, item: attributes, bytes: Buffer.byteLength(JSON.stringify(attributes)) + 128 };
     },
     maxBatchItems: MAX_CATALOG_JOB_RESOURCES,

@@ -1,12 +1,13 @@
-import type { ByProjectKeyRequestBuilder, Category } from '@commercetools/platform-sdk';
-import { countOrders, fetchAllCategories, fetchProducts, orderPages, paymentsOf, type OrderWithPayments } from '../../commercetools/order-reader.ts';
+import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
+import { fetchAllCategories } from '../../commercetools/catalog-reader.ts';
+import { countOrders, fetchProducts, orderPages, paymentsOf, type OrderWithPayments } from '../../commercetools/order-reader.ts';
 import { KlaviyoApiError } from '../../core/errors.ts';
 import { MAX_BULK_REQUEST_BYTES, MAX_EVENT_STRING_BYTES, MAX_EVENTS_PER_BULK_REQUEST, submitEventBulk } from '../../klaviyo/events.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import type { EventAttributes, EventBulkEntry, EventProfile } from '../../klaviyo/types.ts';
-import type { LocalizedString } from '../../mapping/localized.ts';
 import { productSummary } from '../../mapping/product-summary.ts';
-import { orderToEvents, type CategoryNode, type OrderMappingOptions, type ProductSummary } from '../../mapping/order-to-events.ts';
+import { categoryTree, type CategoryNode } from '../../mapping/category-tree.ts';
+import { orderToEvents, type OrderMappingOptions, type ProductSummary } from '../../mapping/order-to-events.ts';
 import type { ItemOutcome, SourcePage, StreamDefinition } from '../stream.ts';
 
 export interface OrderEvents {
@@ -23,10 +24,6 @@ export interface OrderStreamDeps {
 }
 
 const ENTRY_POINTER = /^\/data\/attributes\/events-bulk-create\/data\/(\d+)/;
-
-function categoryNode(c: Category): CategoryNode {
-  return { id: c.id, name: c.name as LocalizedString, parentId: c.parent?.id };
-}
 
 /** The first string longer than Klaviyo's 100 KB limit inside a value, as a property path. */
 function oversizedString(value: unknown, path: string): string | undefined {
@@ -78,13 +75,13 @@ export async function sendOrderEvents(klaviyo: KlaviyoHttp, batch: Array<{ id: s
 
 export function ordersStream(deps: OrderStreamDeps): StreamDefinition<OrderWithPayments, OrderEvents> {
   const products = new Map<string, ProductSummary>();
-  const categories = new Map<string, CategoryNode>();
+  let categories: ReadonlyMap<string, CategoryNode> = new Map();
   const cacheSize = deps.productCacheSize ?? 20_000;
   let backfill = true;
 
   async function* pages(options: Parameters<StreamDefinition<OrderWithPayments, OrderEvents>['pages']>[0], cursor: string | undefined, signal: AbortSignal): AsyncGenerator<SourcePage<OrderWithPayments>> {
     backfill = options.backfill !== false;
-    if (categories.size === 0) for (const c of await fetchAllCategories(deps.ct, signal)) categories.set(c.id, categoryNode(c));
+    if (categories.size === 0) categories = categoryTree(await fetchAllCategories(deps.ct, signal));
     for await (const page of orderPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, since: options.since, until: options.until, signal })) {
       // Every product of the page in one query (100 ids per request), not one query per order.
       const missing = [...new Set(page.records.flatMap((o) => o.lineItems.map((li) => li.productId)))].filter((id) => !products.has(id));

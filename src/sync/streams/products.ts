@@ -1,14 +1,12 @@
 import type { ByProjectKeyRequestBuilder, Product } from '@commercetools/platform-sdk';
-import { countResources, publishedProductPages } from '../../commercetools/catalog-reader.ts';
-import { fetchAllCategories } from '../../commercetools/order-reader.ts';
+import { publishedProductPages } from '../../commercetools/catalog-reader.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
 import { MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/catalog.ts';
 import { writeCatalogProducts } from '../../klaviyo/catalog-writer.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
-import type { CategoryNode } from '../../mapping/order-to-events.ts';
 import { productToCatalog, type CatalogMappingOptions, type CatalogProduct } from '../../mapping/product-to-catalog.ts';
-import type { ItemOutcome, SourcePage, StreamDefinition } from '../stream.ts';
-import { categoryTree } from './categories.ts';
+import type { ItemOutcome, StreamDefinition } from '../stream.ts';
+import { catalogSource } from './catalog-source.ts';
 
 export interface ProductStreamDeps {
   ct: ByProjectKeyRequestBuilder;
@@ -23,23 +21,18 @@ export interface ProductStreamDeps {
  * commercetools; every job polled until complete and its errors attributed to the product.
  */
 export function productsStream(deps: ProductStreamDeps): StreamDefinition<Product, CatalogProduct> {
-  let tree = new Map<string, CategoryNode>();
+  const source = catalogSource<Product>(deps.ct, 'products', (q) => publishedProductPages(deps.ct, q));
   const knownCategories = new Set<string>();
   const now = deps.now ?? Date.now;
   const template = deps.mapping.productUrlTemplate;
 
-  async function* pages(options: Parameters<StreamDefinition<Product, CatalogProduct>['pages']>[0], cursor: string | undefined, signal: AbortSignal): AsyncGenerator<SourcePage<Product>> {
-    tree = categoryTree(await fetchAllCategories(deps.ct, signal));
-    yield* publishedProductPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, signal });
-  }
-
   return {
     kind: 'products',
-    pages,
-    countTotal: async (options, signal) => (options.ids ? new Set(options.ids).size : options.startId || options.resume ? undefined : countResources(deps.ct, 'products', signal)),
+    pages: source.pages,
+    countTotal: source.countTotal,
     map(product) {
       if (!template) throw new InvalidRequestError('PRODUCT_URL_TEMPLATE is required to import products (Klaviyo needs a URL for every item).');
-      const m = productToCatalog(product.id, product.masterData.current, tree, { ...deps.mapping, productUrlTemplate: template, nowMs: now() });
+      const m = productToCatalog(product.id, product.masterData.current, source.tree(), { ...deps.mapping, productUrlTemplate: template, nowMs: now() });
       if (m.kind === 'skip') return { kind: 'skip', id: product.id, reason: m.reason };
       const bytes = Buffer.byteLength(JSON.stringify(m.product), 'utf8');
       return { kind: 'item', id: product.id, item: m.product, bytes, warnings: m.product.warnings };
