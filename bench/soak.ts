@@ -16,6 +16,8 @@ import { localServiceEnv } from '../emulators/service-env.ts';
 import type { FaultRule } from '../emulators/shared/faults.ts';
 import { runCrashChain, type CrashChainOptions } from '../test/helpers/crash-chain.ts';
 import { expectedOutcome } from '../test/helpers/expected.ts';
+import { addFaults, clearFaults } from '../test/helpers/faults.ts';
+import { request } from '../test/helpers/http.ts';
 
 type R = Record<string, any>;
 type Type = CrashChainOptions['type'];
@@ -32,9 +34,7 @@ const children: ChildProcess[] = [];
 out(`emulators: commercetools ${ct.url}, Klaviyo ${klaviyo.url}; ${SEEDS} seeds × 4 types, ${KILLS} kills each`);
 const env = localServiceEnv(ct, klaviyo.url, KEY, { LOCK_TTL_SECONDS: '3', PROFILE_BATCH_SIZE: '100', PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}' });
 
-const get = async <T = R>(url: string): Promise<T> => (await fetch(url, { signal: AbortSignal.timeout(60_000) })).json() as Promise<T>;
-const send = (url: string, method: string, body?: unknown) => fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
-const kl = <T = R[]>(path: string) => get<T>(`${klaviyo.url}/__emulator/${path}?key=${KEY}`);
+const kl = async <T = R[]>(path: string): Promise<T> => (await request<T>('GET', `${klaviyo.url}/__emulator/${path}?key=${KEY}`)).body;
 
 const KLAVIYO_FAULTS: FaultRule[] = [
   { target: '*', kind: 'status', status: 429, probability: 0.05, retryAfterSeconds: 1 },
@@ -50,19 +50,7 @@ const CT_FAULTS: FaultRule[] = [
   { target: '*', kind: 'slow', delayMs: 50, probability: 0.3 },
 ];
 const injected: Record<string, number> = {};
-async function setFaults(): Promise<void> {
-  await send(`${klaviyo.url}/__emulator/faults`, 'POST', KLAVIYO_FAULTS);
-  await send(`${ct.url}/__emulator/faults`, 'POST', CT_FAULTS);
-}
-async function clearFaults(): Promise<void> {
-  for (const url of [klaviyo.url, ct.url]) {
-    for (const r of await get<Array<FaultRule & { fired: number }>>(`${url}/__emulator/faults`)) {
-      const k = `${r.kind}${r.status ? `:${r.status}` : ''}`;
-      injected[k] = (injected[k] ?? 0) + r.fired;
-    }
-    await send(`${url}/__emulator/faults`, 'DELETE');
-  }
-}
+const setFaults = () => Promise.all([addFaults(klaviyo.url, KLAVIYO_FAULTS), addFaults(ct.url, CT_FAULTS)]);
 
 /** What must have landed, as a list of misses (empty when every record is in Klaviyo exactly once). */
 async function misses(type: Type, counts: R): Promise<string[]> {
@@ -94,13 +82,13 @@ const results: R[] = [];
 const started = Date.now();
 try {
   for (let seed = 1; seed <= SEEDS; seed++) {
-    await send(`${klaviyo.url}/__emulator/reset?key=${KEY}`, 'POST');
+    await request('POST', `${klaviyo.url}/__emulator/reset?key=${KEY}`);
     for (const type of ['categories', 'products', 'customers', 'orders'] as Type[]) {
       const t0 = Date.now();
       await setFaults();
       const expectedProcessed = { customers: small.customers.length, orders: small.orders.length, categories: small.categories.length, products: small.published.length }[type];
       const r = await runCrashChain({ env, type, seed, kills: KILLS, expectedProcessed, children, timeoutMs: 300_000 });
-      await clearFaults();
+      await clearFaults([klaviyo.url, ct.url], injected);
       const problems = r.report.status === 'completed' ? await misses(type, r.report.counts) : [`run ended ${r.report.status}: ${JSON.stringify(r.report.error)}`];
       results.push({ seed, type, killedAt: r.killedAt, resumes: r.resumes, counts: r.report.counts, seconds: Math.round((Date.now() - t0) / 100) / 10, problems });
       out(`seed ${seed} ${type}: killed at ${JSON.stringify(r.killedAt)}, ${problems.length ? `MISSES: ${problems.join('; ')}` : 'every record exactly once'}`);

@@ -42,6 +42,12 @@ export interface CrashChainResult {
 
 const processed = (c: Counts) => c.succeeded + c.failed + c.skipped;
 const status = async (url: string, type: string) => (await request<Report>('GET', `${url}/sync/${type}`)).body;
+/** Waits until the run of `type` on that instance is no longer running, and returns its report. */
+const ended = (url: string, type: string, timeoutMs: number, what: string) =>
+  waitFor(async () => {
+    const s = await status(url, type);
+    return s.status !== 'running' ? s : undefined;
+  }, timeoutMs, what);
 const post = (url: string, body: unknown) => request<Report & { message?: string }>('POST', url, { headers: { 'content-type': 'application/json' }, body });
 
 /**
@@ -65,10 +71,7 @@ export async function runCrashChain(o: CrashChainOptions): Promise<CrashChainRes
     let before = 0;
     if (previousJob) {
       // The dead holder's lease is still valid for a moment; the run shows as interrupted once it expires.
-      const seen = await waitFor(async () => {
-        const s = await status(url, o.type);
-        return s.status !== 'running' ? s : undefined;
-      }, 30_000, 'the dead holder’s lease to expire');
+      const seen = await ended(url, o.type, 30_000, 'the dead holder’s lease to expire');
       if (seen.status === 'completed') return { killedAt, resumes, report: seen };
       before = processed(seen.counts);
       const resumed = await post(`${url}/sync/${o.type}`, { resume: true });
@@ -82,10 +85,7 @@ export async function runCrashChain(o: CrashChainOptions): Promise<CrashChainRes
       previousJob = started.body.jobId;
     }
     if (last) {
-      const report = await waitFor(async () => {
-        const s = await status(url, o.type);
-        return s.status !== 'running' ? s : undefined;
-      }, timeoutMs, `the ${o.type} run to end`);
+      const report = await ended(url, o.type, timeoutMs, `the ${o.type} run to end`);
       child.kill('SIGTERM');
       return { killedAt, resumes, report };
     }

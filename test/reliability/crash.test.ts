@@ -1,8 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deterministicUuid } from '../../emulators/data/random.ts';
+import type { FaultRule } from '../../emulators/shared/faults.ts';
 import { runCrashChain, type CrashChainOptions } from '../helpers/crash-chain.ts';
 import { expectedOutcome } from '../helpers/expected.ts';
+import { addFaults, clearFaults } from '../helpers/faults.ts';
 import { request } from '../helpers/http.ts';
 import { KLAVIYO_KEY, serviceEnv, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
 
@@ -48,8 +50,7 @@ const products = { published: small.published.length + EXTRA_PRODUCTS, withImage
 let stack: Stack;
 const children: ChildProcess[] = [];
 const kl = async (path: string): Promise<R[]> => (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/${path}?key=${KLAVIYO_KEY}`)).body;
-const fault = (url: string, body: unknown) => request('POST', `${url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
-const clearFaults = () => Promise.all([request('DELETE', `${stack.klaviyo.url}/__emulator/faults`), request('DELETE', `${stack.ct.url}/__emulator/faults`)]);
+const liftFaults = () => clearFaults([stack.klaviyo.url, stack.ct.url]);
 
 /** What each type must end with, and the slow answers that stretch its run so the kills land mid-run. */
 const TYPES: Record<Type, { processed: number; slow: Array<[target: string, ms: number]>; slowCt?: string; counts: () => R; landed: () => Promise<void> }> = {
@@ -107,7 +108,7 @@ beforeAll(async () => {
 afterAll(async () => stack.close());
 afterEach(async () => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
-  await clearFaults();
+  await liftFaults();
 });
 
 describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new process`, () => {
@@ -121,11 +122,11 @@ describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new 
       expect((await waitForRun(stack.service.url, 'categories')).status).toBe('completed');
     }
     // Every write is slow, and some much slower, so concurrent batches finish at different moments.
-    await fault(stack.klaviyo.url, spec.slow.flatMap(([target, delayMs]) => [
+    await addFaults(stack.klaviyo.url, spec.slow.flatMap(([target, delayMs]): FaultRule[] => [
       { target, kind: 'slow', delayMs: delayMs * 4, probability: 0.3 },
       { target, kind: 'slow', delayMs, count: 100_000 },
     ]));
-    if (spec.slowCt) await fault(stack.ct.url, { target: spec.slowCt, kind: 'slow', delayMs: 150, count: 100_000 });
+    if (spec.slowCt) await addFaults(stack.ct.url, { target: spec.slowCt, kind: 'slow', delayMs: 150, count: 100_000 });
 
     const result = await runCrashChain({
       env: serviceEnv(stack.ct, stack.klaviyo.url, { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PROFILE_BATCH_SIZE: '100', LOCK_TTL_SECONDS: '2' }),
@@ -133,7 +134,7 @@ describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new 
       seed,
       kills: KILLS,
       expectedProcessed: spec.processed,
-      beforeFinalResume: clearFaults,
+      beforeFinalResume: liftFaults,
       children,
     });
 

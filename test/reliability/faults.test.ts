@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultRule } from '../../emulators/shared/faults.ts';
 import { expectedOutcome } from '../helpers/expected.ts';
+import { addFaults, clearFaults } from '../helpers/faults.ts';
 import { request } from '../helpers/http.ts';
 import { KLAVIYO_KEY, emulatorProfiles, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
 
@@ -21,21 +21,6 @@ let stack: Stack;
 const small = expectedOutcome('small');
 const injected: Record<string, number> = {};
 
-async function addFaults(url: string, rules: FaultRule[]): Promise<void> {
-  const r = await request('POST', `${url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: rules });
-  expect(r.status).toBe(201);
-}
-/** Counts what fired before the rules are removed (for the README's figures and to prove the faults were frequent). */
-async function clearFaults(): Promise<void> {
-  for (const url of [stack.klaviyo.url, stack.ct.url]) {
-    const rules = (await request<Array<FaultRule & { fired: number }>>('GET', `${url}/__emulator/faults`)).body;
-    for (const r of rules) {
-      const kind = `${r.kind}${r.status ? `:${r.status}` : ''}`;
-      injected[kind] = (injected[kind] ?? 0) + r.fired;
-    }
-    await request('DELETE', `${url}/__emulator/faults`);
-  }
-}
 const kl = async (path: string): Promise<R[]> => (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/${path}?key=${KLAVIYO_KEY}`)).body;
 const requestLog = async (): Promise<{ byOperation: Record<string, { byStatus: Record<string, number> }>; recent: LogEntry[] }> => (await request<any>('GET', `${stack.klaviyo.url}/__emulator/requests?limit=5000`)).body;
 
@@ -55,7 +40,7 @@ afterAll(async () => {
   console.info(`faults injected: ${JSON.stringify(injected)}`);
   await stack.close();
 });
-afterEach(clearFaults);
+afterEach(() => clearFaults([stack.klaviyo.url, stack.ct.url], injected));
 
 describe('fault matrix', () => {
   it('customers and orders: commercetools 429/502/503/slow/lost answers and Klaviyo 429/500/503/slow/drop/lost answers together lose and duplicate nothing', async () => {

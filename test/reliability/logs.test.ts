@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.ts';
 import { badInputCorpus, tinyDataset } from '../helpers/bad-input-corpus.ts';
+import { addFaults } from '../helpers/faults.ts';
 import { request, waitFor } from '../helpers/http.ts';
 import { message, pubsub } from '../helpers/notifications.ts';
 import { KLAVIYO_KEY, startStack, type Stack } from '../helpers/stack.ts';
@@ -33,7 +34,6 @@ const api = (method: string, path: string, body?: unknown) =>
   request<R>(method, `${stack.service.url}${path}`, { headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body });
 const push = (payload: unknown, viaQuery = false) =>
   request<R>('POST', `${stack.service.url}/events/pubsub${viaQuery ? `?token=${PUSH_TOKEN}` : ''}`, { headers: { 'content-type': 'application/json', ...(viaQuery ? {} : { authorization: `Bearer ${PUSH_TOKEN}` }) }, body: pubsub(payload) });
-const fault = (url: string, body: unknown) => request('POST', `${url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
 
 beforeAll(async () => {
   const destination = new Writable({
@@ -52,12 +52,12 @@ afterAll(async () => stack.close());
 
 describe('logs at debug level', () => {
   it('carry no email, phone, name, street, token or key through full imports and a real-time burst', async () => {
-    await fault(stack.klaviyo.url, [
+    await addFaults(stack.klaviyo.url, [
       { target: 'bulk_import_profiles', kind: 'status', status: 503, count: 1 },
       { target: 'bulk_create_events', kind: 'status', status: 429, count: 1, retryAfterSeconds: 1 },
       { target: 'bulk_create_catalog_items', kind: 'lose-response', count: 1 },
     ]);
-    await fault(stack.ct.url, { target: 'customers', kind: 'status', status: 502, count: 2 });
+    await addFaults(stack.ct.url, { target: 'customers', kind: 'status', status: 502, count: 2 });
     let unsuccessful = 0;
     for (const type of ['categories', 'products', 'customers', 'orders']) {
       expect((await api('POST', `/sync/${type}`)).status).toBe(202);
@@ -75,7 +75,7 @@ describe('logs at debug level', () => {
 
     // The burst: every record as a notification, some with the token in the query, a permanent failure
     // (dead-lettered with its payload) and an unreadable push.
-    await fault(stack.klaviyo.url, { target: 'create_or_update_profile', kind: 'status', status: 400, count: 1 });
+    await addFaults(stack.klaviyo.url, { target: 'create_or_update_profile', kind: 'status', status: 400, count: 1 });
     const typeOf: Record<string, [string, string]> = { customer: ['customer', 'CustomerCreated'], order: ['order', 'OrderCreated'], category: ['category', 'CategoryCreated'], product: ['product', 'ProductPublished'] };
     const statuses: Record<string, number> = {};
     let i = 0;
