@@ -32,7 +32,8 @@ const config = loadConfig(
 );
 const service = await startService(config, { logger: createLogger({ level: 'warn' }) });
 out(`  commercetools: ${ct.url}  (project '${ct.projectKey}')`);
-out(`  Klaviyo:       ${klaviyo.url}  (published rate limits enforced, requests validated against Klaviyo's OpenAPI)`);
+const validation = klaviyo.state.spec ? `requests validated against Klaviyo's OpenAPI ${klaviyo.state.spec.version}` : 'requests NOT validated';
+out(`  Klaviyo:       ${klaviyo.url}  (published rate limits enforced, ${validation})`);
 out(`  service:       ${service.url}\n`);
 
 interface Report {
@@ -65,18 +66,28 @@ for (const type of ['categories', 'products', 'customers', 'orders']) {
 }
 
 const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=${apiKey}`)).json()) as { profiles: number; events: { total: number; byMetric: Record<string, number> }; catalog: Record<string, number> };
-const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { total: number; throttled: number; specViolationCount: number };
+const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as {
+  total: number;
+  throttled: number;
+  specViolationCount: number;
+  validation: { isOn: boolean; specVersion?: string; warning?: string };
+};
 out('\n type        status      read  imported  failed  skipped  seconds');
 for (const [type, r] of reports) {
   const c = r.counts;
   out(` ${type.padEnd(11)} ${r.status.padEnd(10)} ${String(c.read).padStart(5)} ${String(c.succeeded).padStart(9)} ${String(c.failed).padStart(7)} ${String(c.skipped).padStart(8)} ${String(r.elapsedSeconds).padStart(8)}`);
 }
 out(`\nKlaviyo now holds ${summary.profiles} profiles, ${summary.events.total} events (${Object.entries(summary.events.byMetric).map(([m, n]) => `${n} ${m}`).join(', ')}),`);
-out(`${summary.catalog.categories} catalog categories, ${summary.catalog.items} items and ${summary.catalog.variants} variants — written in ${requests.total} API requests (${requests.throttled} throttled, ${requests.specViolationCount} spec violations).`);
+out(`${summary.catalog.categories} catalog categories, ${summary.catalog.items} items and ${summary.catalog.variants} variants — written in ${requests.total} API requests (${requests.throttled} throttled).`);
+out(
+  requests.validation.isOn
+    ? `Every request was validated against Klaviyo's OpenAPI ${requests.validation.specVersion}: ${requests.specViolationCount} spec violations.`
+    : `Requests were NOT validated: ${requests.validation.warning}`,
+);
 const skippedReasons = new Map<string, number>();
 for (const [, r] of reports) for (const e of r.lastErrors) if (e.outcome !== 'warning') skippedReasons.set(e.reason, (skippedReasons.get(e.reason) ?? 0) + 1);
 if (skippedReasons.size) out(`Not imported, by reason (from the last errors of each run):\n${[...skippedReasons].map(([reason, n]) => `  ${n} × ${reason}`).join('\n')}`);
-const isAllCompleted = reports.every(([, r]) => r.status === 'completed');
+const isAllCompleted = reports.every(([, r]) => r.status === 'completed') && requests.specViolationCount === 0;
 
 if (values.keep) {
   out(`\nStill running. Try: curl -X POST ${service.url}/sync/customers ; curl ${service.url}/sync/status ; curl ${klaviyo.url}/__emulator/summary\nCtrl-C to stop.`);

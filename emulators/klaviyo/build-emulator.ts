@@ -20,7 +20,10 @@ import { DEFAULT_JOB_TIMING, type JobTiming } from './store/jobs.ts';
 import { SpecValidator } from './validation.ts';
 
 export interface KlaviyoEmulatorOptions {
-  /** Path of Klaviyo's OpenAPI file; `false` turns spec validation off. Default: `../shared/klaviyo/...`. */
+  /**
+   * Path of Klaviyo's OpenAPI file (default: the repository's copy in `vendor/klaviyo/`). A missing file is an
+   * error; `false` turns validation off, which the banner and `/__emulator/health` then say loudly.
+   */
   specPath?: string | false;
   /** Reject attributes the spec does not declare (Klaviyo does). Default true. */
   rejectUnknownFields?: boolean;
@@ -50,6 +53,9 @@ export interface KlaviyoEmulatorState {
 }
 
 export const MAX_PAYLOAD_BYTES = 5 * MB;
+
+/** What the emulator says wherever its state is shown when it does not validate requests. */
+export const VALIDATION_OFF_WARNING = "VALIDATION OFF: requests are NOT checked against Klaviyo's OpenAPI file, so a payload Klaviyo would refuse can pass here.";
 const REVISION = /^\d{4}-\d{2}-\d{2}(\.[a-z0-9]+)?$/;
 const SERVER_BODY_LIMIT = 64 * MB;
 

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { closeOnSignals, exitOnProblems, parseFaultsOption, parsePort } from '../shared/cli-options.ts';
-import { startKlaviyoEmulator } from './build-emulator.ts';
+import { startKlaviyoEmulator, VALIDATION_OFF_WARNING } from './build-emulator.ts';
 import { INSPECTION_PREFIX } from './inspect.ts';
+import { SpecUnavailableError } from './spec.ts';
 
 const HELP = `Usage: npm run emulator:klaviyo -- [options]
 
@@ -9,8 +10,10 @@ A stateful emulator of the Klaviyo API (revision 2026-07-15) on 127.0.0.1.
 
 Options:
   --port <n>          port to listen on (default 8801; 0 picks a free one)
-  --spec <path>       Klaviyo OpenAPI file used to validate requests (default ../shared/klaviyo/...)
-  --no-validate       do not validate requests against the OpenAPI file
+  --spec <path>       Klaviyo OpenAPI file (.json or .json.gz) used to validate requests
+                      (default: the repository's copy, vendor/klaviyo/openapi-stable-2026-07-15.json.gz)
+  --no-validation     do not validate requests against the OpenAPI file (said loudly in the banner and
+                      in /__emulator/health; the emulator refuses to start without its file otherwise)
   --no-rate-limits    do not enforce Klaviyo's published rate limits
   --speed-up <n>      shrink the 1 s / 60 s rate-limit windows by this factor (default 1)
   --jobs <mode>       how bulk jobs progress: time (default) or polls
@@ -22,7 +25,7 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8801' },
     spec: { type: 'string' },
-    'no-validate': { type: 'boolean', default: false },
+    'no-validation': { type: 'boolean', default: false },
     'no-rate-limits': { type: 'boolean', default: false },
     'speed-up': { type: 'string', default: '1' },
     jobs: { type: 'string', default: 'time' },
@@ -42,20 +45,28 @@ const speedUp = Number(values['speed-up']);
 if (!(speedUp >= 1)) problems.push('--speed-up must be a number >= 1');
 if (values.jobs !== 'time' && values.jobs !== 'polls') problems.push("--jobs must be 'time' or 'polls'");
 const faults = parseFaultsOption(values.faults, problems);
+if (values['no-validation'] && values.spec) problems.push('--spec and --no-validation contradict each other: pass one');
 exitOnProblems(problems, HELP);
 
-const emulator = await startKlaviyoEmulator({
-  port,
-  specPath: values['no-validate'] ? false : values.spec,
-  rateLimits: !values['no-rate-limits'],
-  speedUp,
-  jobs: { mode: values.jobs as 'time' | 'polls' },
-  faults,
-});
+let emulator: Awaited<ReturnType<typeof startKlaviyoEmulator>>;
+try {
+  emulator = await startKlaviyoEmulator({
+    port,
+    specPath: values['no-validation'] ? false : values.spec,
+    rateLimits: !values['no-rate-limits'],
+    speedUp,
+    jobs: { mode: values.jobs as 'time' | 'polls' },
+    faults,
+  });
+} catch (e) {
+  if (!(e instanceof SpecUnavailableError)) throw e;
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+}
 const spec = emulator.state.spec;
 process.stdout.write(
   `Klaviyo emulator listening on ${emulator.url}\n` +
-    `  validation: ${spec ? `on (${spec.path}, version ${spec.version})` : 'off'}\n` +
+    (spec ? `  validation: on (${spec.path}, version ${spec.version})\n` : `\n  !!! ${VALIDATION_OFF_WARNING} !!!\n\n`) +
     `  rate limits: ${emulator.state.options.rateLimits ? `on (speed-up ${speedUp})` : 'off'}\n` +
     `  inspect: ${emulator.url}${INSPECTION_PREFIX}/summary\n`,
 );

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FaultRuleError, validateFaultRule, type FaultRule } from '../shared/faults.ts';
 import type { KlaviyoEmulatorState } from './build-emulator.ts';
-import { accountLabel } from './build-emulator.ts';
+import { accountLabel, VALIDATION_OFF_WARNING } from './build-emulator.ts';
 import { Account } from './store/account.ts';
 import { DEFAULT_JOB_TIMING } from './store/jobs.ts';
 
@@ -61,15 +61,17 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
     return a;
   };
 
+  const validation = () => (state.spec ? { isOn: true, specVersion: state.spec.version } : { isOn: false, warning: VALIDATION_OFF_WARNING });
+
   route(app, 'GET', '/health', () => ({
-    body: { ok: true, spec: state.spec ? { path: state.spec.path, version: state.spec.version } : null, rateLimits: state.options.rateLimits, speedUp: state.options.speedUp },
+    body: { ok: true, validation: validation(), spec: state.spec ? { path: state.spec.path, version: state.spec.version } : null, rateLimits: state.options.rateLimits, speedUp: state.options.speedUp },
   }));
 
   route(app, 'GET', '/accounts', () => ({
     body: [...state.accounts.values()].map((a) => ({ account: accountLabel(a.apiKey), ...a.summary() })),
   }));
 
-  route(app, 'GET', '/summary', (q) => ({ body: withAccount(q).summary() }));
+  route(app, 'GET', '/summary', (q) => ({ body: { ...withAccount(q).summary(), validation: validation() } }));
 
   route(app, 'GET', '/profiles', (q) => {
     const a = withAccount(q);
@@ -130,7 +132,7 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
     return { body: { id, status: job.status } };
   });
 
-  route(app, 'GET', '/requests', (q) => ({ body: state.log.snapshot(Math.min(Number(q.limit ?? 100), 5000)) }));
+  route(app, 'GET', '/requests', (q) => ({ body: { ...state.log.snapshot(Math.min(Number(q.limit ?? 100), 5000)), validation: validation() } }));
 
   route(app, 'GET', '/faults', () => ({ body: state.faults.list() }));
   route(app, 'POST', '/faults', (_q, request) => {

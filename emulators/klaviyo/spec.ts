@@ -1,13 +1,36 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type { RateLimit } from './operations.ts';
 
-/** Where Klaviyo's published OpenAPI file lives by default: `../shared/klaviyo/` beside the repository. */
-export const DEFAULT_SPEC_PATH = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/klaviyo/openapi-stable-2026-07-15.json',
-);
+const SPEC_FILE = 'vendor/klaviyo/openapi-stable-2026-07-15.json.gz';
+
+/** The repository's copy of Klaviyo's OpenAPI file, found from this module whether it runs from source or from `dist/`. */
+function findVendoredSpec(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, SPEC_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return join(dirname(fileURLToPath(import.meta.url)), '../..', SPEC_FILE);
+    dir = parent;
+  }
+}
+
+/** Klaviyo's published OpenAPI file for the pinned revision, kept in the repository (see vendor/README.md). */
+export const DEFAULT_SPEC_PATH = findVendoredSpec();
+
+/** The emulator cannot validate requests: its OpenAPI file is missing or unreadable. */
+export class SpecUnavailableError extends Error {
+  constructor(path: string, reason: string) {
+    super(
+      `Klaviyo's OpenAPI file could not be read from ${path} (${reason}). The emulator validates every request against it; ` +
+        'restore the file (see vendor/README.md), pass --spec <path>, or start without validation explicitly with --no-validation.',
+    );
+    this.name = 'SpecUnavailableError';
+  }
+}
 
 export interface SpecParameter {
   name: string;
@@ -70,9 +93,17 @@ export function parseFilterRules(description: string | undefined): Map<string, S
   return rules;
 }
 
-export function loadKlaviyoSpec(path: string = DEFAULT_SPEC_PATH): KlaviyoSpec | undefined {
-  if (!existsSync(path)) return undefined;
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as RawSpec;
+/** Reads the OpenAPI file (`.json`, or `.json.gz`); a missing or unreadable file is an error, never "no validation". */
+export function loadKlaviyoSpec(path: string = DEFAULT_SPEC_PATH): KlaviyoSpec {
+  if (!existsSync(path)) throw new SpecUnavailableError(path, 'no such file');
+  let raw: RawSpec;
+  try {
+    const bytes = readFileSync(path);
+    raw = JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as RawSpec;
+  } catch (e) {
+    throw new SpecUnavailableError(path, e instanceof Error ? e.message : String(e));
+  }
+  if (!raw || typeof raw.paths !== 'object' || typeof raw.components?.schemas !== 'object') throw new SpecUnavailableError(path, 'not an OpenAPI document');
   const operations = new Map<string, SpecOperation>();
   for (const [p, methods] of Object.entries(raw.paths)) {
     for (const [method, o] of Object.entries(methods)) {

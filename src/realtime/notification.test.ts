@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCommercetoolsPayload, decodePubSubPush } from './envelopes/decode.ts';
 import { InvalidNotificationError, parsePlatformPayload } from './notification.ts';
 
-const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/commercetools/examples');
+const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../vendor/commercetools/examples');
 const example = (name: string): unknown => JSON.parse(readFileSync(`${EXAMPLES}/${name}.example.json`, 'utf8'));
 
 describe('commercetools payloads (the published examples)', () => {

@@ -38,8 +38,26 @@ describe('emulator command lines', () => {
     expect(output()).toContain('validation: on');
     const health = await request<any>('GET', `${url}/__emulator/health`);
     expect(health.body.spec.version).toBe('2026-07-15');
+    expect(health.body.validation).toEqual({ isOn: true, specVersion: '2026-07-15' });
     const r = await request('GET', `${url}/api/profiles`, { headers: { Authorization: 'Klaviyo-API-Key pk_cli', revision: '2026-07-15' } });
     expect(r.status).toBe(200);
+  });
+
+  it('the Klaviyo emulator refuses to start without its OpenAPI file, and says how to proceed', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulators/klaviyo/cli.ts', '--port', '0', '--spec', '/nonexistent/openapi.json'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Klaviyo's OpenAPI file could not be read from /nonexistent/openapi.json");
+    expect(r.stderr).toContain('--no-validation');
+  });
+
+  it('--no-validation is said loudly in the banner and in the inspection endpoints', async () => {
+    const { url, output } = await startCli('emulators/klaviyo/cli.ts', ['--port', '0', '--no-validation']);
+    expect(output()).toContain('VALIDATION OFF');
+    expect(output()).not.toContain('validation: on');
+    const health = await request<any>('GET', `${url}/__emulator/health`);
+    expect(health.body.validation).toMatchObject({ isOn: false, warning: expect.stringContaining('NOT checked') });
+    const requests = await request<any>('GET', `${url}/__emulator/requests`);
+    expect(requests.body.validation.isOn).toBe(false);
   });
 
   it('the commercetools stand-in starts with a dataset and prints the env to use', async () => {

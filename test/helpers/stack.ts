@@ -59,6 +59,9 @@ export async function emulatorProfiles(klaviyoUrl: string): Promise<any[]> {
   return (await request<any[]>('GET', `${klaviyoUrl}/__emulator/profiles?key=${KLAVIYO_KEY}`)).body;
 }
 
+/** The emulator's spec violations; fails when the emulator does not validate, so "none" can never pass vacuously. */
 export async function specViolations(klaviyoUrl: string): Promise<unknown[]> {
-  return (await request<any>('GET', `${klaviyoUrl}/__emulator/requests?limit=50`)).body.specViolations;
+  const body = (await request<any>('GET', `${klaviyoUrl}/__emulator/requests?limit=50`)).body;
+  if (body.validation?.isOn !== true) throw new Error(`The Klaviyo emulator at ${klaviyoUrl} does not validate requests: ${body.validation?.warning ?? 'unknown state'}`);
+  return body.specViolations;
 }
