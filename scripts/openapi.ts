@@ -13,7 +13,7 @@ import { buildApp, type AppDeps } from '../src/http/build-app.ts';
 /** The app with inert dependencies: enough to describe the routes, never to serve them. */
 export function describeApi(): FastifyInstance {
   const inert = {} as never;
-  const deps: AppDeps = { appType: 'ALL', registry: inert, readiness: [], logger: silentLogger(), realtime: { dispatcher: inert, deadLetters: inert, auth: inert, skipBase64Decode: false }, metrics: { registry: new Registry(), render: async () => '' } };
+  const deps: AppDeps = { appType: 'ALL', registry: inert, readiness: [], logger: silentLogger(), realtime: { intake: inert, auth: inert, skipBase64Decode: false }, metrics: { registry: new Registry(), render: async () => '' } };
   return buildApp(deps);
 }
 

@@ -12,6 +12,9 @@ export interface CommercetoolsSettings {
   clientSecret: string;
 }
 
+/** The SDK's request builder for one project: what every function of this folder takes. */
+export type CommercetoolsApi = ByProjectKeyRequestBuilder;
+
 /** The official SDK client (client credentials, retries on 429/5xx with backoff), scoped to the project. */
 export function createCommercetoolsApi(settings: CommercetoolsSettings): ByProjectKeyRequestBuilder {
   const client = new ClientBuilder()
@@ -66,7 +69,7 @@ export async function ctCall<T>(what: string, fn: () => Promise<{ body: T }>, op
       // Never sleep past the budget: a short budget (a lease renewal) still gets its last try in time.
       const waitMs = Math.min(500 + backoffDelayMs(attempt, 1000, 30_000), deadline - Date.now());
       if (!isTransient || options.isRetryable === false || waitMs <= 0) {
-        throw new CommercetoolsError(d.status, `commercetools ${what} failed (${d.status || 'network'}${d.code ? ` ${d.code}` : ''}): ${d.message}`, d.code);
+        throw new CommercetoolsError(d.status, `commercetools ${what} failed (${d.status || 'network'}${d.code ? ` ${d.code}` : ''}): ${d.message}`, d.code, e);
       }
       await sleep(waitMs, options.signal);
     }

@@ -1,7 +1,6 @@
-import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
 import { isDeepStrictEqual } from 'node:util';
-import { ctCall } from './client.ts';
-import { CommercetoolsError } from '../core/errors.ts';
+import { AppError, CommercetoolsError } from '../core/errors.ts';
+import { type CommercetoolsApi, ctCall } from './client.ts';
 
 /** The container holding this service's locks, checkpoints and reports. */
 export const SYNC_CONTAINER = 'ct-klaviyo-sync';
@@ -11,16 +10,27 @@ export interface StoredObject<T> {
   value: T;
 }
 
-/** A write lost an optimistic-concurrency race (409 ConcurrentModification). */
-export class VersionConflictError extends Error {
-  constructor(readonly currentVersion: number | undefined) {
-    super('ConcurrentModification');
+/** A write lost an optimistic-concurrency race (409 ConcurrentModification): read again and decide. */
+export class VersionConflictError extends AppError {
+  constructor(
+    readonly currentVersion: number | undefined,
+    cause?: unknown,
+  ) {
+    super('CT_CONCURRENT_MODIFICATION', `Someone else wrote the object first (it is now at version ${currentVersion ?? 'unknown'}).`, { disposition: 'retryable', cause });
   }
+}
+
+/** A stored object with its key, as a container listing returns it. */
+export interface ListedObject<T> extends StoredObject<T> {
+  key: string;
 }
 
 /** Custom objects with the real API's version rules: version 0 creates only, version N updates only N. */
 export class CustomObjectStore {
-  constructor(private readonly api: ByProjectKeyRequestBuilder, private readonly container = SYNC_CONTAINER) {}
+  constructor(
+    private readonly api: CommercetoolsApi,
+    private readonly container = SYNC_CONTAINER,
+  ) {}
 
   /** Reads one object; transient failures are retried within `budgetMs` (default: ctCall's). */
   async get<T>(key: string, signal?: AbortSignal, budgetMs?: number): Promise<StoredObject<T> | undefined> {
@@ -47,7 +57,24 @@ export class CustomObjectStore {
       if (!(e instanceof CommercetoolsError) || e.status !== 409 || version === undefined) throw e;
       const current = await this.get<unknown>(key, signal);
       if (current && isDeepStrictEqual(current.value, JSON.parse(JSON.stringify(value)))) return current.version;
-      throw new VersionConflictError(current?.version);
+      throw new VersionConflictError(current?.version, e);
     }
+  }
+
+  /** The oldest `limit` objects of the container. */
+  async list<T>(limit: number): Promise<Array<ListedObject<T>>> {
+    const body = await ctCall(`list of ${this.container}`, () =>
+      this.api
+        .customObjects()
+        .withContainer({ container: this.container })
+        .get({ queryArgs: { limit, sort: ['createdAt asc'] } })
+        .execute(),
+    );
+    return body.results.map((o) => ({ key: o.key, version: o.version, value: o.value as T }));
+  }
+
+  /** Deletes one object at the version read. */
+  async remove(key: string, version: number): Promise<void> {
+    await ctCall(`delete of custom object ${key}`, () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).delete({ queryArgs: { version } }).execute());
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
-import { ctCall, describeCtError } from './client.ts';
+import type { CommercetoolsApi } from './client.ts';
+import { CustomObjectStore } from './custom-objects.ts';
 
 export const DEAD_LETTER_CONTAINER = 'ct-klaviyo-dead-letters';
 
@@ -25,26 +25,25 @@ export function deadLetterKey(notificationId: string): string {
 
 /** Permanent failures of real-time notifications, kept in commercetools custom objects until replayed. */
 export class DeadLetterStore {
-  constructor(private readonly api: ByProjectKeyRequestBuilder) {}
+  private readonly objects: CustomObjectStore;
 
+  constructor(api: CommercetoolsApi) {
+    this.objects = new CustomObjectStore(api, DEAD_LETTER_CONTAINER);
+  }
+
+  /** Stores a failure; a notification that failed before keeps its first time and counts one more attempt. */
   async put(letter: Omit<DeadLetter, 'firstFailedAt' | 'lastFailedAt' | 'attempts'>, now = new Date()): Promise<void> {
     const key = deadLetterKey(letter.notificationId);
-    let previous: DeadLetter | undefined;
-    try {
-      previous = (await this.api.customObjects().withContainerAndKey({ container: DEAD_LETTER_CONTAINER, key }).get().execute()).body.value as DeadLetter;
-    } catch (e) {
-      if (describeCtError(e).status !== 404) throw e;
-    }
+    const previous = (await this.objects.get<DeadLetter>(key))?.value;
     const value: DeadLetter = { ...letter, firstFailedAt: previous?.firstFailedAt ?? now.toISOString(), lastFailedAt: now.toISOString(), attempts: (previous?.attempts ?? 0) + 1 };
-    await ctCall('dead letter write', () => this.api.customObjects().post({ body: { container: DEAD_LETTER_CONTAINER, key, value } }).execute());
+    await this.objects.put(key, value);
   }
 
   async list(limit = 500): Promise<Array<DeadLetter & { key: string; version: number }>> {
-    const body = await ctCall('dead letter list', () => this.api.customObjects().withContainer({ container: DEAD_LETTER_CONTAINER }).get({ queryArgs: { limit, sort: ['createdAt asc'] } }).execute());
-    return body.results.map((o) => ({ ...(o.value as DeadLetter), key: o.key, version: o.version }));
+    return (await this.objects.list<DeadLetter>(limit)).map((o) => ({ ...o.value, key: o.key, version: o.version }));
   }
 
   async remove(key: string, version: number): Promise<void> {
-    await ctCall('dead letter delete', () => this.api.customObjects().withContainerAndKey({ container: DEAD_LETTER_CONTAINER, key }).delete({ queryArgs: { version } }).execute());
+    await this.objects.remove(key, version);
   }
 }

@@ -1,7 +1,11 @@
-import type { ByProjectKeyRequestBuilder, Customer } from '@commercetools/platform-sdk';
-import { ctCall } from './client.ts';
-
 export const PAGE_SIZE = 500;
+
+/** Where a paged read starts: after `cursor`, or exactly these `ids`. */
+export interface PageQuery {
+  cursor?: string;
+  ids?: string[];
+  signal?: AbortSignal;
+}
 
 export interface Page<T> {
   records: T[];
@@ -37,14 +41,4 @@ export async function* pageById<T extends { id: string }>(
     if (records.length < pageSize) return;
     cursor = records[records.length - 1].id;
   }
-}
-
-export function customerPages(api: ByProjectKeyRequestBuilder, options: { cursor?: string; ids?: string[]; signal?: AbortSignal }): AsyncGenerator<Page<Customer>> {
-  return pageById<Customer>(
-    async (where, limit) =>
-      (
-        await ctCall('customer query', () => api.customers().get({ queryArgs: { sort: 'id asc', limit, withTotal: false, ...(where.length ? { where } : {}) } }).execute(), { signal: options.signal })
-      ).results,
-    options,
-  );
 }

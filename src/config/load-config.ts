@@ -110,14 +110,23 @@ function list(value: string | undefined): string[] {
 
 function url(name: string, value: string | undefined, problems: string[]): string {
   if (!value) return '';
+  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+  if (protocol === 'http:' || protocol === 'https:') return value.replace(/\/+$/, '');
+  problems.push(`${name} must be an http(s) URL, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`);
+  return '';
+}
+
+/** JSON.parse, or undefined for text that is not JSON. */
+function parseJson(text: string): unknown {
   try {
-    const u = new URL(value);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-    return value.replace(/\/+$/, '');
+    return JSON.parse(text) as unknown;
   } catch {
-    problems.push(`${name} must be an http(s) URL, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`);
-    return '';
+    return undefined;
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -136,12 +145,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   let clientId = '';
   let clientSecret = '';
   if (env.CT_API_CLIENT) {
-    try {
-      const parsed = JSON.parse(env.CT_API_CLIENT) as { clientId?: unknown; secret?: unknown };
-      if (typeof parsed.clientId !== 'string' || typeof parsed.secret !== 'string' || !parsed.clientId || !parsed.secret) throw new Error('shape');
+    const parsed = parseJson(env.CT_API_CLIENT);
+    if (isPlainObject(parsed) && typeof parsed.clientId === 'string' && typeof parsed.secret === 'string' && parsed.clientId && parsed.secret) {
       clientId = parsed.clientId;
       clientSecret = parsed.secret;
-    } catch {
+    } else {
       problems.push('CT_API_CLIENT must be JSON with string "clientId" and "secret", e.g. {"clientId":"…","secret":"…"} (value not shown)');
     }
   }
@@ -195,14 +203,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   const stringMap = (name: string): Record<string, string> => {
     const raw = env[name];
     if (!raw) return {};
-    try {
-      const parsed = JSON.parse(raw) as unknown;
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string' || v === '')) throw new Error('shape');
-      return parsed as Record<string, string>;
-    } catch {
-      problems.push(`${name} must be a JSON object of non-empty strings, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`);
-      return {};
-    }
+    const parsed = parseJson(raw);
+    if (isPlainObject(parsed) && Object.values(parsed).every((v) => typeof v === 'string' && v !== '')) return parsed as Record<string, string>;
+    problems.push(`${name} must be a JSON object of non-empty strings, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`);
+    return {};
   };
   const rename = stringMap('CUSTOMER_PROPERTIES_RENAME');
   const orderRename = stringMap('ORDER_PROPERTIES_RENAME');
@@ -213,16 +217,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
 
   let rateLimits: Record<string, { burstPerSecond: number; steadyPerMinute: number }> = {};
   if (env.KLAVIYO_RATE_LIMITS) {
-    try {
-      const parsed = JSON.parse(env.KLAVIYO_RATE_LIMITS) as Record<string, { burstPerSecond?: unknown; steadyPerMinute?: unknown }>;
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('shape');
-      for (const v of Object.values(parsed)) {
-        if (!(typeof v?.burstPerSecond === 'number' && v.burstPerSecond > 0 && typeof v.steadyPerMinute === 'number' && v.steadyPerMinute > 0)) throw new Error('shape');
-      }
-      rateLimits = parsed as typeof rateLimits;
-    } catch {
-      problems.push('KLAVIYO_RATE_LIMITS must be JSON mapping operation ids to positive limits, e.g. {"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}');
-    }
+    const parsed = parseJson(env.KLAVIYO_RATE_LIMITS);
+    const isLimit = (v: unknown) => isPlainObject(v) && typeof v.burstPerSecond === 'number' && v.burstPerSecond > 0 && typeof v.steadyPerMinute === 'number' && v.steadyPerMinute > 0;
+    if (isPlainObject(parsed) && Object.values(parsed).every(isLimit)) rateLimits = parsed as typeof rateLimits;
+    else problems.push('KLAVIYO_RATE_LIMITS must be JSON mapping operation ids to positive limits, e.g. {"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}');
   }
 
   const apiUrl = url('CT_API_URL', env.CT_API_URL, problems);

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppType } from '../config/load-config.ts';
 import type { EntityKind } from '../core/entity-kind.ts';
+import { InvalidRequestError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { JobRegistry } from '../sync/job-registry.ts';
 import { bearerGuard } from './api-auth.ts';
@@ -39,8 +40,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     try {
       done(null, JSON.parse(text));
     } catch {
-      const err = Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400, code: 'REQUEST_INVALID' });
-      done(err, undefined);
+      done(new InvalidRequestError('The request body is not valid JSON.'), undefined);
     }
   });
   void app.register(swagger, {

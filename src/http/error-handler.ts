@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ConfigError, InvalidRequestError, KlaviyoApiError, LockHeldError, NotFoundError, CommercetoolsError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { nearestName } from './nearest-name.ts';
 
 /** The only place that decides the HTTP status of our own API's errors. */
 export function statusOf(e: AppError): number {
@@ -9,7 +10,6 @@ export function statusOf(e: AppError): number {
   if (e instanceof LockHeldError) return 409;
   if (e instanceof KlaviyoApiError || e instanceof CommercetoolsError) return 502;
   if (e instanceof ConfigError) return 500;
-  if (e.code === 'NOT_IMPLEMENTED') return 501;
   return 500;
 }
 
@@ -17,7 +17,16 @@ export function errorHandler(logger: Logger) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const fe = error as FastifyError;
     if (fe.validation) {
-      const message = fe.validation.map((v) => `${fe.validationContext ?? 'body'}${v.instancePath} ${v.message}${v.keyword === 'additionalProperties' ? ` ('${String((v.params as { additionalProperty?: string }).additionalProperty)}')` : ''}`).join('; ');
+      const context = fe.validationContext ?? 'body';
+      const known = Object.keys((request.routeOptions.schema?.[context] as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const message = fe.validation
+        .map((v) => {
+          if (v.keyword !== 'additionalProperties') return `${context}${v.instancePath} ${v.message}`;
+          const field = String((v.params as { additionalProperty?: string }).additionalProperty);
+          const meant = v.instancePath === '' ? nearestName(field, known) : undefined;
+          return `${context}${v.instancePath} has an unknown field '${field}'${meant ? `; did you mean '${meant}'?` : v.instancePath === '' && known.length ? ` (known fields: ${known.join(', ')})` : ''}`;
+        })
+        .join('; ');
       return reply.status(400).send({ error: 'REQUEST_INVALID', message: `Invalid request: ${message}` });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {

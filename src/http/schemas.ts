@@ -26,13 +26,14 @@ export const CatalogBody = Type.Object(
     ...common,
     deleteAll: Type.Optional(Type.Boolean({ description: 'delete every resource of this type in the Klaviyo catalog instead of importing' })),
     confirmDeletion: Type.Optional(Type.String({ maxLength: 32, description: "must be 'categories' or 'products' (the type) with deleteAll" })),
+    confirmDeletetion: Type.Optional(Type.String({ maxLength: 32, description: "the seed guide's spelling of 'confirmDeletion', accepted as the same field" })),
   },
   { additionalProperties: false },
 );
 
 export const BODY_SCHEMAS = { customers: CustomersBody, orders: OrdersBody, categories: CatalogBody, products: CatalogBody } as const;
 
-export type SyncBody = Static<typeof OrdersBody>;
+export type SyncBody = Static<typeof OrdersBody> & Static<typeof CatalogBody>;
 
 export const TypeParams = Type.Object({ type: Type.Union([Type.Literal('customers'), Type.Literal('orders'), Type.Literal('categories'), Type.Literal('products')]) });
 export type TypeParams = Static<typeof TypeParams>;

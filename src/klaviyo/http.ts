@@ -1,5 +1,5 @@
 import { backoffDelayMs, isAbortError, sleep } from '../core/abort.ts';
-import { AbortedError, KlaviyoApiError, type KlaviyoErrorObject } from '../core/errors.ts';
+import { AbortedError, KlaviyoApiError, type KlaviyoErrorObject, UnexpectedResponseError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { KlaviyoOperation } from './operations.ts';
 import type { KlaviyoRateLimiter } from './rate-limiter.ts';
@@ -45,6 +45,14 @@ function parseErrors(text: string): KlaviyoErrorObject[] {
   return [{ code: 'unknown', detail: text.slice(0, 200) }];
 }
 
+function parseBody<T>(text: string, operation: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UnexpectedResponseError(`Klaviyo ${operation} answered 2xx with a body that is not JSON`);
+  }
+}
+
 /**
  * The one way this service talks to Klaviyo: auth and revision headers, JSON:API bodies, client-side rate
  * limiting per operation, and retries of 429 (after Retry-After), 5xx and network errors with jittered
@@ -66,6 +74,7 @@ export class KlaviyoHttp {
       let status = 0;
       let text = '';
       let headers: Headers | undefined;
+      let networkError: unknown;
       try {
         const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 60_000);
         const res = await fetch(url, {
@@ -86,13 +95,14 @@ export class KlaviyoHttp {
         if (req.signal?.aborted) throw new AbortedError();
         if (!isAbortError(e) && !(e instanceof TypeError) && !(e instanceof Error && e.name === 'TimeoutError')) throw e;
         status = 0;
+        networkError = e;
       }
       this.count(op, status);
       if (status >= 200 && status < 300) {
         const remaining = Number(headers?.get('ratelimit-remaining'));
         const reset = Number(headers?.get('ratelimit-reset'));
         if (headers?.get('ratelimit-remaining') !== null && remaining === 0 && reset > 0) this.options.limiter.pause(op, reset * 1000);
-        return { status, body: text ? (JSON.parse(text) as T) : undefined };
+        return { status, body: text ? parseBody<T>(text, op.id) : undefined };
       }
       const isRetryable = status === 0 || status === 429 || status >= 500;
       if (!isRetryable) throw new KlaviyoApiError(status, parseErrors(text), op.id);
@@ -107,7 +117,7 @@ export class KlaviyoHttp {
       }
       if (Date.now() + waitMs > deadline) {
         throw status === 0
-          ? new KlaviyoApiError(0, [{ code: 'network', detail: `no answer from Klaviyo after retrying for ${Math.round(budgetMs / 1000)} s` }], op.id)
+          ? new KlaviyoApiError(0, [{ code: 'network', detail: `no answer from Klaviyo after retrying for ${Math.round(budgetMs / 1000)} s` }], op.id, networkError)
           : new KlaviyoApiError(status, parseErrors(text), op.id);
       }
       attempt++;

@@ -79,3 +79,9 @@ export interface EventBulkEntry {
   type: 'event-bulk-create';
   attributes: { profile: { data: EventProfile }; events: { data: Array<{ type: 'event'; attributes: EventAttributes }> } };
 }
+
+/** What a catalog category holds for us: its external id (the commercetools id) and its name. */
+export interface CatalogCategoryAttributes {
+  external_id: string;
+  name: string;
+}

@@ -68,3 +68,8 @@ export function customerToProfile(customer: Customer, options: { properties: Pro
   };
   return { kind: 'profile', profile: { type: 'profile', attributes }, warnings };
 }
+
+/** The profile of a customer deleted in commercetools, marked so (REALTIME_CUSTOMER_DELETED=mark): it and its history stay. */
+export function deletedCustomerProfile(customerId: string, deletedAt: string): ProfileUpsertResource['attributes'] {
+  return { external_id: customerId, properties: { commercetools_deleted: true, commercetools_deleted_at: deletedAt } };
+}

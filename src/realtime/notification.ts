@@ -1,3 +1,5 @@
+import { AppError } from '../core/errors.ts';
+
 /** A commercetools subscription notification, whatever envelope carried it. */
 export interface Notification {
   kind: 'message' | 'created' | 'updated' | 'deleted' | 'test' | 'event' | 'unknown';
@@ -15,7 +17,12 @@ export interface Notification {
   raw: Record<string, unknown>;
 }
 
-export class InvalidNotificationError extends Error {}
+/** A delivery that is not a commercetools notification: it can never succeed, so it is kept as a dead letter. */
+export class InvalidNotificationError extends AppError {
+  constructor(message: string) {
+    super('NOTIFICATION_INVALID', message, { disposition: 'permanent' });
+  }
+}
 
 type Json = Record<string, unknown>;
 

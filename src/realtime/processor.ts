@@ -1,8 +1,8 @@
-import type { ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
+import type { CommercetoolsApi } from '../commercetools/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
-import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import type { CategoryNode } from '../mapping/category-tree.ts';
+import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import type { OrderMappingOptions } from '../mapping/order-to-events.ts';
 import type { Notification } from './notification.ts';
 
@@ -18,7 +18,7 @@ export interface RealtimeSettings {
 }
 
 export interface ProcessorContext {
-  ct: ByProjectKeyRequestBuilder;
+  ct: CommercetoolsApi;
   klaviyo: KlaviyoHttp;
   settings: RealtimeSettings;
   logger: Logger;
@@ -30,16 +30,15 @@ export interface ProcessorContext {
 
 export type ProcessResult = { status: 'applied'; detail: string } | { status: 'ignored'; reason: string };
 
-/** Handles the notifications of one resource type. Throws PermanentFailure or any other error (transient). */
+/**
+ * Handles the notifications of one resource type: decide, map, call one adapter function. What to do about an
+ * error it throws is the error's own disposition (core/errors.ts).
+ */
 export interface Processor {
   name: string;
   handles(n: Notification): boolean;
   process(n: Notification, ctx: ProcessorContext): Promise<ProcessResult>;
 }
 
-/** A failure that redelivery cannot fix (Klaviyo refused our payload, the resource is gone): dead-lettered. */
-export class PermanentFailure extends Error {
-  constructor(message: string, readonly code: string) {
-    super(message);
-  }
-}
+export const applied = (detail: string): ProcessResult => ({ status: 'applied', detail });
+export const ignored = (reason: string): ProcessResult => ({ status: 'ignored', reason });

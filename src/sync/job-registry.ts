@@ -56,10 +56,6 @@ export class JobRegistry {
     return { ...report, failures: [...byId.values()] };
   }
 
-  supports(kind: EntityKind): boolean {
-    return this.deps.streams[kind] !== undefined;
-  }
-
   /** Validates, takes the lock, starts the run in the background and returns its first report. */
   async start(kind: EntityKind, options: RunOptions): Promise<RunReport> {
     const makeStream = this.deps.streams[kind];

@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { isAbortError } from '../core/abort.ts';
-import { AppError, KlaviyoApiError, LockLostError } from '../core/errors.ts';
+import { AppError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { Batcher } from './batcher.ts';
 import { emptyCounts, MAX_KEPT_FAILURES, MAX_LAST_ERRORS, type FailureReport, type RecordOutcomeNote, type RunReport } from './run-report.ts';
-import type { ItemOutcome, StreamDefinition } from './stream.ts';
+import type { RecordOutcome, StreamDefinition } from './stream.ts';
 
 export interface RunHooks {
   /** Persists the report (checkpoint). Called after finished batches (at most every `saveEveryMs`) and at the end. */
@@ -140,7 +140,7 @@ export class JobRunner<R extends { id: string }, I> {
     segment.counts[field]++;
   }
 
-  private apply(outcomes: ItemOutcome[], segment: Segment): void {
+  private apply(outcomes: RecordOutcome[], segment: Segment): void {
     for (const o of outcomes) {
       if (o.outcome === 'succeeded') this.count(segment, 'succeeded');
       else {
@@ -200,14 +200,21 @@ export class JobRunner<R extends { id: string }, I> {
 
     const inFlight = new Set<Promise<void>>();
     try {
-      if (this.stream.countTotal && this.report.total === undefined) {
-        this.report.total = await this.stream.countTotal(this.report.options, this.stopController.signal).catch(() => undefined);
+      const { reader, limits } = this.stream;
+      if (reader.countTotal && this.report.total === undefined) {
+        this.report.total = await reader.countTotal(this.report.options, this.stopController.signal).catch(() => undefined);
       }
-      const batcher = new Batcher<{ id: string; item: I; bytes: number; weight?: number }>(this.stream.maxBatchItems, this.stream.maxBatchBytes, (x) => x.bytes, 256, (x) => x.weight ?? 1);
+      const batcher = new Batcher<{ id: string; item: I; bytes: number; weight?: number }>(
+        limits.maxBatchItems,
+        limits.maxBatchBytes,
+        (x) => x.bytes,
+        256,
+        (x) => x.weight ?? 1,
+      );
       let open: Segment = newSegment(undefined);
       this.segments.push(open);
       const dispatch = async (batch: Array<{ id: string; item: I }>, segment: Segment) => {
-        while (inFlight.size >= this.stream.maxInFlight) await Promise.race(inFlight);
+        while (inFlight.size >= limits.maxInFlight) await Promise.race(inFlight);
         const p = this.writeBatch(batch, segment).then(async () => {
           segment.isDone = true;
           const before = this.report.cursor;
@@ -220,7 +227,7 @@ export class JobRunner<R extends { id: string }, I> {
         inFlight.add(tracked);
       };
 
-      for await (const page of this.stream.pages(this.report.options, this.report.cursor, this.stopController.signal)) {
+      for await (const page of reader.pages(this.report.options, this.report.cursor, this.stopController.signal)) {
         for (const id of page.missingIds) {
           this.count(open, 'read');
           this.count(open, 'skipped');
@@ -244,7 +251,7 @@ export class JobRunner<R extends { id: string }, I> {
           } else if (mapped.kind === 'fail') {
             this.count(open, 'failed');
             this.note({ id: mapped.id, outcome: 'failed', reason: mapped.reason });
-          } else if (mapped.bytes > this.stream.maxBatchBytes) {
+          } else if (mapped.bytes > limits.maxBatchBytes) {
             this.count(open, 'failed');
             this.note({ id: mapped.id, outcome: 'failed', reason: `payload of ${mapped.bytes} bytes exceeds Klaviyo's request limit` });
           } else {
@@ -307,14 +314,16 @@ export class JobRunner<R extends { id: string }, I> {
     this.writeController.abort();
   }
 
-  /** Writes a batch; a non-fatal failure of the whole batch fails its records, a fatal one fails the run. */
+  /**
+   * Writes a batch. An error of the whole batch fails the run when it is fatal (credentials, a lost lease);
+   * otherwise (refused, or still failing after the client's retries) it fails the batch's records, with the reason.
+   */
   private async writeBatch(batch: Array<{ id: string; item: I }>, segment: Segment): Promise<void> {
     try {
       const outcomes = await this.stream.write(batch, this.writeController.signal);
       this.apply(outcomes, segment);
     } catch (e) {
-      if (isAbortError(e)) throw e;
-      if (e instanceof LockLostError || (e instanceof KlaviyoApiError && e.isFatal)) throw e;
+      if (isAbortError(e) || dispositionOf(e) === 'fatal') throw e;
       const reason = e instanceof AppError ? e.message : `write failed: ${e instanceof Error ? e.message : String(e)}`;
       const code = e instanceof KlaviyoApiError ? (e.errors[0]?.code ?? String(e.status)) : e instanceof AppError ? e.code : undefined;
       this.apply(batch.map((b) => ({ id: b.id, outcome: 'failed' as const, reason, code })), segment);

@@ -1,5 +1,8 @@
 import type { EntityKind } from '../core/entity-kind.ts';
+import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
 import type { RunOptions } from './run-report.ts';
+
+export type { RecordOutcome };
 
 export interface SourcePage<R> {
   records: R[];
@@ -12,20 +15,31 @@ export type Mapped<I> =
   /** Mapped, but known to be refused by Klaviyo (e.g. over a size limit): failed without sending. */
   | { kind: 'fail'; id: string; reason: string };
 
-export type ItemOutcome = { id: string; outcome: 'succeeded' } | { id: string; outcome: 'failed'; reason: string; code?: string; pointer?: string };
-
-/** What one entity type plugs into the job runner: where records come from, how they map, how they are written. */
-export interface StreamDefinition<R extends { id: string }, I> {
-  kind: EntityKind;
+/** Where the records of a run come from. */
+export interface StreamReader<R> {
   pages(options: RunOptions, cursor: string | undefined, signal: AbortSignal): AsyncIterable<SourcePage<R>>;
   /** Total records this run will read, when cheap to know (for the ETA). */
   countTotal?(options: RunOptions, signal: AbortSignal): Promise<number | undefined>;
-  map(record: R): Mapped<I>;
+}
+
+/** How batches are cut and how many are written at once. */
+export interface BatchLimits {
   /** Bound on the summed weights of a batch (items, or events for orders). */
   maxBatchItems: number;
   maxBatchBytes: number;
   /** Batches written concurrently. */
   maxInFlight: number;
+}
+
+/**
+ * What one entity type plugs into the job runner, as a declaration: a reader (commercetools), a mapper (pure),
+ * the limits of its Klaviyo endpoint, and a writer (one Klaviyo adapter function). Nothing here builds a request.
+ */
+export interface StreamDefinition<R extends { id: string }, I> {
+  kind: EntityKind;
+  reader: StreamReader<R>;
+  map(record: R): Mapped<I>;
+  limits: BatchLimits;
   /** Writes one batch; every id of the batch gets exactly one outcome. Throws only for run-level failures. */
-  write(batch: Array<{ id: string; item: I }>, signal: AbortSignal): Promise<ItemOutcome[]>;
+  write(batch: Array<BatchEntry<I>>, signal: AbortSignal): Promise<RecordOutcome[]>;
 }

@@ -121,8 +121,13 @@ describe('categories and products', () => {
     expect(await inspect('items')).toEqual([]);
     expect(await inspect('variants')).toEqual([]);
     expect(await inspect('categories')).toHaveLength(categories.length);
-    const deletedCategories = await run('categories', { deleteAll: true, confirmDeletion: 'categories' });
+    // The seed guide's own spelling works as written.
+    const typo = await post('/sync/categories', { deleteAll: true, confirmDeletoin: 'categories' });
+    expect(typo.status).toBe(400);
+    expect(typo.body.message).toContain("unknown field 'confirmDeletoin'; did you mean 'confirmDeletion'?");
+    const deletedCategories = await run('categories', { deleteAll: true, confirmDeletetion: 'categories' });
     expect(deletedCategories.counts.succeeded).toBe(categories.length);
+    expect(deletedCategories.options.confirmDeletion).toBe('categories');
     expect(await inspect('categories')).toEqual([]);
   });
 

@@ -3,14 +3,14 @@ import { Gauge, Registry } from 'prom-client';
 import { ENTITY_KINDS } from '../../core/entity-kind.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import type { KlaviyoRateLimiter } from '../../klaviyo/rate-limiter.ts';
-import type { Dispatcher } from '../../realtime/dispatcher.ts';
+import type { Intake } from '../../realtime/intake.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
 
 export interface MetricsSources {
   registry: JobRegistry;
   klaviyo: KlaviyoHttp[];
   limiter: KlaviyoRateLimiter;
-  dispatcher: Dispatcher;
+  intake: Intake;
 }
 
 export interface ServiceMetrics {
@@ -92,7 +92,7 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [status, n] of Object.entries(sources.dispatcher.stats.byStatus)) this.set({ status }, n);
+      for (const [status, n] of Object.entries(sources.intake.stats.byStatus)) this.set({ status }, n);
     },
   });
   new Gauge({
@@ -102,7 +102,7 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      const lat = [...sources.dispatcher.stats.recentLatenciesMs].sort((a, b) => a - b);
+      const lat = [...sources.intake.stats.recentLatenciesMs].sort((a, b) => a - b);
       if (lat.length === 0) return;
       for (const q of [0.5, 0.9, 0.99]) this.set({ quantile: String(q) }, lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] / 1000);
     },

@@ -1,9 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { ENTITY_KINDS, type EntityKind } from '../../core/entity-kind.ts';
-import { AppError, NotFoundError } from '../../core/errors.ts';
+import { InvalidRequestError, NotFoundError } from '../../core/errors.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
+import type { RunOptions } from '../../sync/run-report.ts';
 import { bearerGuard } from '../api-auth.ts';
 import { BODY_SCHEMAS, TypeParams, type SyncBody } from '../schemas.ts';
+
+/** The run options of a request body: the seed guide's `confirmDeletetion` is the same field as `confirmDeletion`. */
+export function runOptions(body: SyncBody): RunOptions {
+  const { confirmDeletetion, ...options } = body;
+  if (confirmDeletetion === undefined) return options;
+  if (options.confirmDeletion !== undefined && options.confirmDeletion !== confirmDeletetion) {
+    throw new InvalidRequestError(`'confirmDeletion' and its alias 'confirmDeletetion' disagree ('${options.confirmDeletion}' and '${confirmDeletetion}'): send one.`);
+  }
+  return { ...options, confirmDeletion: confirmDeletetion };
+}
 
 export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegistry; apiToken?: string; scheduledTypes?: EntityKind[] }): Promise<void> {
   const { registry } = opts;
@@ -33,8 +44,7 @@ export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegi
 
   for (const kind of ENTITY_KINDS) {
     app.post<{ Body: SyncBody }>(`/sync/${kind}`, { schema: { body: BODY_SCHEMAS[kind] } }, async (request, reply) => {
-      if (!registry.supports(kind)) throw new AppError('NOT_IMPLEMENTED', `Bulk import of ${kind} is not implemented in this version yet.`);
-      const report = await registry.start(kind, request.body);
+      const report = await registry.start(kind, runOptions(request.body));
       return reply.status(202).send({ jobId: report.jobId, type: kind, status: report.status, statusUrl: `/sync/${kind}`, ...(report.resumedFrom ? { resumedFrom: report.resumedFrom, cursor: report.cursor } : {}) });
     });
   }

@@ -1,10 +1,12 @@
-import { allCatalogIds, MAX_CATALOG_JOB_RESOURCES, runCatalogJob } from '../../klaviyo/catalog.ts';
+import { deleteCatalogResources } from '../../klaviyo/catalog-delete-all.ts';
+import { listCatalogIds } from '../../klaviyo/catalog-lookups.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
-import type { ItemOutcome, StreamDefinition } from '../stream.ts';
+import { type CatalogResource, MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/jobs.ts';
+import type { RecordOutcome, StreamDefinition } from '../stream.ts';
 
 export interface CatalogResourceRef {
   id: string;
-  resource: 'category' | 'item' | 'variant';
+  resource: CatalogResource;
 }
 
 /**
@@ -13,30 +15,24 @@ export interface CatalogResourceRef {
  * deleting never disturbs the listing. A resource already gone counts as deleted.
  */
 export function catalogDeleteStream(kind: 'categories' | 'products', klaviyo: KlaviyoHttp): StreamDefinition<CatalogResourceRef, CatalogResourceRef> {
-  const resources: Array<'category' | 'item' | 'variant'> = kind === 'categories' ? ['category'] : ['variant', 'item'];
+  const resources: CatalogResource[] = kind === 'categories' ? ['category'] : ['variant', 'item'];
   return {
     kind,
-    async *pages(_options, _cursor, signal) {
-      for (const resource of resources) {
-        const ids = await allCatalogIds(klaviyo, resource, signal);
-        for (let i = 0; i < ids.length; i += 500) yield { records: ids.slice(i, i + 500).map((id) => ({ id, resource })), missingIds: [] };
-      }
+    reader: {
+      async *pages(_options, _cursor, signal) {
+        for (const resource of resources) {
+          const ids = await listCatalogIds(klaviyo, resource, signal);
+          for (let i = 0; i < ids.length; i += 500) yield { records: ids.slice(i, i + 500).map((id) => ({ id, resource })), missingIds: [] };
+        }
+      },
     },
     map: (ref) => ({ kind: 'item', id: ref.id, item: ref, bytes: ref.id.length + 64 }),
-    maxBatchItems: MAX_CATALOG_JOB_RESOURCES,
-    maxBatchBytes: 4 * 1024 * 1024,
-    maxInFlight: 4,
-    async write(batch, signal): Promise<ItemOutcome[]> {
-      const outcomes: ItemOutcome[] = [];
+    limits: { maxBatchItems: MAX_CATALOG_JOB_RESOURCES, maxBatchBytes: 4 * 1024 * 1024, maxInFlight: 4 },
+    async write(batch, signal) {
+      const outcomes: RecordOutcome[] = [];
       for (const resource of resources) {
         const part = batch.filter((b) => b.item.resource === resource);
-        if (part.length === 0) continue;
-        const result = await runCatalogJob(klaviyo, resource, 'delete', part.map((b) => ({ type: `catalog-${resource}`, id: b.id })), signal);
-        part.forEach((b, i) => {
-          const e = result.errors.get(i);
-          const isGone = e && /not.?found|does not exist/i.test(`${e.code} ${e.detail}`);
-          outcomes.push(e && !isGone ? { id: b.id, outcome: 'failed', reason: `Klaviyo could not delete ${resource} ${b.id}: ${e.detail}`, code: e.code, pointer: e.pointer } : { id: b.id, outcome: 'succeeded' });
-        });
+        if (part.length) outcomes.push(...(await deleteCatalogResources(klaviyo, resource, part, signal)));
       }
       return outcomes;
     },

@@ -1,35 +1,34 @@
-import type { ByProjectKeyRequestBuilder, Product } from '@commercetools/platform-sdk';
-import { publishedProductPages } from '../../commercetools/catalog-reader.ts';
+import type { Product } from '@commercetools/platform-sdk';
+import type { CommercetoolsApi } from '../../commercetools/client.ts';
+import { countPublishedProducts, publishedProductPages } from '../../commercetools/products.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
-import { MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/catalog.ts';
-import { writeCatalogProducts } from '../../klaviyo/catalog-writer.ts';
+import { upsertProducts } from '../../klaviyo/catalog-items.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
-import { productToCatalog, type CatalogMappingOptions, type CatalogProduct } from '../../mapping/product-to-catalog.ts';
-import type { ItemOutcome, StreamDefinition } from '../stream.ts';
+import { MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/jobs.ts';
+import { type CatalogMappingOptions, type CatalogProduct, productToCatalog } from '../../mapping/product-to-catalog.ts';
+import type { StreamDefinition } from '../stream.ts';
 import { catalogSource } from './catalog-source.ts';
 
 export interface ProductStreamDeps {
-  ct: ByProjectKeyRequestBuilder;
+  ct: CommercetoolsApi;
   klaviyo: KlaviyoHttp;
   mapping: Omit<CatalogMappingOptions, 'nowMs' | 'productUrlTemplate'> & { productUrlTemplate?: string };
   now?: () => number;
 }
 
 /**
- * Published products → catalog items and variants, streamed 100 products per batch: items created or updated
- * (existence looked up with any(ids)), then their variants created, updated, or deleted when gone from
- * commercetools; every job polled until complete and its errors attributed to the product.
+ * Published products → catalog items and variants, 100 products per batch: items created or updated, then
+ * their variants created, updated, or deleted when gone from commercetools.
  */
 export function productsStream(deps: ProductStreamDeps): StreamDefinition<Product, CatalogProduct> {
-  const source = catalogSource<Product>(deps.ct, 'products', (q) => publishedProductPages(deps.ct, q));
+  const source = catalogSource<Product>(deps.ct, (q) => publishedProductPages(deps.ct, q), countPublishedProducts);
   const knownCategories = new Set<string>();
   const now = deps.now ?? Date.now;
   const template = deps.mapping.productUrlTemplate;
 
   return {
     kind: 'products',
-    pages: source.pages,
-    countTotal: source.countTotal,
+    reader: source,
     map(product) {
       if (!template) throw new InvalidRequestError('PRODUCT_URL_TEMPLATE is required to import products (Klaviyo needs a URL for every item).');
       const m = productToCatalog(product.id, product.masterData.current, source.tree(), { ...deps.mapping, productUrlTemplate: template, nowMs: now() });
@@ -37,16 +36,8 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
       const bytes = Buffer.byteLength(JSON.stringify(m.product), 'utf8');
       return { kind: 'item', id: product.id, item: m.product, bytes, warnings: m.product.warnings };
     },
-    maxBatchItems: MAX_CATALOG_JOB_RESOURCES,
-    maxBatchBytes: 4 * 1024 * 1024,
-    maxInFlight: 8,
-    async write(batch, signal) {
-      const failures = await writeCatalogProducts(deps.klaviyo, batch, knownCategories, signal);
-      return batch.map((b): ItemOutcome => {
-        const f = failures.get(b.id);
-        return f ? { id: b.id, outcome: 'failed', ...f } : { id: b.id, outcome: 'succeeded' };
-      });
-    },
+    limits: { maxBatchItems: MAX_CATALOG_JOB_RESOURCES, maxBatchBytes: 4 * 1024 * 1024, maxInFlight: 8 },
+    write: (batch, signal) => upsertProducts(deps.klaviyo, batch, knownCategories, signal),
   };
 }
 
@@ -54,4 +45,3 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
 export function checkProductsConfig(productUrlTemplate: string | undefined): void {
   if (!productUrlTemplate) throw new InvalidRequestError('PRODUCT_URL_TEMPLATE is required to import products (Klaviyo needs a URL for every item), e.g. https://example-store.com/products/{{productSlug}}.');
 }
-

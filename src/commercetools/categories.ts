@@ -1,0 +1,27 @@
+import type { Category } from '@commercetools/platform-sdk';
+import { type CommercetoolsApi, ctCall } from './client.ts';
+import { type Page, type PageQuery, pageById } from './keyset-pager.ts';
+
+export function categoryPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Category>> {
+  return pageById<Category>(
+    async (where, limit) =>
+      (await ctCall('category query', () => api.categories().get({ queryArgs: { sort: 'id asc', limit, withTotal: false, ...(where.length ? { where } : {}) } }).execute(), { signal: q.signal })).results,
+    q,
+  );
+}
+
+/** Every category (the tree is small compared with orders or products), paged by id. */
+export async function fetchAllCategories(api: CommercetoolsApi, signal?: AbortSignal): Promise<Category[]> {
+  const out: Category[] = [];
+  for await (const page of categoryPages(api, { signal })) out.push(...page.records);
+  return out;
+}
+
+export async function countCategories(api: CommercetoolsApi, signal?: AbortSignal): Promise<number | undefined> {
+  return (await ctCall('category count', () => api.categories().get({ queryArgs: { limit: 1, withTotal: true } }).execute(), { signal })).total;
+}
+
+/** One category as it is now; retries transient failures within `budgetMs`. */
+export function getCategory(api: CommercetoolsApi, id: string, budgetMs?: number): Promise<Category> {
+  return ctCall('category read', () => api.categories().withId({ ID: id }).get().execute(), { budgetMs });
+}

@@ -1,0 +1,40 @@
+import type { Product } from '@commercetools/platform-sdk';
+import { CommercetoolsError } from '../core/errors.ts';
+import { type CommercetoolsApi, ctCall } from './client.ts';
+import { type Page, type PageQuery, pageById } from './keyset-pager.ts';
+
+const PUBLISHED = 'masterData(published = true)';
+
+/** Published products only (their current data), by id. */
+export function publishedProductPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Product>> {
+  return pageById<Product>(
+    async (where, limit) =>
+      (await ctCall('product query', () => api.products().get({ queryArgs: { sort: 'id asc', limit, withTotal: false, where: [PUBLISHED, ...where] } }).execute(), { signal: q.signal })).results,
+    q,
+  );
+}
+
+export async function countPublishedProducts(api: CommercetoolsApi, signal?: AbortSignal): Promise<number | undefined> {
+  return (await ctCall('product count', () => api.products().get({ queryArgs: { limit: 1, withTotal: true, where: [PUBLISHED] } }).execute(), { signal })).total;
+}
+
+/** Products by id (current data, published or not: orders may reference products changed since), 100 per query. */
+export async function fetchProducts(api: CommercetoolsApi, ids: string[], signal?: AbortSignal, budgetMs?: number): Promise<Product[]> {
+  const out: Product[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    const where = [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`];
+    out.push(...(await ctCall('product query', () => api.products().get({ queryArgs: { where, limit: 100, withTotal: false } }).execute(), { signal, budgetMs })).results);
+  }
+  return out;
+}
+
+/** One product as it is now, or undefined when it no longer exists. */
+export async function findProduct(api: CommercetoolsApi, id: string, budgetMs?: number): Promise<Product | undefined> {
+  try {
+    return await ctCall('product read', () => api.products().withId({ ID: id }).get().execute(), { budgetMs });
+  } catch (e) {
+    if (e instanceof CommercetoolsError && e.status === 404) return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,56 @@
+import { fetchAllCategories } from '../commercetools/categories.ts';
+import type { CommercetoolsApi } from '../commercetools/client.ts';
+import { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
+import type { Config } from '../config/load-config.ts';
+import type { Logger } from '../core/logger.ts';
+import type { KlaviyoHttp } from '../klaviyo/http.ts';
+import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { Intake } from './intake.ts';
+import { categoryProcessor } from './processors/category.ts';
+import { customerProcessor } from './processors/customer.ts';
+import { inventoryProcessor } from './processors/inventory.ts';
+import { orderProcessor, paymentProcessor } from './processors/order.ts';
+import { productProcessor } from './processors/product.ts';
+
+/** Every processor, by the names REALTIME_DISABLED_PROCESSORS uses. */
+export const PROCESSORS = [customerProcessor, orderProcessor, paymentProcessor, categoryProcessor, productProcessor, inventoryProcessor];
+
+const CATEGORY_TREE_TTL_MS = 60_000;
+
+/** The real-time half over the given clients: processors, dispatcher, dead letters and the intake every transport uses. */
+export function createRealtime(config: Config, ct: CommercetoolsApi, klaviyo: KlaviyoHttp, logger: Logger): Intake {
+  let tree: { at: number; value: Promise<ReadonlyMap<string, CategoryNode>> } | undefined;
+  const categoryTreeCached = () => {
+    if (!tree || Date.now() - tree.at > CATEGORY_TREE_TTL_MS) {
+      const value = fetchAllCategories(ct).then(categoryTree);
+      tree = { at: Date.now(), value };
+      value.catch(() => {
+        tree = undefined;
+      });
+    }
+    return tree.value;
+  };
+  const dispatcher = new Dispatcher(
+    PROCESSORS,
+    {
+      ct,
+      klaviyo,
+      logger,
+      settings: {
+        customerProperties: config.customerProperties,
+        orders: { ...config.orders, preferredLocale: config.preferredLocale, productUrlTemplate: config.productUrlTemplate },
+        preferredLocale: config.preferredLocale,
+        preferredCurrency: config.preferredCurrency,
+        productUrlTemplate: config.productUrlTemplate,
+        inventoryChannelId: config.inventoryChannelId,
+        allowImagelessProducts: config.allowImagelessProducts,
+        customerDeleted: config.realtime.customerDeleted,
+      },
+      ctBudgetMs: Math.max(2_000, config.realtime.retryBudgetMs),
+      categoryTree: categoryTreeCached,
+    },
+    new Set(config.realtime.disabledProcessors),
+  );
+  return new Intake(dispatcher, new DeadLetterStore(ct), logger);
+}

@@ -1,0 +1,159 @@
+import type { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
+import { AppError, CommercetoolsError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { decodeCommercetoolsPayload, decodePubSubPush } from './envelopes/decode.ts';
+import { InvalidNotificationError, type Notification, parsePlatformPayload } from './notification.ts';
+
+export type IntakeStatus = 'applied' | 'ignored' | 'duplicate' | 'dead-lettered' | 'retry';
+
+export interface IntakeResult {
+  /** Whether the delivery is acknowledged (done, or kept as a dead letter); otherwise it must be redelivered. */
+  isAcknowledged: boolean;
+  status: IntakeStatus;
+  detail: string;
+}
+
+/**
+ * How a delivery arrived: a Google Pub/Sub push body (`message.data` in base64), or a commercetools payload
+ * as it is (Platform format or CloudEvents: SQS, EventBridge, a relay, SKIP_BASE64_DECODE).
+ */
+export type Envelope = 'pubsub' | 'platform';
+
+export interface Delivery {
+  body: unknown;
+  envelope: Envelope;
+  /** The transport's own id of this delivery (SQS message id, EventBridge event id), when it has one. */
+  deliveryId?: string;
+}
+
+export interface IntakeStats {
+  byStatus: Record<IntakeStatus, number>;
+  /** Handling time of the last 1,000 notifications. */
+  recentLatenciesMs: number[];
+}
+
+/** Thrown to a transport that redelivers when its handler throws (EventBridge): the notification was not handled yet. */
+export class RedeliveryRequestedError extends AppError {
+  constructor(deliveryId: string, detail: string, transport: string) {
+    super('REDELIVERY_REQUESTED', `notification ${deliveryId} could not be handled yet (${detail}); ${transport} will retry it`, { disposition: 'retryable' });
+  }
+}
+
+/** Remembers recently handled delivery ids, so a redelivered message is applied once. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  add(id: string): void {
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+  }
+}
+
+function codeOf(e: unknown): string {
+  if (e instanceof KlaviyoApiError) return e.errors[0]?.code ?? String(e.status);
+  if (e instanceof CommercetoolsError) return e.ctCode ?? String(e.status);
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
+}
+
+/**
+ * The one way a real-time delivery is handled, whatever carried it (HTTP push, SQS, EventBridge):
+ * decode → dedupe → dispatch → dead-letter → acknowledgement. Success and permanent failures (kept as dead
+ * letters) are acknowledged; retryable and fatal failures ask for redelivery, so nothing is dropped.
+ */
+export class Intake {
+  private readonly recent = new RecentIds(20_000);
+  readonly stats: IntakeStats = { byStatus: { applied: 0, ignored: 0, duplicate: 0, 'dead-lettered': 0, retry: 0 }, recentLatenciesMs: [] };
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    readonly deadLetters: DeadLetterStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async receive(delivery: Delivery): Promise<IntakeResult> {
+    let decoded: { notification: Notification; messageId?: string };
+    try {
+      decoded = delivery.envelope === 'pubsub' ? decodePubSubPush(delivery.body, { skipBase64Decode: false }) : { notification: decodeCommercetoolsPayload(delivery.body) };
+    } catch (e) {
+      if (!(e instanceof InvalidNotificationError)) throw e;
+      // A malformed delivery can never succeed: keep it as a dead letter and acknowledge it.
+      const notificationId = `invalid:${delivery.deliveryId ?? `${Date.now()}:${Math.random().toString(36).slice(2)}`}`;
+      return this.deadLetter({ kind: 'unknown', id: notificationId, isPayloadIncluded: false, raw: {} }, e, delivery.body);
+    }
+    return this.handle(decoded.notification, { deliveryId: decoded.messageId ?? delivery.deliveryId });
+  }
+
+  /** Replays dead letters (all, or those with the given keys); a letter applied or ignored now is removed. */
+  async replay(keys?: readonly string[]): Promise<Array<{ key: string; notificationId: string; status: IntakeStatus; detail: string }>> {
+    const letters = (await this.deadLetters.list()).filter((l) => !keys || keys.includes(l.key));
+    const results = [];
+    for (const letter of letters) {
+      let result: IntakeResult;
+      try {
+        result = await this.handle(parsePlatformPayload(letter.payload), { isReplay: true });
+      } catch (e) {
+        result = { isAcknowledged: false, status: 'retry', detail: e instanceof Error ? e.message : String(e) };
+      }
+      // Dead-lettered again: handling updated the letter.
+      if (result.status === 'applied' || result.status === 'ignored') await this.deadLetters.remove(letter.key, letter.version);
+      results.push({ key: letter.key, notificationId: letter.notificationId, status: result.status, detail: result.detail });
+    }
+    return results;
+  }
+
+  private async handle(n: Notification, options: { deliveryId?: string; isReplay?: boolean }): Promise<IntakeResult> {
+    const started = performance.now();
+    try {
+      if (!options.isReplay && (this.recent.has(n.id) || (options.deliveryId && this.recent.has(`delivery:${options.deliveryId}`)))) {
+        return this.done({ isAcknowledged: true, status: 'duplicate', detail: 'already handled' }, n, options.deliveryId);
+      }
+      try {
+        const r = await this.dispatcher.dispatch(n);
+        return this.done(r.status === 'applied' ? { isAcknowledged: true, status: 'applied', detail: r.detail } : { isAcknowledged: true, status: 'ignored', detail: r.reason }, n, options.deliveryId);
+      } catch (e) {
+        if (dispositionOf(e) === 'permanent') return await this.deadLetter(n, e, n.raw, options.deliveryId);
+        return this.retry(n, e);
+      }
+    } finally {
+      this.stats.recentLatenciesMs.push(performance.now() - started);
+      if (this.stats.recentLatenciesMs.length > 1000) this.stats.recentLatenciesMs.shift();
+    }
+  }
+
+  private done(result: IntakeResult, n: Notification, deliveryId?: string): IntakeResult {
+    this.stats.byStatus[result.status]++;
+    if (result.isAcknowledged) {
+      this.recent.add(n.id);
+      if (deliveryId) this.recent.add(`delivery:${deliveryId}`);
+    }
+    this.logger.info({ notificationId: n.id, resourceType: n.resourceType, resourceId: n.resourceId, type: n.type, status: result.status }, `notification ${result.status}`);
+    return result;
+  }
+
+  /** Retryable failures (429, 5xx, no answer) and fatal ones (credentials) are handed back for redelivery. */
+  private retry(n: Notification, e: unknown): IntakeResult {
+    const reason = e instanceof Error ? e.message : String(e);
+    this.stats.byStatus.retry++;
+    const fields = { notificationId: n.id, resourceType: n.resourceType, resourceId: n.resourceId, err: reason };
+    if (dispositionOf(e) === 'fatal') this.logger.error(fields, 'notification cannot be handled until the configuration is fixed; it will be redelivered');
+    else this.logger.warn(fields, 'notification failed; it will be redelivered');
+    return { isAcknowledged: false, status: 'retry', detail: reason };
+  }
+
+  /** Keeps a permanent failure as a dead letter and acknowledges it; if it cannot be kept, asks for redelivery. */
+  private async deadLetter(n: Notification, e: unknown, payload: unknown, deliveryId?: string): Promise<IntakeResult> {
+    const reason = e instanceof Error ? e.message : String(e);
+    try {
+      await this.deadLetters.put({ notificationId: n.id, resourceType: n.resourceType, resourceId: n.resourceId, type: n.type, reason, code: e instanceof InvalidNotificationError ? 'invalid_notification' : codeOf(e), payload });
+    } catch (storeError) {
+      // Without a dead letter the failure would be lost: ask for redelivery instead.
+      this.stats.byStatus.retry++;
+      return { isAcknowledged: false, status: 'retry', detail: `could not store the dead letter: ${storeError instanceof Error ? storeError.message : String(storeError)}` };
+    }
+    return this.done({ isAcknowledged: true, status: 'dead-lettered', detail: reason }, n, deliveryId);
+  }
+}
