@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { builtService } from '../test/helpers/built-service.ts';
 import { readFileSync } from 'node:fs';
 import { localServiceEnv } from '../emulators/service-env.ts';
 
@@ -21,9 +22,9 @@ function procStatusMB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number
   return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024);
 }
 
-/** Starts `src/main.ts` as its own process (so its memory is measured alone) and waits until it listens. */
+/** Starts the built service (what production runs) as its own process, so its memory is measured alone, and waits until it listens. */
 export function spawnService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [builtService()], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buf = '';
     child.stdout?.on('data', (d: Buffer) => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -11,7 +11,9 @@ import { serve, startService } from '../main.ts';
 import type { RunOptions, RunReport } from '../sync/run-report.ts';
 import { progressLine, ProgressDisplay, summaryTable } from './progress.ts';
 
+/** The repository root when running from source, `dist/` when running the build: both hold emulators/ and scripts/. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const IS_COMPILED = import.meta.url.endsWith('.js');
 
 const HELP: Record<string, string> = {
   main: `Usage: ct-klaviyo <command> [options]
@@ -59,9 +61,12 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-function runChild(args: string[]): Promise<number> {
+/** Runs one of the repository's own programs (`emulators/klaviyo/cli`, `scripts/demo`) in a child process. */
+function runChild(program: string, args: string[]): Promise<number> {
+  const file = resolve(ROOT, `${program}${IS_COMPILED ? '.js' : '.ts'}`);
+  if (!existsSync(file)) fail(`${program} is not part of this installation: the emulators and the demo come with a development checkout (git clone, then npm ci).`);
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: 'inherit' });
+    const child = spawn(process.execPath, [...(IS_COMPILED ? [] : ['--import', 'tsx']), file, ...args], { stdio: 'inherit' });
     child.on('exit', (code) => done(code ?? 1));
   });
 }
@@ -205,12 +210,12 @@ async function main(argv: string[]): Promise<number> {
       return serviceCall(command, rest);
     case 'emulators': {
       const dataset = rest[rest.indexOf('--dataset') + 1] && rest.includes('--dataset') ? rest[rest.indexOf('--dataset') + 1] : 'small';
-      const ct = runChild(['emulators/commercetools/cli.ts', '--port', '8802', '--dataset', dataset]);
-      const kl = runChild(['emulators/klaviyo/cli.ts', '--port', '8801']);
+      const ct = runChild('emulators/commercetools/cli', ['--port', '8802', '--dataset', dataset]);
+      const kl = runChild('emulators/klaviyo/cli', ['--port', '8801']);
       return Math.max(await ct, await kl);
     }
     case 'demo':
-      return runChild(['scripts/demo.ts', ...rest]);
+      return runChild('scripts/demo', rest);
     default:
       fail(`Unknown command '${command}'.\n\n${HELP.main}`);
   }

@@ -1,4 +1,5 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { builtService } from '../helpers/built-service.ts';
 import { startServiceProcess } from '../helpers/service-process.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, DEFAULT_REFERENCE_TIME, generateCustomer } from '../../emulators/data/generate.ts';
@@ -122,7 +123,7 @@ describe('crash', () => {
 describe('startup', () => {
   it('a missing or malformed variable fails startup with one message listing each problem', () => {
     const env = { ...serviceEnv({ url: 'http://127.0.0.1:1', projectKey: 'demo' }, 'http://127.0.0.1:2'), KLAVIYO_AUTH_KEY: '', CT_API_CLIENT: 'not-json' };
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, encoding: 'utf8', cwd: process.cwd() });
+    const r = spawnSync(process.execPath, [builtService()], { env: { ...process.env, ...env }, encoding: 'utf8', cwd: process.cwd() });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('KLAVIYO_AUTH_KEY is required');
     expect(r.stderr).toContain('CT_API_CLIENT must be JSON');
