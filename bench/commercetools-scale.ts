@@ -8,10 +8,12 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
-import { DATASET_SIZES, generateDataset, type DatasetSize } from '../emulators/data/generate.ts';
+import { DATASET_SIZES, type DatasetSize, generateDataset } from '../emulators/data/generate.ts';
 
 const { values } = parseArgs({ args: process.argv.slice(3), options: { orders: { type: 'string' } } });
-const size: DatasetSize = values.orders ? { ...DATASET_SIZES.large, orders: Number(values.orders) } : DATASET_SIZES.large;
+const size: DatasetSize = values.orders
+  ? { ...DATASET_SIZES.large, orders: Number(values.orders) }
+  : DATASET_SIZES.large;
 
 let peakRss = 0;
 const sampler = setInterval(() => {
@@ -26,16 +28,24 @@ const counts = ct.load(
   (function* () {
     for (const r of generateDataset({ size })) {
       loaded++;
-      if (loaded % 250_000 === 0) process.stdout.write(`  loaded ${loaded.toLocaleString()} records, rss ${mb(process.memoryUsage().rss)} MB\n`);
+      if (loaded % 250_000 === 0)
+        process.stdout.write(`  loaded ${loaded.toLocaleString()} records, rss ${mb(process.memoryUsage().rss)} MB\n`);
       yield r;
     }
   })(),
 );
 const loadMs = Date.now() - loadStarted;
 const rssAfterLoad = process.memoryUsage().rss;
-process.stdout.write(`loaded ${JSON.stringify(counts)} in ${(loadMs / 1000).toFixed(1)} s, rss ${mb(rssAfterLoad)} MB\n`);
+process.stdout.write(
+  `loaded ${JSON.stringify(counts)} in ${(loadMs / 1000).toFixed(1)} s, rss ${mb(rssAfterLoad)} MB\n`,
+);
 
-const token = (await (await fetch(`${ct.url}/oauth/token?grant_type=client_credentials`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from('bench:bench').toString('base64')}` } })).json()) as { access_token: string };
+const token = (await (
+  await fetch(`${ct.url}/oauth/token?grant_type=client_credentials`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${Buffer.from('bench:bench').toString('base64')}` },
+  })
+).json()) as { access_token: string };
 const headers = { Authorization: `Bearer ${token.access_token}` };
 const pageStarted = Date.now();
 let pages = 0;
@@ -44,7 +54,10 @@ let last: string | undefined;
 let isOrdered = true;
 for (;;) {
   const where = last ? `&where=${encodeURIComponent(`id > "${last}"`)}` : '';
-  const res = await fetch(`${ct.url}/demo/orders?sort=${encodeURIComponent('id asc')}&limit=500&withTotal=false${where}`, { headers });
+  const res = await fetch(
+    `${ct.url}/demo/orders?sort=${encodeURIComponent('id asc')}&limit=500&withTotal=false${where}`,
+    { headers },
+  );
   if (res.status !== 200) throw new Error(`page ${pages} answered ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { results: Array<{ id: string }> };
   pages++;

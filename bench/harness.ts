@@ -1,10 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { builtService } from '../test/helpers/built-service.ts';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { localServiceEnv } from '../emulators/service-env.ts';
+import { builtService } from '../test/helpers/built-service.ts';
 
 /** The service's environment against local emulators, logging at info so its URL can be read. */
-export function benchEnv(ct: { url: string; projectKey: string }, klaviyoUrl: string, apiKey: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function benchEnv(
+  ct: { url: string; projectKey: string },
+  klaviyoUrl: string,
+  apiKey: string,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return { ...process.env, ...localServiceEnv(ct, klaviyoUrl, apiKey, { LOG_LEVEL: 'info', ...extra }) };
 }
 
@@ -30,7 +35,13 @@ export function spawnService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
     child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
-      if (m) resolve({ url: m[1], child, peakRssMB: () => procStatusMB(child.pid, 'VmHWM'), rssMB: () => procStatusMB(child.pid, 'VmRSS') });
+      if (m)
+        resolve({
+          url: m[1],
+          child,
+          peakRssMB: () => procStatusMB(child.pid, 'VmHWM'),
+          rssMB: () => procStatusMB(child.pid, 'VmRSS'),
+        });
     });
     child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
   });

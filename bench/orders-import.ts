@@ -8,7 +8,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { benchEnv, spawnService } from './harness.ts';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
 import { generateDataset } from '../emulators/data/generate.ts';
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
@@ -16,8 +15,12 @@ import { createLogger } from '../src/core/logger.ts';
 import { KlaviyoHttp } from '../src/klaviyo/http.ts';
 import { OPERATIONS } from '../src/klaviyo/operations.ts';
 import { KlaviyoRateLimiter } from '../src/klaviyo/rate-limiter.ts';
+import { benchEnv, spawnService } from './harness.ts';
 
-const { values } = parseArgs({ args: process.argv.slice(3), options: { orders: { type: 'string', default: '100000' }, 'baseline-sample': { type: 'string', default: '5000' } } });
+const { values } = parseArgs({
+  args: process.argv.slice(3),
+  options: { orders: { type: 'string', default: '100000' }, 'baseline-sample': { type: 'string', default: '5000' } },
+});
 const orders = Number(values.orders);
 const sample = Number(values['baseline-sample']);
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -32,7 +35,10 @@ const service = await spawnService(benchEnv(ct, klaviyo.url, 'pk_bench_bulk_even
 const { url, child } = service;
 const started = Date.now();
 await fetch(`${url}/sync/orders`, { method: 'POST' });
-interface Report { status: string; counts: { read: number; succeeded: number; failed: number; skipped: number } }
+interface Report {
+  status: string;
+  counts: { read: number; succeeded: number; failed: number; skipped: number };
+}
 let report: Report;
 let lastPrint = 0;
 for (;;) {
@@ -47,14 +53,35 @@ for (;;) {
 const seconds = (Date.now() - started) / 1000;
 const peakRssMB = service.peakRssMB();
 child.kill('SIGTERM');
-const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=pk_bench_bulk_events`)).json()) as { events: { total: number; byMetric: Record<string, number> } };
-const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { byOperation: Record<string, { count: number; byStatus: Record<string, number> }>; throttled: number; specViolationCount: number };
+const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=pk_bench_bulk_events`)).json()) as {
+  events: { total: number; byMetric: Record<string, number> };
+};
+const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as {
+  byOperation: Record<string, { count: number; byStatus: Record<string, number> }>;
+  throttled: number;
+  specViolationCount: number;
+};
 const eventsPerSecond = summary.events.total / seconds;
-out(`bulk: ${report.counts.succeeded} orders, ${summary.events.total} events in ${seconds.toFixed(1)} s → ${Math.round(eventsPerSecond)} events/s (${Math.round((eventsPerSecond / CEILING_EVENTS_PER_SECOND) * 100)}% of the 2,500 events/s ceiling), peak RSS ${peakRssMB} MB`);
+out(
+  `bulk: ${report.counts.succeeded} orders, ${summary.events.total} events in ${seconds.toFixed(1)} s → ${Math.round(eventsPerSecond)} events/s (${Math.round((eventsPerSecond / CEILING_EVENTS_PER_SECOND) * 100)}% of the 2,500 events/s ceiling), peak RSS ${peakRssMB} MB`,
+);
 
 // The plugin's way: one create_event per event.
-const events = (await (await fetch(`${klaviyo.url}/__emulator/events?key=pk_bench_bulk_events`)).json()) as Array<{ metric: string; profile: { email: string | null; external_id: string | null }; time: string; value?: number; value_currency?: string; unique_id?: string; properties: Record<string, unknown> }>;
-const http = new KlaviyoHttp({ apiKey: 'pk_bench_single_events', baseUrl: klaviyo.url, limiter: new KlaviyoRateLimiter(), logger: createLogger({ level: 'silent' }) });
+const events = (await (await fetch(`${klaviyo.url}/__emulator/events?key=pk_bench_bulk_events`)).json()) as Array<{
+  metric: string;
+  profile: { email: string | null; external_id: string | null };
+  time: string;
+  value?: number;
+  value_currency?: string;
+  unique_id?: string;
+  properties: Record<string, unknown>;
+}>;
+const http = new KlaviyoHttp({
+  apiKey: 'pk_bench_single_events',
+  baseUrl: klaviyo.url,
+  limiter: new KlaviyoRateLimiter(),
+  logger: createLogger({ level: 'silent' }),
+});
 const take = events.slice(0, sample);
 const singleStarted = Date.now();
 let next = 0;
@@ -67,7 +94,20 @@ await Promise.all(
         .request(OPERATIONS.createEvent, {
           method: 'POST',
           path: '/api/events',
-          body: { data: { type: 'event', attributes: { properties: e.properties, time: e.time, value: e.value, value_currency: e.value_currency, unique_id: e.unique_id, metric: { data: { type: 'metric', attributes: { name: e.metric } } }, profile: { data: { type: 'profile', attributes: profile } } } } },
+          body: {
+            data: {
+              type: 'event',
+              attributes: {
+                properties: e.properties,
+                time: e.time,
+                value: e.value,
+                value_currency: e.value_currency,
+                unique_id: e.unique_id,
+                metric: { data: { type: 'metric', attributes: { name: e.metric } } },
+                profile: { data: { type: 'profile', attributes: profile } },
+              },
+            },
+          },
         })
         .catch(() => undefined);
     }
@@ -75,7 +115,9 @@ await Promise.all(
 );
 const singleSeconds = (Date.now() - singleStarted) / 1000;
 const singleRate = take.length / singleSeconds;
-out(`one call per event: ${take.length} events in ${singleSeconds.toFixed(1)} s (${singleRate.toFixed(1)} /s) → ${summary.events.total} would take ${(summary.events.total / singleRate / 60).toFixed(0)} min`);
+out(
+  `one call per event: ${take.length} events in ${singleSeconds.toFixed(1)} s (${singleRate.toFixed(1)} /s) → ${summary.events.total} would take ${(summary.events.total / singleRate / 60).toFixed(0)} min`,
+);
 
 const result = {
   date: new Date().toISOString(),
@@ -89,14 +131,21 @@ const result = {
     eventsPerSecond: Math.round(eventsPerSecond),
     shareOfCeiling: Math.round((eventsPerSecond / CEILING_EVENTS_PER_SECOND) * 1000) / 1000,
     requests: requests.byOperation.bulk_create_events?.count ?? 0,
-    eventsPerRequest: Math.round(summary.events.total / (requests.byOperation.bulk_create_events?.byStatus['202'] ?? 1)),
+    eventsPerRequest: Math.round(
+      summary.events.total / (requests.byOperation.bulk_create_events?.byStatus['202'] ?? 1),
+    ),
     throttled: requests.throttled,
     specViolations: requests.specViolationCount,
     peakRssMB,
     counts: report.counts,
     status: report.status,
   },
-  onePerEvent: { sample: take.length, seconds: Math.round(singleSeconds * 10) / 10, eventsPerSecond: Math.round(singleRate * 10) / 10, extrapolatedMinutesForAll: Math.round(summary.events.total / singleRate / 60) },
+  onePerEvent: {
+    sample: take.length,
+    seconds: Math.round(singleSeconds * 10) / 10,
+    eventsPerSecond: Math.round(singleRate * 10) / 10,
+    extrapolatedMinutesForAll: Math.round(summary.events.total / singleRate / 60),
+  },
   speedup: Math.round(eventsPerSecond / singleRate),
 };
 writeFileSync(new URL('./results/orders-import.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

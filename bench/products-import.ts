@@ -7,12 +7,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { benchEnv, spawnService } from './harness.ts';
 import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emulator.ts';
 import { generateDataset } from '../emulators/data/generate.ts';
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
+import { benchEnv, spawnService } from './harness.ts';
 
-const { values } = parseArgs({ args: process.argv.slice(3), options: { products: { type: 'string', default: '20000' } } });
+const { values } = parseArgs({
+  args: process.argv.slice(3),
+  options: { products: { type: 'string', default: '20000' } },
+});
 const products = Number(values.products);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -21,11 +24,20 @@ const counts = ct.load(generateDataset({ size: { customers: 0, products, orders:
 const klaviyo = await startKlaviyoEmulator({ speedUp: 1 });
 out(`loaded ${JSON.stringify(counts)}; Klaviyo emulator at published limits`);
 
-const service = await spawnService(benchEnv(ct, klaviyo.url, 'pk_bench_catalog', { LOG_LEVEL: 'info', PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PREFERRED_CURRENCY: 'EUR' }));
+const service = await spawnService(
+  benchEnv(ct, klaviyo.url, 'pk_bench_catalog', {
+    LOG_LEVEL: 'info',
+    PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}',
+    PREFERRED_CURRENCY: 'EUR',
+  }),
+);
 const { url, child } = service;
 const rssOf = () => service.rssMB();
 
-interface Report { status: string; counts: { read: number; succeeded: number; failed: number; skipped: number } }
+interface Report {
+  status: string;
+  counts: { read: number; succeeded: number; failed: number; skipped: number };
+}
 async function runType(type: string): Promise<{ seconds: number; report: Report; rssSamplesMB: number[] }> {
   const started = Date.now();
   await fetch(`${url}/sync/${type}`, { method: 'POST' });
@@ -37,7 +49,10 @@ async function runType(type: string): Promise<{ seconds: number; report: Report;
     if (Date.now() - last > 5000) {
       last = Date.now();
       rssSamplesMB.push(rssOf());
-      if (type === 'products') out(`  ${report.counts.succeeded} products after ${Math.round((Date.now() - started) / 1000)} s, service RSS ${rssSamplesMB.at(-1)} MB`);
+      if (type === 'products')
+        out(
+          `  ${report.counts.succeeded} products after ${Math.round((Date.now() - started) / 1000)} s, service RSS ${rssSamplesMB.at(-1)} MB`,
+        );
     }
     if (report.status !== 'running') break;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -49,8 +64,14 @@ await runType('categories');
 const run = await runType('products');
 const peakRssMB = service.peakRssMB();
 child.kill('SIGTERM');
-const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=pk_bench_catalog`)).json()) as { catalog: { items: number; variants: number; categories: number }; jobs: Record<string, Record<string, number>> };
-const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as { throttled: number; specViolationCount: number };
+const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=pk_bench_catalog`)).json()) as {
+  catalog: { items: number; variants: number; categories: number };
+  jobs: Record<string, Record<string, number>>;
+};
+const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as {
+  throttled: number;
+  specViolationCount: number;
+};
 const resources = summary.catalog.items + summary.catalog.variants;
 const result = {
   date: new Date().toISOString(),

@@ -14,14 +14,17 @@ import { startCommercetoolsEmulator } from '../emulators/commercetools/build-emu
 import { startKlaviyoEmulator } from '../emulators/klaviyo/build-emulator.ts';
 import { localServiceEnv } from '../emulators/service-env.ts';
 import type { FaultRule } from '../emulators/shared/faults.ts';
-import { runCrashChain, type CrashChainOptions } from '../test/helpers/crash-chain.ts';
+import { type CrashChainOptions, runCrashChain } from '../test/helpers/crash-chain.ts';
 import { expectedOutcome } from '../test/helpers/expected.ts';
 import { addFaults, clearFaults } from '../test/helpers/faults.ts';
 import { request } from '../test/helpers/http.ts';
 
 type R = Record<string, any>;
 type Type = CrashChainOptions['type'];
-const { values } = parseArgs({ args: process.argv.slice(3), options: { seeds: { type: 'string', default: '5' }, kills: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  args: process.argv.slice(3),
+  options: { seeds: { type: 'string', default: '5' }, kills: { type: 'string', default: '3' } },
+});
 const SEEDS = Number(values.seeds);
 const KILLS = Number(values.kills);
 const KEY = 'pk_soak';
@@ -32,9 +35,14 @@ const ct = await startCommercetoolsEmulator({ dataset: 'small', faultSeed: 11 })
 const klaviyo = await startKlaviyoEmulator({ speedUp: 60, faultSeed: 13 });
 const children: ChildProcess[] = [];
 out(`emulators: commercetools ${ct.url}, Klaviyo ${klaviyo.url}; ${SEEDS} seeds × 4 types, ${KILLS} kills each`);
-const env = localServiceEnv(ct, klaviyo.url, KEY, { LOCK_TTL_SECONDS: '3', PROFILE_BATCH_SIZE: '100', PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}' });
+const env = localServiceEnv(ct, klaviyo.url, KEY, {
+  LOCK_TTL_SECONDS: '3',
+  PROFILE_BATCH_SIZE: '100',
+  PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}',
+});
 
-const kl = async <T = R[]>(path: string): Promise<T> => (await request<T>('GET', `${klaviyo.url}/__emulator/${path}?key=${KEY}`)).body;
+const kl = async <T = R[]>(path: string): Promise<T> =>
+  (await request<T>('GET', `${klaviyo.url}/__emulator/${path}?key=${KEY}`)).body;
 
 const KLAVIYO_FAULTS: FaultRule[] = [
   { target: '*', kind: 'status', status: 429, probability: 0.05, retryAfterSeconds: 1 },
@@ -55,25 +63,56 @@ const setFaults = () => Promise.all([addFaults(klaviyo.url, KLAVIYO_FAULTS), add
 /** What must have landed, as a list of misses (empty when every record is in Klaviyo exactly once). */
 async function misses(type: Type, counts: R): Promise<string[]> {
   const problems: string[] = [];
-  const expectCounts = (want: R) => JSON.stringify(counts) === JSON.stringify(want) || problems.push(`counts ${JSON.stringify(counts)} ≠ ${JSON.stringify(want)}`);
+  const expectCounts = (want: R) =>
+    JSON.stringify(counts) === JSON.stringify(want) ||
+    problems.push(`counts ${JSON.stringify(counts)} ≠ ${JSON.stringify(want)}`);
   const exactly = (what: string, ids: string[], want: number) => {
-    if (ids.length !== want || new Set(ids).size !== want) problems.push(`${what}: ${ids.length} stored, ${new Set(ids).size} distinct, ${want} expected`);
+    if (ids.length !== want || new Set(ids).size !== want)
+      problems.push(`${what}: ${ids.length} stored, ${new Set(ids).size} distinct, ${want} expected`);
   };
   if (type === 'customers') {
     expectCounts({ read: small.customers.length, succeeded: small.customers.length, failed: 0, skipped: 0 });
-    exactly('profiles', (await kl('profiles')).map((p) => p.external_id), small.customers.length);
+    exactly(
+      'profiles',
+      (await kl('profiles')).map((p) => p.external_id),
+      small.customers.length,
+    );
   } else if (type === 'orders') {
-    expectCounts({ read: small.orders.length, succeeded: small.importable.length, failed: 0, skipped: small.orders.length - small.importable.length });
+    expectCounts({
+      read: small.orders.length,
+      succeeded: small.importable.length,
+      failed: 0,
+      skipped: small.orders.length - small.importable.length,
+    });
     const byMetric = (await kl<R>('summary')).events.byMetric;
-    const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-    if (sorted(byMetric) !== sorted(small.metrics)) problems.push(`events ${JSON.stringify(byMetric)} ≠ ${JSON.stringify(small.metrics)}`);
+    const sorted = (o: Record<string, number>) =>
+      JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+    if (sorted(byMetric) !== sorted(small.metrics))
+      problems.push(`events ${JSON.stringify(byMetric)} ≠ ${JSON.stringify(small.metrics)}`);
   } else if (type === 'categories') {
     expectCounts({ read: small.categories.length, succeeded: small.categories.length, failed: 0, skipped: 0 });
-    exactly('categories', (await kl('catalog/categories')).map((c) => c.id), small.categories.length);
+    exactly(
+      'categories',
+      (await kl('catalog/categories')).map((c) => c.id),
+      small.categories.length,
+    );
   } else {
-    expectCounts({ read: small.published.length, succeeded: small.withImage.length, failed: 0, skipped: small.published.length - small.withImage.length });
-    exactly('items', (await kl('catalog/items')).map((i) => i.id), small.withImage.length);
-    exactly('variants', (await kl('catalog/variants')).map((v) => v.id), small.variants.length);
+    expectCounts({
+      read: small.published.length,
+      succeeded: small.withImage.length,
+      failed: 0,
+      skipped: small.published.length - small.withImage.length,
+    });
+    exactly(
+      'items',
+      (await kl('catalog/items')).map((i) => i.id),
+      small.withImage.length,
+    );
+    exactly(
+      'variants',
+      (await kl('catalog/variants')).map((v) => v.id),
+      small.variants.length,
+    );
   }
   return problems;
 }
@@ -86,12 +125,30 @@ try {
     for (const type of ['categories', 'products', 'customers', 'orders'] as Type[]) {
       const t0 = Date.now();
       await setFaults();
-      const expectedProcessed = { customers: small.customers.length, orders: small.orders.length, categories: small.categories.length, products: small.published.length }[type];
+      const expectedProcessed = {
+        customers: small.customers.length,
+        orders: small.orders.length,
+        categories: small.categories.length,
+        products: small.published.length,
+      }[type];
       const r = await runCrashChain({ env, type, seed, kills: KILLS, expectedProcessed, children, timeoutMs: 300_000 });
       await clearFaults([klaviyo.url, ct.url], injected);
-      const problems = r.report.status === 'completed' ? await misses(type, r.report.counts) : [`run ended ${r.report.status}: ${JSON.stringify(r.report.error)}`];
-      results.push({ seed, type, killedAt: r.killedAt, resumes: r.resumes, counts: r.report.counts, seconds: Math.round((Date.now() - t0) / 100) / 10, problems });
-      out(`seed ${seed} ${type}: killed at ${JSON.stringify(r.killedAt)}, ${problems.length ? `MISSES: ${problems.join('; ')}` : 'every record exactly once'}`);
+      const problems =
+        r.report.status === 'completed'
+          ? await misses(type, r.report.counts)
+          : [`run ended ${r.report.status}: ${JSON.stringify(r.report.error)}`];
+      results.push({
+        seed,
+        type,
+        killedAt: r.killedAt,
+        resumes: r.resumes,
+        counts: r.report.counts,
+        seconds: Math.round((Date.now() - t0) / 100) / 10,
+        problems,
+      });
+      out(
+        `seed ${seed} ${type}: killed at ${JSON.stringify(r.killedAt)}, ${problems.length ? `MISSES: ${problems.join('; ')}` : 'every record exactly once'}`,
+      );
     }
   }
 } finally {

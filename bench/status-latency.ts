@@ -5,7 +5,7 @@
  *
  *   npm run bench -- status-latency
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
 const children: ChildProcess[] = [];
@@ -23,8 +23,16 @@ function start(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp): Promise
   });
 }
 
-const ctUrl = await start(['emulators/commercetools/cli.ts', '--port', '0', '--dataset', 'small'], process.env, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-const klaviyoUrl = await start(['emulators/klaviyo/cli.ts', '--port', '0', '--no-rate-limits'], process.env, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+const ctUrl = await start(
+  ['emulators/commercetools/cli.ts', '--port', '0', '--dataset', 'small'],
+  process.env,
+  /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+);
+const klaviyoUrl = await start(
+  ['emulators/klaviyo/cli.ts', '--port', '0', '--no-rate-limits'],
+  process.env,
+  /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+);
 const url = await start(
   ['src/main.ts'],
   {
@@ -56,9 +64,19 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 for (const c of children) c.kill('SIGTERM');
 latencies.sort((a, b) => a - b);
-const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
+const q = (p: number) =>
+  Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
 const GOAL_P99_MS = 100;
-const result = { date: new Date().toISOString(), rounds: ROUNDS, requests: latencies.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies[latencies.length - 1]), goalP99Ms: GOAL_P99_MS, isGoalMet: q(0.99) < GOAL_P99_MS };
+const result = {
+  date: new Date().toISOString(),
+  rounds: ROUNDS,
+  requests: latencies.length,
+  p50Ms: q(0.5),
+  p99Ms: q(0.99),
+  maxMs: Math.round(latencies[latencies.length - 1]),
+  goalP99Ms: GOAL_P99_MS,
+  isGoalMet: q(0.99) < GOAL_P99_MS,
+};
 writeFileSync(new URL('./results/status-latency.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

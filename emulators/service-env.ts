@@ -2,7 +2,12 @@
  * How the service is pointed at these emulators: the environment a test, the demo or a benchmark gives
  * `src/main.ts` (the emulators only name the variables; they never import the service).
  */
-export function localServiceEnv(ct: { url: string; projectKey: string }, klaviyoUrl: string, apiKey: string, extra: Record<string, string> = {}): Record<string, string> {
+export function localServiceEnv(
+  ct: { url: string; projectKey: string },
+  klaviyoUrl: string,
+  apiKey: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     CT_API_URL: ct.url,
     CT_AUTH_URL: ct.url,

@@ -17,16 +17,43 @@ export const SUBSCRIPTION_KEY = 'ct-klaviyo-sync';
 
 /** What real-time sync listens to. Categories have no update/delete messages, so changes are subscribed too. */
 export const SUBSCRIBED_MESSAGES: SubscriptionDraft['messages'] = [
-  { resourceTypeId: 'customer', types: ['CustomerCreated', 'CustomerEmailChanged', 'CustomerFirstNameSet', 'CustomerLastNameSet', 'CustomerTitleSet', 'CustomerCompanyNameSet', 'CustomerAddressAdded', 'CustomerAddressChanged', 'CustomerAddressRemoved', 'CustomerDefaultBillingAddressSet', 'CustomerDeleted'] },
+  {
+    resourceTypeId: 'customer',
+    types: [
+      'CustomerCreated',
+      'CustomerEmailChanged',
+      'CustomerFirstNameSet',
+      'CustomerLastNameSet',
+      'CustomerTitleSet',
+      'CustomerCompanyNameSet',
+      'CustomerAddressAdded',
+      'CustomerAddressChanged',
+      'CustomerAddressRemoved',
+      'CustomerDefaultBillingAddressSet',
+      'CustomerDeleted',
+    ],
+  },
   { resourceTypeId: 'order', types: ['OrderCreated', 'OrderImported', 'OrderCustomerSet', 'OrderStateChanged'] },
   { resourceTypeId: 'payment', types: ['PaymentTransactionAdded', 'PaymentTransactionStateChanged'] },
   { resourceTypeId: 'category', types: ['CategoryCreated'] },
   { resourceTypeId: 'product', types: ['ProductPublished', 'ProductUnpublished', 'ProductDeleted'] },
   { resourceTypeId: 'inventory-entry', types: ['InventoryEntryQuantitySet'] },
 ];
-export const SUBSCRIBED_CHANGES: SubscriptionDraft['changes'] = [{ resourceTypeId: 'customer' }, { resourceTypeId: 'category' }, { resourceTypeId: 'product' }];
+export const SUBSCRIBED_CHANGES: SubscriptionDraft['changes'] = [
+  { resourceTypeId: 'customer' },
+  { resourceTypeId: 'category' },
+  { resourceTypeId: 'product' },
+];
 
-export function subscriptionDraft(args: { destination: string; projectId?: string; topic?: string; queueUrl?: string; region?: string; accountId?: string; format?: string }): SubscriptionDraft {
+export function subscriptionDraft(args: {
+  destination: string;
+  projectId?: string;
+  topic?: string;
+  queueUrl?: string;
+  region?: string;
+  accountId?: string;
+  format?: string;
+}): SubscriptionDraft {
   const problems: string[] = [];
   let destination: SubscriptionDraft['destination'];
   if (args.destination === 'pubsub') {
@@ -36,13 +63,20 @@ export function subscriptionDraft(args: { destination: string; projectId?: strin
     if (!args.queueUrl || !args.region) problems.push('--queue-url and --region are required for --destination sqs');
     destination = { type: 'SQS', queueUrl: args.queueUrl ?? '', region: args.region ?? '', authenticationMode: 'IAM' };
   } else if (args.destination === 'eventbridge') {
-    if (!args.region || !args.accountId) problems.push('--region and --account-id are required for --destination eventbridge');
-    destination = { type: 'EventBridge', region: args.region ?? '', accountId: args.accountId ?? '', source: 'ct-klaviyo-sync' };
+    if (!args.region || !args.accountId)
+      problems.push('--region and --account-id are required for --destination eventbridge');
+    destination = {
+      type: 'EventBridge',
+      region: args.region ?? '',
+      accountId: args.accountId ?? '',
+      source: 'ct-klaviyo-sync',
+    };
   } else {
     problems.push('--destination must be pubsub, sqs or eventbridge');
     destination = { type: 'GoogleCloudPubSub', projectId: '', topic: '' };
   }
-  if (args.format && args.format !== 'platform' && args.format !== 'cloudevents') problems.push('--format must be platform or cloudevents');
+  if (args.format && args.format !== 'platform' && args.format !== 'cloudevents')
+    problems.push('--format must be platform or cloudevents');
   if (problems.length) throw new ConfigError(problems);
   return {
     key: SUBSCRIPTION_KEY,
@@ -67,22 +101,38 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write('Usage: npm run subscriptions -- --destination pubsub|sqs|eventbridge [--project-id p --topic t | --queue-url u --region r | --region r --account-id a] [--format platform|cloudevents]\n');
+    process.stdout.write(
+      'Usage: npm run subscriptions -- --destination pubsub|sqs|eventbridge [--project-id p --topic t | --queue-url u --region r | --region r --account-id a] [--format platform|cloudevents]\n',
+    );
     return;
   }
   try {
     const config = loadConfig();
-    const draft = subscriptionDraft({ destination: values.destination, projectId: values['project-id'], topic: values.topic, queueUrl: values['queue-url'], region: values.region, accountId: values['account-id'], format: values.format });
+    const draft = subscriptionDraft({
+      destination: values.destination,
+      projectId: values['project-id'],
+      topic: values.topic,
+      queueUrl: values['queue-url'],
+      region: values.region,
+      accountId: values['account-id'],
+      format: values.format,
+    });
     const api = createCommercetoolsApi(config.commercetools);
     try {
       const existing = await api.subscriptions().withKey({ key: SUBSCRIPTION_KEY }).get().execute();
-      await api.subscriptions().withKey({ key: SUBSCRIPTION_KEY }).delete({ queryArgs: { version: existing.body.version } }).execute();
+      await api
+        .subscriptions()
+        .withKey({ key: SUBSCRIPTION_KEY })
+        .delete({ queryArgs: { version: existing.body.version } })
+        .execute();
       process.stdout.write(`Replaced the existing subscription '${SUBSCRIPTION_KEY}'.\n`);
     } catch {
       // none yet
     }
     const created = await api.subscriptions().post({ body: draft }).execute();
-    process.stdout.write(`Created subscription '${created.body.key}' (${created.body.id}) → ${draft.destination.type}. commercetools sends a test message first; the service acknowledges it.\n`);
+    process.stdout.write(
+      `Created subscription '${created.body.key}' (${created.body.id}) → ${draft.destination.type}. commercetools sends a test message first; the service acknowledges it.\n`,
+    );
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;

@@ -13,7 +13,9 @@ import { loadConfig } from '../src/config/load-config.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { startService } from '../src/main.ts';
 
-const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false }, dataset: { type: 'string', default: 'small' } } });
+const { values } = parseArgs({
+  options: { keep: { type: 'boolean', default: false }, dataset: { type: 'string', default: 'small' } },
+});
 const dataset = values.dataset === 'tiny' || values.dataset === 'large' ? values.dataset : 'small';
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -23,7 +25,7 @@ const klaviyo = await startKlaviyoEmulator();
 const apiKey = 'pk_demo_local_emulator';
 const config = loadConfig(
   localServiceEnv(ct, klaviyo.url, apiKey, {
-    PUB_SUB_PORT: values.keep ? process.env.PUB_SUB_PORT ?? '6779' : '0',
+    PUB_SUB_PORT: values.keep ? (process.env.PUB_SUB_PORT ?? '6779') : '0',
     PRODUCT_URL_TEMPLATE: 'https://example-store.com/products/{{productSlug}}',
     PREFERRED_LOCALE: 'en',
     PREFERRED_CURRENCY: 'EUR',
@@ -32,7 +34,9 @@ const config = loadConfig(
 );
 const service = await startService(config, { logger: createLogger({ level: 'warn' }) });
 out(`  commercetools: ${ct.url}  (project '${ct.projectKey}')`);
-const validation = klaviyo.state.spec ? `requests validated against Klaviyo's OpenAPI ${klaviyo.state.spec.version}` : 'requests NOT validated';
+const validation = klaviyo.state.spec
+  ? `requests validated against Klaviyo's OpenAPI ${klaviyo.state.spec.version}`
+  : 'requests NOT validated';
 out(`  Klaviyo:       ${klaviyo.url}  (published rate limits enforced, ${validation})`);
 out(`  service:       ${service.url}\n`);
 
@@ -65,7 +69,11 @@ for (const type of ['categories', 'products', 'customers', 'orders']) {
   reports.push([type, report]);
 }
 
-const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=${apiKey}`)).json()) as { profiles: number; events: { total: number; byMetric: Record<string, number> }; catalog: Record<string, number> };
+const summary = (await (await fetch(`${klaviyo.url}/__emulator/summary?key=${apiKey}`)).json()) as {
+  profiles: number;
+  events: { total: number; byMetric: Record<string, number> };
+  catalog: Record<string, number>;
+};
 const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as {
   total: number;
   throttled: number;
@@ -75,22 +83,39 @@ const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json
 out('\n type        status      read  imported  failed  skipped  seconds');
 for (const [type, r] of reports) {
   const c = r.counts;
-  out(` ${type.padEnd(11)} ${r.status.padEnd(10)} ${String(c.read).padStart(5)} ${String(c.succeeded).padStart(9)} ${String(c.failed).padStart(7)} ${String(c.skipped).padStart(8)} ${String(r.elapsedSeconds).padStart(8)}`);
+  out(
+    ` ${type.padEnd(11)} ${r.status.padEnd(10)} ${String(c.read).padStart(5)} ${String(c.succeeded).padStart(9)} ${String(c.failed).padStart(7)} ${String(c.skipped).padStart(8)} ${String(r.elapsedSeconds).padStart(8)}`,
+  );
 }
-out(`\nKlaviyo now holds ${summary.profiles} profiles, ${summary.events.total} events (${Object.entries(summary.events.byMetric).map(([m, n]) => `${n} ${m}`).join(', ')}),`);
-out(`${summary.catalog.categories} catalog categories, ${summary.catalog.items} items and ${summary.catalog.variants} variants — written in ${requests.total} API requests (${requests.throttled} throttled).`);
+out(
+  `\nKlaviyo now holds ${summary.profiles} profiles, ${summary.events.total} events (${Object.entries(
+    summary.events.byMetric,
+  )
+    .map(([m, n]) => `${n} ${m}`)
+    .join(', ')}),`,
+);
+out(
+  `${summary.catalog.categories} catalog categories, ${summary.catalog.items} items and ${summary.catalog.variants} variants — written in ${requests.total} API requests (${requests.throttled} throttled).`,
+);
 out(
   requests.validation.isOn
     ? `Every request was validated against Klaviyo's OpenAPI ${requests.validation.specVersion}: ${requests.specViolationCount} spec violations.`
     : `Requests were NOT validated: ${requests.validation.warning}`,
 );
 const skippedReasons = new Map<string, number>();
-for (const [, r] of reports) for (const e of r.lastErrors) if (e.outcome !== 'warning') skippedReasons.set(e.reason, (skippedReasons.get(e.reason) ?? 0) + 1);
-if (skippedReasons.size) out(`Not imported, by reason (from the last errors of each run):\n${[...skippedReasons].map(([reason, n]) => `  ${n} × ${reason}`).join('\n')}`);
+for (const [, r] of reports)
+  for (const e of r.lastErrors)
+    if (e.outcome !== 'warning') skippedReasons.set(e.reason, (skippedReasons.get(e.reason) ?? 0) + 1);
+if (skippedReasons.size)
+  out(
+    `Not imported, by reason (from the last errors of each run):\n${[...skippedReasons].map(([reason, n]) => `  ${n} × ${reason}`).join('\n')}`,
+  );
 const isAllCompleted = reports.every(([, r]) => r.status === 'completed') && requests.specViolationCount === 0;
 
 if (values.keep) {
-  out(`\nStill running. Try: curl -X POST ${service.url}/sync/customers ; curl ${service.url}/sync/status ; curl ${klaviyo.url}/__emulator/summary\nCtrl-C to stop.`);
+  out(
+    `\nStill running. Try: curl -X POST ${service.url}/sync/customers ; curl ${service.url}/sync/status ; curl ${klaviyo.url}/__emulator/summary\nCtrl-C to stop.`,
+  );
   const stop = () => void Promise.all([service.close(), ct.close(), klaviyo.close()]).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

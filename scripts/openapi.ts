@@ -8,12 +8,19 @@ import { writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../src/core/logger.ts';
-import { buildApp, type AppDeps } from '../src/http/build-app.ts';
+import { type AppDeps, buildApp } from '../src/http/build-app.ts';
 
 /** The app with inert dependencies: enough to describe the routes, never to serve them. */
 export function describeApi(): FastifyInstance {
   const inert = {} as never;
-  const deps: AppDeps = { appType: 'ALL', registry: inert, readiness: [], logger: silentLogger(), realtime: { intake: inert, auth: inert, skipBase64Decode: false }, metrics: { registry: new Registry(), render: async () => '' } };
+  const deps: AppDeps = {
+    appType: 'ALL',
+    registry: inert,
+    readiness: [],
+    logger: silentLogger(),
+    realtime: { intake: inert, auth: inert, skipBase64Decode: false },
+    metrics: { registry: new Registry(), render: async () => '' },
+  };
   return buildApp(deps);
 }
 

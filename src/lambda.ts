@@ -37,14 +37,23 @@ function parseBody(body: string): unknown {
 export function createLambdaHandlers(config: Config, logger: Logger = createLogger({ level: config.logLevel })) {
   const ct = createCommercetoolsApi(config.commercetools);
   const limiter = new KlaviyoRateLimiter(config.klaviyo.rateLimits);
-  const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger, retryBudgetMs: config.realtime.retryBudgetMs, timeoutMs: 20_000 });
+  const klaviyo = new KlaviyoHttp({
+    apiKey: config.klaviyo.apiKey,
+    baseUrl: config.klaviyo.apiUrl,
+    limiter,
+    logger,
+    retryBudgetMs: config.realtime.retryBudgetMs,
+    timeoutMs: 20_000,
+  });
   const intake: Intake = createRealtime(config, ct, klaviyo, logger);
 
   return {
     async sqs(event: SqsEvent): Promise<SqsBatchResponse> {
       const failures: Array<{ itemIdentifier: string }> = [];
       for (const record of event.Records) {
-        const result = await intake.receive({ body: parseBody(record.body), envelope: 'platform', deliveryId: record.messageId }).catch(() => undefined);
+        const result = await intake
+          .receive({ body: parseBody(record.body), envelope: 'platform', deliveryId: record.messageId })
+          .catch(() => undefined);
         if (!result?.isAcknowledged) failures.push({ itemIdentifier: record.messageId });
       }
       return { batchItemFailures: failures };

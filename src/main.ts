@@ -48,10 +48,24 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const limiter = new KlaviyoRateLimiter(config.klaviyo.rateLimits);
   const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger });
   // Real-time calls share the rate limits but give up sooner, so the push is redelivered instead of timing out.
-  const realtimeKlaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger, retryBudgetMs: config.realtime.retryBudgetMs, timeoutMs: 20_000 });
+  const realtimeKlaviyo = new KlaviyoHttp({
+    apiKey: config.klaviyo.apiKey,
+    baseUrl: config.klaviyo.apiUrl,
+    limiter,
+    logger,
+    retryBudgetMs: config.realtime.retryBudgetMs,
+    timeoutMs: 20_000,
+  });
   const intake = createRealtime(config, ct, realtimeKlaviyo, logger);
-  const pushAuth = new PushAuthenticator({ token: config.realtime.pushToken, oidcAudience: config.realtime.oidcAudience, oidcJwksUrl: config.realtime.oidcJwksUrl, oidcIssuer: config.realtime.oidcIssuer, oidcEmail: config.realtime.oidcEmail });
-  if (config.appType !== 'BULK_IMPORT' && !pushAuth.isEnabled) logger.warn({}, 'real-time pushes are not authenticated: set PUSH_AUTH_TOKEN or PUSH_OIDC_AUDIENCE');
+  const pushAuth = new PushAuthenticator({
+    token: config.realtime.pushToken,
+    oidcAudience: config.realtime.oidcAudience,
+    oidcJwksUrl: config.realtime.oidcJwksUrl,
+    oidcIssuer: config.realtime.oidcIssuer,
+    oidcEmail: config.realtime.oidcEmail,
+  });
+  if (config.appType !== 'BULK_IMPORT' && !pushAuth.isEnabled)
+    logger.warn({}, 'real-time pushes are not authenticated: set PUSH_AUTH_TOKEN or PUSH_OIDC_AUDIENCE');
   const registry = new JobRegistry({
     store,
     owner: config.instanceId,
@@ -60,16 +74,40 @@ export async function startService(config: Config, options: ServiceOptions = {})
     saveEveryMs: options.saveEveryMs,
     progressEveryMs: options.progressEveryMs,
     streams: {
-      customers: () => customersStream({ ct, klaviyo, properties: config.customerProperties, batchSize: options.profileBatchSize ?? config.profileBatchSize }),
-      orders: () => ordersStream({ ct, klaviyo, mapping: { ...config.orders, preferredLocale: config.preferredLocale, productUrlTemplate: config.productUrlTemplate } }),
-      categories: (o) => (o.deleteAll ? catalogDeleteStream('categories', klaviyo) : categoriesStream({ ct, klaviyo, preferredLocale: config.preferredLocale })),
+      customers: () =>
+        customersStream({
+          ct,
+          klaviyo,
+          properties: config.customerProperties,
+          batchSize: options.profileBatchSize ?? config.profileBatchSize,
+        }),
+      orders: () =>
+        ordersStream({
+          ct,
+          klaviyo,
+          mapping: {
+            ...config.orders,
+            preferredLocale: config.preferredLocale,
+            productUrlTemplate: config.productUrlTemplate,
+          },
+        }),
+      categories: (o) =>
+        o.deleteAll
+          ? catalogDeleteStream('categories', klaviyo)
+          : categoriesStream({ ct, klaviyo, preferredLocale: config.preferredLocale }),
       products: (o) => {
         if (o.deleteAll) return catalogDeleteStream('products', klaviyo);
         checkProductsConfig(config.productUrlTemplate);
         return productsStream({
           ct,
           klaviyo,
-          mapping: { preferredLocale: config.preferredLocale, preferredCurrency: config.preferredCurrency, inventoryChannelId: config.inventoryChannelId, productUrlTemplate: config.productUrlTemplate, allowImageless: config.allowImagelessProducts },
+          mapping: {
+            preferredLocale: config.preferredLocale,
+            preferredCurrency: config.preferredCurrency,
+            inventoryChannelId: config.inventoryChannelId,
+            productUrlTemplate: config.productUrlTemplate,
+            allowImageless: config.allowImagelessProducts,
+          },
         });
       },
     },
@@ -129,5 +167,6 @@ export async function serve(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-const isEntryPoint = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+const isEntryPoint =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (isEntryPoint) await serve();

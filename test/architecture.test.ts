@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -33,13 +33,49 @@ function imports(file: string): string[] {
 /** The dependency rules of DESIGN.md, enforced: a violation names the file and the import. */
 const RULES: Array<{ from: string; mustNotImport: string[]; why: string }> = [
   { from: 'src', mustNotImport: ['emulators', 'test', 'bench'], why: 'the product never depends on its test bench' },
-  { from: 'emulators', mustNotImport: ['src', 'test', 'bench'], why: "emulators are built from the APIs' specs, not from our client's types" },
-  { from: 'src/mapping', mustNotImport: ['src/commercetools', 'src/klaviyo/http.ts', 'src/sync', 'src/realtime', 'src/http', 'src/cli', 'src/config'], why: 'mapping is pure' },
-  { from: 'src/sync', mustNotImport: ['src/realtime', 'src/http', 'src/cli'], why: 'use cases never import each other or the drivers' },
-  { from: 'src/realtime', mustNotImport: ['src/sync', 'src/http', 'src/cli'], why: 'use cases never import each other or the drivers' },
-  { from: 'src/commercetools', mustNotImport: ['src/klaviyo', 'src/mapping', 'src/sync', 'src/realtime'], why: 'adapters know one system only' },
-  { from: 'src/klaviyo', mustNotImport: ['src/commercetools', 'src/mapping', 'src/sync', 'src/realtime'], why: 'adapters know one system only' },
-  { from: 'src/lambda.ts', mustNotImport: ['src/main.ts', 'src/http'], why: 'the Lambda handlers share the real-time intake, not the HTTP service' },
+  {
+    from: 'emulators',
+    mustNotImport: ['src', 'test', 'bench'],
+    why: "emulators are built from the APIs' specs, not from our client's types",
+  },
+  {
+    from: 'src/mapping',
+    mustNotImport: [
+      'src/commercetools',
+      'src/klaviyo/http.ts',
+      'src/sync',
+      'src/realtime',
+      'src/http',
+      'src/cli',
+      'src/config',
+    ],
+    why: 'mapping is pure',
+  },
+  {
+    from: 'src/sync',
+    mustNotImport: ['src/realtime', 'src/http', 'src/cli'],
+    why: 'use cases never import each other or the drivers',
+  },
+  {
+    from: 'src/realtime',
+    mustNotImport: ['src/sync', 'src/http', 'src/cli'],
+    why: 'use cases never import each other or the drivers',
+  },
+  {
+    from: 'src/commercetools',
+    mustNotImport: ['src/klaviyo', 'src/mapping', 'src/sync', 'src/realtime'],
+    why: 'adapters know one system only',
+  },
+  {
+    from: 'src/klaviyo',
+    mustNotImport: ['src/commercetools', 'src/mapping', 'src/sync', 'src/realtime'],
+    why: 'adapters know one system only',
+  },
+  {
+    from: 'src/lambda.ts',
+    mustNotImport: ['src/main.ts', 'src/http'],
+    why: 'the Lambda handlers share the real-time intake, not the HTTP service',
+  },
   ...['src/sync', 'src/realtime', 'src/http', 'src/cli', 'src/main.ts', 'src/lambda.ts'].map((from) => ({
     from,
     mustNotImport: ['src/klaviyo/operations.ts'],
@@ -64,7 +100,8 @@ describe('architecture', () => {
     const violations: string[] = [];
     for (const file of sourceFiles(rule.from)) {
       for (const target of imports(file)) {
-        if (rule.mustNotImport.some((forbidden) => target === forbidden || target.startsWith(`${forbidden}/`))) violations.push(`${file} imports ${target} (${rule.why})`);
+        if (rule.mustNotImport.some((forbidden) => target === forbidden || target.startsWith(`${forbidden}/`)))
+          violations.push(`${file} imports ${target} (${rule.why})`);
       }
     }
     expect(violations).toEqual([]);
@@ -80,11 +117,21 @@ describe('architecture', () => {
   });
 
   it('every commercetools SDK call is made in src/commercetools/', () => {
-    expect(linesMatching(outside('src/commercetools'), /\.execute\(\)|createApiBuilderFromCtpClient|@commercetools\/ts-client/)).toEqual([]);
+    expect(
+      linesMatching(
+        outside('src/commercetools'),
+        /\.execute\(\)|createApiBuilderFromCtpClient|@commercetools\/ts-client/,
+      ),
+    ).toEqual([]);
   });
 
   it('no error in src/ is a bare Error: each says what to do (core/errors.ts)', () => {
-    expect(linesMatching(sourceFiles('src').filter((f) => !f.endsWith('.test.ts')), /new Error\(|extends Error\b/).filter((l) => !l.startsWith('src/core/errors.ts'))).toEqual([]);
+    expect(
+      linesMatching(
+        sourceFiles('src').filter((f) => !f.endsWith('.test.ts')),
+        /new Error\(|extends Error\b/,
+      ).filter((l) => !l.startsWith('src/core/errors.ts')),
+    ).toEqual([]);
   });
 
   it('no relative path in the code leads outside the repository (a clone has nothing beside it)', () => {

@@ -7,7 +7,11 @@ describe('docs/openapi.json', () => {
     const generated = await openApiDocument();
     expect(readFileSync(new URL('../docs/openapi.json', import.meta.url), 'utf8')).toBe(generated);
     const doc = JSON.parse(generated);
-    expect(doc.paths['/sync/orders'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('since');
-    expect(doc.paths['/sync/categories'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('confirmDeletion');
+    expect(doc.paths['/sync/orders'].post.requestBody.content['application/json'].schema.properties).toHaveProperty(
+      'since',
+    );
+    expect(doc.paths['/sync/categories'].post.requestBody.content['application/json'].schema.properties).toHaveProperty(
+      'confirmDeletion',
+    );
   });
 });

@@ -1,9 +1,9 @@
 import { CommercetoolsMock } from '@labdigital/commercetools-mock';
-import { generateDataset, type DatasetName, type DatasetSize, type GeneratedRecord } from '../data/generate.ts';
+import { type DatasetName, type DatasetSize, type GeneratedRecord, generateDataset } from '../data/generate.ts';
 import { FaultInjector, type FaultRule } from '../shared/faults.ts';
+import { registerControl } from './control.ts';
 import { installFidelityLayer } from './fidelity.ts';
 import { IndexedStorage } from './indexed-storage.ts';
-import { registerControl } from './control.ts';
 
 export interface CommercetoolsEmulatorOptions {
   /** The project key served (any other key is served too, as the mock auto-creates projects). Default `demo`. */
@@ -34,7 +34,11 @@ export interface RunningCommercetoolsEmulator {
 export const DEFAULT_PROJECT_KEY = 'demo';
 
 /** Counts per type of what was loaded. */
-export function loadRecords(storage: IndexedStorage, projectKey: string, records: Iterable<GeneratedRecord>): Record<string, number> {
+export function loadRecords(
+  storage: IndexedStorage,
+  projectKey: string,
+  records: Iterable<GeneratedRecord>,
+): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of records) {
     storage.put(projectKey, r.typeId, r.resource as { id: string });
@@ -43,10 +47,19 @@ export function loadRecords(storage: IndexedStorage, projectKey: string, records
   return counts;
 }
 
-export async function startCommercetoolsEmulator(options: CommercetoolsEmulatorOptions = {}): Promise<RunningCommercetoolsEmulator> {
+export async function startCommercetoolsEmulator(
+  options: CommercetoolsEmulatorOptions = {},
+): Promise<RunningCommercetoolsEmulator> {
   const projectKey = options.projectKey ?? DEFAULT_PROJECT_KEY;
   const storage = new IndexedStorage({ compress: options.compress });
-  const mock = new CommercetoolsMock({ enableAuthentication: true, validateCredentials: true, strict: true, defaultProjectKey: projectKey, storage, silent: true });
+  const mock = new CommercetoolsMock({
+    enableAuthentication: true,
+    validateCredentials: true,
+    strict: true,
+    defaultProjectKey: projectKey,
+    storage,
+    silent: true,
+  });
   const faults = new FaultInjector(options.faults ?? [], options.faultSeed);
   registerControl(mock.app, { storage, faults, projectKey });
   installFidelityLayer(mock.app, storage, faults);

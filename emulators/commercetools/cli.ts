@@ -38,7 +38,8 @@ if (values.help) {
 
 const problems: string[] = [];
 const port = parsePort(values.port, problems);
-if (values.dataset !== undefined && !(values.dataset in DATASET_SIZES)) problems.push(`--dataset must be one of ${Object.keys(DATASET_SIZES).join(', ')}`);
+if (values.dataset !== undefined && !(values.dataset in DATASET_SIZES))
+  problems.push(`--dataset must be one of ${Object.keys(DATASET_SIZES).join(', ')}`);
 if (values.seed !== undefined && !/^\d+$/.test(values.seed)) problems.push('--seed must be a non-negative integer');
 const faults = parseFaultsOption(values.faults, problems);
 exitOnProblems(problems, HELP);

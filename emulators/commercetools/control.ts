@@ -1,16 +1,31 @@
 import type { FastifyInstance } from 'fastify';
-import { FaultRuleError, validateFaultRule, type FaultInjector, type FaultRule } from '../shared/faults.ts';
+import { type FaultInjector, type FaultRule, FaultRuleError, validateFaultRule } from '../shared/faults.ts';
 import type { IndexedStorage } from './indexed-storage.ts';
 
 /** Emulator-only endpoints (not part of commercetools' API): counts, faults, reset. */
 export const CONTROL_PREFIX = '/__emulator';
 
-const COUNTED_TYPES = ['customer', 'order', 'payment', 'category', 'product', 'inventory-entry', 'key-value-document', 'channel'];
+const COUNTED_TYPES = [
+  'customer',
+  'order',
+  'payment',
+  'category',
+  'product',
+  'inventory-entry',
+  'key-value-document',
+  'channel',
+];
 
-export function registerControl(app: FastifyInstance, deps: { storage: IndexedStorage; faults: FaultInjector; projectKey: string }): void {
+export function registerControl(
+  app: FastifyInstance,
+  deps: { storage: IndexedStorage; faults: FaultInjector; projectKey: string },
+): void {
   app.get(`${CONTROL_PREFIX}/summary`, async (request) => {
     const projectKey = (request.query as { project?: string }).project ?? deps.projectKey;
-    return { projectKey, counts: Object.fromEntries(COUNTED_TYPES.map((t) => [t, deps.storage.sizeOf(projectKey, t)])) };
+    return {
+      projectKey,
+      counts: Object.fromEntries(COUNTED_TYPES.map((t) => [t, deps.storage.sizeOf(projectKey, t)])),
+    };
   });
   app.get(`${CONTROL_PREFIX}/faults`, async () => deps.faults.list());
   app.post(`${CONTROL_PREFIX}/faults`, async (request, reply) => {

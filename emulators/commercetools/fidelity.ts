@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultInjector } from '../shared/faults.ts';
-import type { IndexedStorage } from './indexed-storage.ts';
 import { CONTROL_PREFIX } from './control.ts';
+import type { IndexedStorage } from './indexed-storage.ts';
 import { queryContext } from './request-context.ts';
 
 /** The real API's paging limits (docs.commercetools.com/api/limits; api/general-concepts#paging). */
@@ -15,7 +15,13 @@ function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function ctError(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}): FastifyReply {
+function ctError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
   return reply.status(status).send({ statusCode: status, message, errors: [{ code, message, ...extra }] });
 }
 
@@ -40,7 +46,10 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
     const sortParam = q.sort;
     const withTotal = first(q.withTotal);
     queryContext.run(
-      { sort: sortParam === undefined ? undefined : Array.isArray(sortParam) ? sortParam : [sortParam], withTotal: withTotal === undefined ? undefined : withTotal !== 'false' },
+      {
+        sort: sortParam === undefined ? undefined : Array.isArray(sortParam) ? sortParam : [sortParam],
+        withTotal: withTotal === undefined ? undefined : withTotal !== 'false',
+      },
       done,
     );
   });
@@ -68,7 +77,14 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
       if (fault.kind === 'status') {
         const status = fault.status ?? 503;
         if (status === 429) reply.header('Retry-After', String(fault.retryAfterSeconds ?? 1));
-        const code = status === 429 ? 'TooManyRequests' : status === 502 ? 'BadGateway' : status === 503 ? 'ServiceUnavailable' : 'General';
+        const code =
+          status === 429
+            ? 'TooManyRequests'
+            : status === 502
+              ? 'BadGateway'
+              : status === 503
+                ? 'ServiceUnavailable'
+                : 'General';
         return ctError(reply, status, code, `Injected fault: HTTP ${status}.`);
       }
     }
@@ -82,10 +98,20 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
     const limit = first(q.limit);
     const offset = first(q.offset);
     if (limit !== undefined && (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT)) {
-      return ctError(reply, 400, 'InvalidInput', `The limit '${limit}' is invalid: it must be an integer between 1 and ${MAX_LIMIT}.`);
+      return ctError(
+        reply,
+        400,
+        'InvalidInput',
+        `The limit '${limit}' is invalid: it must be an integer between 1 and ${MAX_LIMIT}.`,
+      );
     }
     if (offset !== undefined && (!/^\d+$/.test(offset) || Number(offset) > MAX_OFFSET)) {
-      return ctError(reply, 400, 'InvalidInput', `The offset '${offset}' is invalid: it must be an integer between 0 and ${MAX_OFFSET}.`);
+      return ctError(
+        reply,
+        400,
+        'InvalidInput',
+        `The offset '${offset}' is invalid: it must be an integer between 0 and ${MAX_OFFSET}.`,
+      );
     }
     return undefined;
   });
@@ -93,7 +119,7 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
   // Custom objects: `version: 0` means "create only"; a versioned delete must match the current version.
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const p = splitPath(request.url);
-    if (!p || p.resource !== 'custom-objects') return undefined;
+    if (p?.resource !== 'custom-objects') return undefined;
     if (request.method === 'POST') {
       const body = request.body as { container?: string; key?: string; version?: number } | undefined;
       const container = p.rest[0] ?? body?.container;
@@ -128,9 +154,11 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
     const typeId = RESOURCE_TYPE_IDS[p.resource];
     if (!typeId) return undefined;
     const idOrKey = p.rest[0];
-    const current = (idOrKey.startsWith('key=')
-      ? await storage.getByKey(p.projectKey, typeId as never, idOrKey.slice(4))
-      : await storage.get(p.projectKey, typeId as never, idOrKey)) as { id: string; version: number } | null;
+    const current = (
+      idOrKey.startsWith('key=')
+        ? await storage.getByKey(p.projectKey, typeId as never, idOrKey.slice(4))
+        : await storage.get(p.projectKey, typeId as never, idOrKey)
+    ) as { id: string; version: number } | null;
     if (current && Number(version) !== current.version) {
       const message = `Object ${current.id} has a different version than expected. Expected: ${version} - Actual: ${current.version}.`;
       return ctError(reply, 409, 'ConcurrentModification', message, { currentVersion: current.version });
@@ -140,8 +168,13 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
 
   // Responses: 200 (not 201) when a custom-object POST updated an existing object; no `total` with withTotal=false.
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if ((request as unknown as Record<symbol, boolean>)[EXISTING_CUSTOM_OBJECT] && reply.statusCode === 201) reply.status(200);
-    if (request.method === 'GET' && first((request.query as Query).withTotal) === 'false' && typeof payload === 'string') {
+    if ((request as unknown as Record<symbol, boolean>)[EXISTING_CUSTOM_OBJECT] && reply.statusCode === 201)
+      reply.status(200);
+    if (
+      request.method === 'GET' &&
+      first((request.query as Query).withTotal) === 'false' &&
+      typeof payload === 'string'
+    ) {
       // Paged results are {count, total?, offset, limit, results}: drop a top-level total ahead of results
       // without re-parsing megabytes of JSON (the indexed storage already omits it; projections do not).
       const head = payload.indexOf('"results":');

@@ -142,7 +142,8 @@ export function substituteVariables(where: string, params: Record<string, unknow
       const value = m ? params[`var.${m[1]}`] : undefined;
       if (m && value !== undefined) {
         const v = Array.isArray(value) ? value : [value];
-        out += v.length === 1 ? JSON.stringify(String(v[0])) : `(${v.map((x) => JSON.stringify(String(x))).join(', ')})`;
+        out +=
+          v.length === 1 ? JSON.stringify(String(v[0])) : `(${v.map((x) => JSON.stringify(String(x))).join(', ')})`;
         i += m[0].length - 1;
         continue;
       }
@@ -253,12 +254,22 @@ export class IndexedStorage extends AbstractStorage {
     return (await this.expand(projectKey, doc, params.expand)) as never;
   }
 
-  async getByKey(projectKey: string, typeId: ResourceType, key: string, params: { expand?: string[] } = {}): Promise<never> {
+  async getByKey(
+    projectKey: string,
+    typeId: ResourceType,
+    key: string,
+    params: { expand?: string[] } = {},
+  ): Promise<never> {
     const id = this.store(projectKey, typeId).idByKey.get(key);
     return (id === undefined ? null : await this.get(projectKey, typeId, id, params)) as never;
   }
 
-  async delete(projectKey: string, typeId: ResourceType, id: string, params: { expand?: string[] } = {}): Promise<never> {
+  async delete(
+    projectKey: string,
+    typeId: ResourceType,
+    id: string,
+    params: { expand?: string[] } = {},
+  ): Promise<never> {
     const s = this.store(projectKey, typeId);
     const obj = s.getParsed(id) as Stored | undefined;
     if (obj === undefined) return null as never;
@@ -289,7 +300,12 @@ export class IndexedStorage extends AbstractStorage {
         languages: [],
         createdAt: '2018-10-04T11:32:12.603Z',
         trialUntil: '2018-12',
-        carts: { countryTaxRateFallbackEnabled: false, deleteDaysAfterLastModification: 90, priceRoundingMode: 'HalfEven', taxRoundingMode: 'HalfEven' },
+        carts: {
+          countryTaxRateFallbackEnabled: false,
+          deleteDaysAfterLastModification: 90,
+          priceRoundingMode: 'HalfEven',
+          taxRoundingMode: 'HalfEven',
+        },
         shoppingLists: { deleteDaysAfterLastModification: 360 },
         messages: { enabled: false, deleteDaysAfterCreation: 15 },
         searchIndexing: {
@@ -317,7 +333,12 @@ export class IndexedStorage extends AbstractStorage {
   }
 
   /** Filters candidate documents with the mock's own predicate parser (through `search`). */
-  private async filter(projectKey: string, typeId: ResourceType, where: string[], candidates: unknown[]): Promise<unknown[]> {
+  private async filter(
+    projectKey: string,
+    typeId: ResourceType,
+    where: string[],
+    candidates: unknown[],
+  ): Promise<unknown[]> {
     if (where.length === 0 || candidates.length === 0) return candidates;
     this.probeWindow = candidates;
     try {
@@ -364,7 +385,12 @@ export class IndexedStorage extends AbstractStorage {
       page = matched.slice(offset, wanted);
       if (isTotalWanted) total = rest.length > 0 ? matchedCount : available;
     } else {
-      const docs = await this.filter(projectKey, typeId, where, s.sortedIds().map((id) => s.getParsed(id)));
+      const docs = await this.filter(
+        projectKey,
+        typeId,
+        where,
+        s.sortedIds().map((id) => s.getParsed(id)),
+      );
       docs.sort((a, b) => {
         const va = fieldValue(a as Record<string, unknown>, sort.field);
         const vb = fieldValue(b as Record<string, unknown>, sort.field);

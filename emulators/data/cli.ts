@@ -1,8 +1,8 @@
+import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { DATASET_SIZES, generateDataset, type DatasetName } from './generate.ts';
+import { DATASET_SIZES, type DatasetName, generateDataset } from './generate.ts';
 
 const HELP = `Usage: npm run data:export -- --dataset <${Object.keys(DATASET_SIZES).join('|')}> --out <dir> [--seed n]
 
@@ -30,7 +30,10 @@ if (!(values.dataset in DATASET_SIZES)) {
 mkdirSync(values.out, { recursive: true });
 const files = new Map<string, WriteStream>();
 const counts: Record<string, number> = {};
-for (const record of generateDataset({ size: values.dataset as DatasetName, seed: values.seed === undefined ? undefined : Number(values.seed) })) {
+for (const record of generateDataset({
+  size: values.dataset as DatasetName,
+  seed: values.seed === undefined ? undefined : Number(values.seed),
+})) {
   let out = files.get(record.typeId);
   if (!out) {
     out = createWriteStream(join(values.out, `${record.typeId}.ndjson`));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DATASET_SIZES, generateDataset, type GeneratedRecord } from './generate.ts';
+import { DATASET_SIZES, type GeneratedRecord, generateDataset } from './generate.ts';
 
 type R = Record<string, any>;
 
@@ -26,7 +26,9 @@ const all = <T = R>(type: string) => (small.get(type) ?? []) as T[];
 describe('generateDataset', () => {
   it('is reproducible for a seed and differs across seeds', () => {
     expect(digest(generateDataset({ size: 'tiny' }))).toBe(digest(generateDataset({ size: 'tiny' })));
-    expect(digest(generateDataset({ size: 'tiny', seed: 1 }))).not.toBe(digest(generateDataset({ size: 'tiny', seed: 2 })));
+    expect(digest(generateDataset({ size: 'tiny', seed: 1 }))).not.toBe(
+      digest(generateDataset({ size: 'tiny', seed: 2 })),
+    );
   });
 
   it('produces the named sizes', () => {
@@ -40,7 +42,8 @@ describe('generateDataset', () => {
   it('gives every resource a unique UUID id', () => {
     const ids = [...small.values()].flat().map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids.slice(0, 200)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of ids.slice(0, 200))
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('customers: several addresses, defaults, custom fields, companies, phones and mobiles, some without email', () => {
@@ -87,13 +90,26 @@ describe('generateDataset', () => {
     expect(prices.some((p: R) => p.channel)).toBe(true);
     expect(prices.some((p: R) => p.validFrom && Date.parse(p.validUntil) < Date.parse('2026-01-01'))).toBe(true);
     expect(prices.some((p: R) => p.validFrom && Date.parse(p.validFrom) > Date.parse('2026-01-01'))).toBe(true);
-    expect(prices.some((p: R) => p.validFrom && Date.parse(p.validFrom) < Date.parse('2026-01-01') && Date.parse(p.validUntil) > Date.parse('2026-01-01'))).toBe(true);
-    expect(variants.some((v) => Object.values(v.availability?.channels ?? {}).some((c: any) => c.availableQuantity === 0))).toBe(true);
+    expect(
+      prices.some(
+        (p: R) =>
+          p.validFrom &&
+          Date.parse(p.validFrom) < Date.parse('2026-01-01') &&
+          Date.parse(p.validUntil) > Date.parse('2026-01-01'),
+      ),
+    ).toBe(true);
+    expect(
+      variants.some((v) => Object.values(v.availability?.channels ?? {}).some((c: any) => c.availableQuantity === 0)),
+    ).toBe(true);
     expect(variants.some((v) => v.sku === undefined)).toBe(true);
     expect(products.some((p) => p.masterData.current.masterVariant.images.length === 0)).toBe(true);
     expect(products.some((p) => p.masterData.current.masterVariant.prices.length === 0)).toBe(true);
     expect(products.some((p) => p.masterData.published === false)).toBe(true);
-    expect(products.every((p) => p.masterData.current.name.en && p.masterData.current.name.de && p.masterData.current.slug.de)).toBe(true);
+    expect(
+      products.every(
+        (p) => p.masterData.current.name.en && p.masterData.current.name.de && p.masterData.current.slug.de,
+      ),
+    ).toBe(true);
     expect(all('inventory-entry').some((e) => e.supplyChannel && e.availableQuantity === 0)).toBe(true);
   });
 
@@ -114,12 +130,21 @@ describe('generateDataset', () => {
         expect(o.customerEmail).toBe(customers.get(o.customerId)?.email);
       }
       for (const li of o.lineItems) expect(products.has(li.productId)).toBe(true);
-      const lines = o.lineItems.reduce((s: number, li: R) => s + li.totalPrice.centAmount, 0) + o.customLineItems.reduce((s: number, c: R) => s + c.totalPrice.centAmount, 0);
+      const lines =
+        o.lineItems.reduce((s: number, li: R) => s + li.totalPrice.centAmount, 0) +
+        o.customLineItems.reduce((s: number, c: R) => s + c.totalPrice.centAmount, 0);
       expect(lines + o.shippingInfo.price.centAmount).toBe(o.totalPrice.centAmount);
       for (const ref of o.paymentInfo.payments) expect(payments.has(ref.id)).toBe(true);
     }
-    const refundCounts = orders.map((o) => payments.get(o.paymentInfo.payments[0].id)?.transactions.filter((t: R) => t.type === 'Refund' && t.state === 'Success').length ?? 0);
+    const refundCounts = orders.map(
+      (o) =>
+        payments
+          .get(o.paymentInfo.payments[0].id)
+          ?.transactions.filter((t: R) => t.type === 'Refund' && t.state === 'Success').length ?? 0,
+    );
     expect(refundCounts.some((n) => n >= 2)).toBe(true);
-    expect(all('payment').some((p) => p.transactions.some((t: R) => t.type === 'Refund' && t.state !== 'Success'))).toBe(true);
+    expect(
+      all('payment').some((p) => p.transactions.some((t: R) => t.type === 'Refund' && t.state !== 'Success')),
+    ).toBe(true);
   });
 });

@@ -1,12 +1,34 @@
 import { deterministicUuid, Random } from './random.ts';
 import {
-  CATEGORY_TREE, CITIES, COLORS, COMPANIES, EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, PRODUCT_ADJECTIVES, PRODUCT_NOUNS,
-  SALUTATIONS, SHIPPING_METHODS, SIZES, STREETS, TITLES,
+  CATEGORY_TREE,
+  CITIES,
+  COLORS,
+  COMPANIES,
+  EMAIL_DOMAINS,
+  FIRST_NAMES,
+  LAST_NAMES,
+  PRODUCT_ADJECTIVES,
+  PRODUCT_NOUNS,
+  SALUTATIONS,
+  SHIPPING_METHODS,
+  SIZES,
+  STREETS,
+  TITLES,
 } from './vocabulary.ts';
 
 /** One generated commercetools resource and the storage type it belongs to. */
 export interface GeneratedRecord {
-  typeId: 'channel' | 'customer-group' | 'type' | 'product-type' | 'category' | 'product' | 'inventory-entry' | 'customer' | 'payment' | 'order';
+  typeId:
+    | 'channel'
+    | 'customer-group'
+    | 'type'
+    | 'product-type'
+    | 'category'
+    | 'product'
+    | 'inventory-entry'
+    | 'customer'
+    | 'payment'
+    | 'order';
   resource: Record<string, unknown>;
 }
 
@@ -54,13 +76,25 @@ function iso(ms: number): string {
 }
 
 function slugify(s: string): string {
-  return s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 const CLIENT = { clientId: 'data-generator', isPlatformClient: false };
 
 function base(id: string, createdMs: number, modifiedMs: number, version = 1): Json {
-  return { id, version, createdAt: iso(createdMs), lastModifiedAt: iso(modifiedMs), createdBy: CLIENT, lastModifiedBy: CLIENT };
+  return {
+    id,
+    version,
+    createdAt: iso(createdMs),
+    lastModifiedAt: iso(modifiedMs),
+    createdBy: CLIENT,
+    lastModifiedBy: CLIENT,
+  };
 }
 
 export interface Catalog {
@@ -68,7 +102,15 @@ export interface Catalog {
   customerGroupId: string;
   categories: Array<{ id: string; en: string; de: string; ancestors: string[] }>;
   leafCategoryIds: string[];
-  products: Array<{ id: string; index: number; slug: string; name: { en: string; de: string }; categoryIds: string[]; productTypeId: string; variants: Array<{ id: number; sku?: string; prices: Json[]; images: Json[] }> }>;
+  products: Array<{
+    id: string;
+    index: number;
+    slug: string;
+    name: { en: string; de: string };
+    categoryIds: string[];
+    productTypeId: string;
+    variants: Array<{ id: number; sku?: string; prices: Json[]; images: Json[] }>;
+  }>;
 }
 
 function customerId(seed: number, i: number): string {
@@ -76,7 +118,13 @@ function customerId(seed: number, i: number): string {
 }
 
 /** Customer i: several addresses, defaults, custom fields, companies, phones in many formats; a few have no email. */
-export function generateCustomer(seed: number, i: number, refMs: number, customerGroupId: string, customerTypeId: string): Json {
+export function generateCustomer(
+  seed: number,
+  i: number,
+  refMs: number,
+  customerGroupId: string,
+  customerTypeId: string,
+): Json {
   const r = new Random(seed ^ (i * 2654435761));
   const first = r.pick(FIRST_NAMES);
   const last = r.pick(LAST_NAMES);
@@ -88,7 +136,16 @@ export function generateCustomer(seed: number, i: number, refMs: number, custome
     const place = r.pick(CITIES);
     const phoneKind = r.int(0, 4);
     const digits = String(r.int(1_000_000, 9_999_999));
-    const phone = phoneKind === 0 ? `${place.phonePrefix} ${digits}` : phoneKind === 1 ? `0${place.phonePrefix.split(' ')[1] ?? ''}${digits}` : phoneKind === 2 ? `(555) ${digits.slice(0, 3)}-${digits.slice(3)}` : phoneKind === 3 ? '12' : undefined;
+    const phone =
+      phoneKind === 0
+        ? `${place.phonePrefix} ${digits}`
+        : phoneKind === 1
+          ? `0${place.phonePrefix.split(' ')[1] ?? ''}${digits}`
+          : phoneKind === 2
+            ? `(555) ${digits.slice(0, 3)}-${digits.slice(3)}`
+            : phoneKind === 3
+              ? '12'
+              : undefined;
     addresses.push({
       id: `addr-${i}-${a}`,
       key: `address-${a}`,
@@ -104,7 +161,9 @@ export function generateCustomer(seed: number, i: number, refMs: number, custome
       ...(place.region ? { region: place.region, state: place.region } : {}),
       country: place.country,
       ...(phone ? { phone } : {}),
-      ...(r.chance(0.3) ? { mobile: `${place.phonePrefix.split(' ')[0]} 1${r.int(50, 79)} ${r.int(1_000_000, 9_999_999)}` } : {}),
+      ...(r.chance(0.3)
+        ? { mobile: `${place.phonePrefix.split(' ')[0]} 1${r.int(50, 79)} ${r.int(1_000_000, 9_999_999)}` }
+        : {}),
       ...(email && r.chance(0.2) ? { email } : {}),
       ...(r.chance(0.15) ? { company: r.pick(COMPANIES) } : {}),
     });
@@ -151,19 +210,70 @@ export function generateCustomer(seed: number, i: number, refMs: number, custome
 
 function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog: Catalog): Generator<GeneratedRecord> {
   const created = refMs - 900 * 86_400_000;
-  yield { typeId: 'channel', resource: { ...base(catalog.channels.distribution, created, created), key: 'web-distribution', roles: ['ProductDistribution'], name: { en: 'Web' } } };
-  yield { typeId: 'channel', resource: { ...base(catalog.channels.supply, created, created), key: catalog.channels.supplyKey, roles: ['InventorySupply'], name: { en: 'Berlin warehouse' } } };
-  yield { typeId: 'customer-group', resource: { ...base(catalog.customerGroupId, created, created), key: 'wholesale', name: 'Wholesale', groupName: 'Wholesale' } };
+  yield {
+    typeId: 'channel',
+    resource: {
+      ...base(catalog.channels.distribution, created, created),
+      key: 'web-distribution',
+      roles: ['ProductDistribution'],
+      name: { en: 'Web' },
+    },
+  };
+  yield {
+    typeId: 'channel',
+    resource: {
+      ...base(catalog.channels.supply, created, created),
+      key: catalog.channels.supplyKey,
+      roles: ['InventorySupply'],
+      name: { en: 'Berlin warehouse' },
+    },
+  };
+  yield {
+    typeId: 'customer-group',
+    resource: {
+      ...base(catalog.customerGroupId, created, created),
+      key: 'wholesale',
+      name: 'Wholesale',
+      groupName: 'Wholesale',
+    },
+  };
   const customerTypeId = deterministicUuid(seed, 'type', 'customer');
   yield {
     typeId: 'type',
     resource: {
-      ...base(customerTypeId, created, created), key: 'customer-loyalty', name: { en: 'Customer loyalty' }, resourceTypeIds: ['customer'],
+      ...base(customerTypeId, created, created),
+      key: 'customer-loyalty',
+      name: { en: 'Customer loyalty' },
+      resourceTypeIds: ['customer'],
       fieldDefinitions: [
-        { name: 'loyaltyTier', label: { en: 'Tier' }, required: false, type: { name: 'String' }, inputHint: 'SingleLine' },
-        { name: 'newsletterOptIn', label: { en: 'Newsletter' }, required: false, type: { name: 'Boolean' }, inputHint: 'SingleLine' },
-        { name: 'loyaltyPoints', label: { en: 'Points' }, required: false, type: { name: 'Number' }, inputHint: 'SingleLine' },
-        { name: 'preferredStore', label: { en: 'Store' }, required: false, type: { name: 'String' }, inputHint: 'SingleLine' },
+        {
+          name: 'loyaltyTier',
+          label: { en: 'Tier' },
+          required: false,
+          type: { name: 'String' },
+          inputHint: 'SingleLine',
+        },
+        {
+          name: 'newsletterOptIn',
+          label: { en: 'Newsletter' },
+          required: false,
+          type: { name: 'Boolean' },
+          inputHint: 'SingleLine',
+        },
+        {
+          name: 'loyaltyPoints',
+          label: { en: 'Points' },
+          required: false,
+          type: { name: 'Number' },
+          inputHint: 'SingleLine',
+        },
+        {
+          name: 'preferredStore',
+          label: { en: 'Store' },
+          required: false,
+          type: { name: 'String' },
+          inputHint: 'SingleLine',
+        },
         { name: 'notes', label: { en: 'Notes' }, required: false, type: { name: 'String' }, inputHint: 'MultiLine' },
       ],
     },
@@ -172,17 +282,41 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
   yield {
     typeId: 'product-type',
     resource: {
-      ...base(productTypeId, created, created), key: 'apparel', name: 'Apparel', description: 'Apparel and home goods',
+      ...base(productTypeId, created, created),
+      key: 'apparel',
+      name: 'Apparel',
+      description: 'Apparel and home goods',
       attributes: [
-        { name: 'color', label: { en: 'Color' }, isRequired: false, type: { name: 'text' }, attributeConstraint: 'None', isSearchable: true, inputHint: 'SingleLine' },
-        { name: 'size', label: { en: 'Size' }, isRequired: false, type: { name: 'text' }, attributeConstraint: 'None', isSearchable: true, inputHint: 'SingleLine' },
+        {
+          name: 'color',
+          label: { en: 'Color' },
+          isRequired: false,
+          type: { name: 'text' },
+          attributeConstraint: 'None',
+          isSearchable: true,
+          inputHint: 'SingleLine',
+        },
+        {
+          name: 'size',
+          label: { en: 'Size' },
+          isRequired: false,
+          type: { name: 'text' },
+          attributeConstraint: 'None',
+          isSearchable: true,
+          inputHint: 'SingleLine',
+        },
       ],
     },
   };
 
   // Categories, parents first (the real API's ancestors run from the root down).
   let hint = 0;
-  const emitCategory = (id: string, names: { en: string; de: string }, parent: string | undefined, ancestors: string[]): GeneratedRecord => {
+  const emitCategory = (
+    id: string,
+    names: { en: string; de: string },
+    parent: string | undefined,
+    ancestors: string[],
+  ): GeneratedRecord => {
     hint++;
     return {
       typeId: 'category',
@@ -191,7 +325,9 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
         key: `cat-${slugify(names.en)}-${hint}`,
         name: { en: names.en, de: names.de },
         slug: { en: `${slugify(names.en)}-${hint}`, de: `${slugify(names.de)}-${hint}` },
-        ...(hint % 3 === 0 ? { description: { en: `All about ${names.en.toLowerCase()}`, de: `Alles über ${names.de}` } } : {}),
+        ...(hint % 3 === 0
+          ? { description: { en: `All about ${names.en.toLowerCase()}`, de: `Alles über ${names.de}` } }
+          : {}),
         ancestors: ancestors.map((a) => ({ typeId: 'category', id: a })),
         ...(parent ? { parent: { typeId: 'category', id: parent } } : {}),
         orderHint: `0.${hint}`,
@@ -226,7 +362,18 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
               return {
                 isOnStock: overall > 0,
                 availableQuantity: overall,
-                ...(pr.chance(0.6) ? { channels: { [catalog.channels.supply]: { isOnStock: channelQty > 0, availableQuantity: channelQty, id: deterministicUuid(seed, 'inventory-channel', v.sku), version: 1 } } } : {}),
+                ...(pr.chance(0.6)
+                  ? {
+                      channels: {
+                        [catalog.channels.supply]: {
+                          isOnStock: channelQty > 0,
+                          availableQuantity: channelQty,
+                          id: deterministicUuid(seed, 'inventory-channel', v.sku),
+                          version: 1,
+                        },
+                      },
+                    }
+                  : {}),
               };
             })(),
           }
@@ -234,7 +381,9 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
     });
     const data: Json = {
       name: prod.name,
-      ...(pr.chance(0.8) ? { description: { en: `The ${prod.name.en}: made to last.`, de: `${prod.name.de}: gemacht, um zu bleiben.` } } : {}),
+      ...(pr.chance(0.8)
+        ? { description: { en: `The ${prod.name.en}: made to last.`, de: `${prod.name.de}: gemacht, um zu bleiben.` } }
+        : {}),
       slug: { en: prod.slug, de: `${prod.slug}-de` },
       categories: prod.categoryIds.map((id) => ({ typeId: 'category', id })),
       categoryOrderHints: {},
@@ -257,10 +406,27 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
     for (const v of prod.variants) {
       if (!v.sku) continue;
       const ir = new Random(seed ^ (p * 7919 + v.id));
-      yield { typeId: 'inventory-entry', resource: { ...base(deterministicUuid(seed, 'inventory', v.sku), pCreated, pCreated), sku: v.sku, quantityOnStock: ir.int(0, 300), availableQuantity: ir.int(0, 300) } };
+      yield {
+        typeId: 'inventory-entry',
+        resource: {
+          ...base(deterministicUuid(seed, 'inventory', v.sku), pCreated, pCreated),
+          sku: v.sku,
+          quantityOnStock: ir.int(0, 300),
+          availableQuantity: ir.int(0, 300),
+        },
+      };
       if (ir.chance(0.5)) {
         const q = ir.chance(0.3) ? 0 : ir.int(1, 50);
-        yield { typeId: 'inventory-entry', resource: { ...base(deterministicUuid(seed, 'inventory-ch', v.sku), pCreated, pCreated), sku: v.sku, supplyChannel: { typeId: 'channel', id: catalog.channels.supply }, quantityOnStock: q, availableQuantity: q } };
+        yield {
+          typeId: 'inventory-entry',
+          resource: {
+            ...base(deterministicUuid(seed, 'inventory-ch', v.sku), pCreated, pCreated),
+            sku: v.sku,
+            supplyChannel: { typeId: 'channel', id: catalog.channels.supply },
+            quantityOnStock: q,
+            availableQuantity: q,
+          },
+        };
       }
     }
   }
@@ -269,7 +435,11 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
 /** Builds the catalog skeleton (ids, names, prices) that products, inventory and orders share. */
 export function buildCatalog(seed: number, size: DatasetSize, refMs: number): Catalog {
   const r = new Random(seed + 1);
-  const channels = { distribution: deterministicUuid(seed, 'channel', 'dist'), supply: deterministicUuid(seed, 'channel', 'supply'), supplyKey: 'berlin-warehouse' };
+  const channels = {
+    distribution: deterministicUuid(seed, 'channel', 'dist'),
+    supply: deterministicUuid(seed, 'channel', 'supply'),
+    supplyKey: 'berlin-warehouse',
+  };
   const customerGroupId = deterministicUuid(seed, 'customer-group', 'wholesale');
   const categories: Catalog['categories'] = [];
   const leafCategoryIds: string[] = [];
@@ -311,34 +481,83 @@ export function buildCatalog(seed: number, size: DatasetSize, refMs: number): Ca
           prices.push({ id: priceId(), value: money(currency, variantPrice * RATE[currency]) });
         }
         if (r.chance(0.2)) prices.push({ id: priceId(), value: money('JPY', variantPrice * RATE.JPY) });
-        if (r.chance(0.3)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.8), customerGroup: { typeId: 'customer-group', id: customerGroupId } });
-        if (r.chance(0.2)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.95), channel: { typeId: 'channel', id: channels.distribution } });
-        if (r.chance(0.3)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.7), validFrom: iso(refMs - 3650 * DAY), validUntil: iso(refMs + 36500 * DAY) });
-        if (r.chance(0.2)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.5), validFrom: iso(refMs - 800 * DAY), validUntil: iso(refMs - 700 * DAY) });
-        if (r.chance(0.15)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.6), validFrom: iso(refMs + 36000 * DAY), validUntil: iso(refMs + 36100 * DAY) });
+        if (r.chance(0.3))
+          prices.push({
+            id: priceId(),
+            value: money('EUR', variantPrice * 0.8),
+            customerGroup: { typeId: 'customer-group', id: customerGroupId },
+          });
+        if (r.chance(0.2))
+          prices.push({
+            id: priceId(),
+            value: money('EUR', variantPrice * 0.95),
+            channel: { typeId: 'channel', id: channels.distribution },
+          });
+        if (r.chance(0.3))
+          prices.push({
+            id: priceId(),
+            value: money('EUR', variantPrice * 0.7),
+            validFrom: iso(refMs - 3650 * DAY),
+            validUntil: iso(refMs + 36500 * DAY),
+          });
+        if (r.chance(0.2))
+          prices.push({
+            id: priceId(),
+            value: money('EUR', variantPrice * 0.5),
+            validFrom: iso(refMs - 800 * DAY),
+            validUntil: iso(refMs - 700 * DAY),
+          });
+        if (r.chance(0.15))
+          prices.push({
+            id: priceId(),
+            value: money('EUR', variantPrice * 0.6),
+            validFrom: iso(refMs + 36000 * DAY),
+            validUntil: iso(refMs + 36100 * DAY),
+          });
         if (r.chance(0.1)) prices.push({ id: priceId(), value: money('EUR', variantPrice * 0.65), country: 'DE' });
       }
       const images = hasImages
-        ? Array.from({ length: r.int(1, 3) }, (_x, k) => ({ url: `https://images.example.com/products/${p}/${v}-${k}.jpg`, dimensions: { w: 800, h: 1000 }, ...(k === 0 ? { label: 'front' } : {}) }))
+        ? Array.from({ length: r.int(1, 3) }, (_x, k) => ({
+            url: `https://images.example.com/products/${p}/${v}-${k}.jpg`,
+            dimensions: { w: 800, h: 1000 },
+            ...(k === 0 ? { label: 'front' } : {}),
+          }))
         : [];
       variants.push({ id: v, sku, prices, images });
     }
     const leaf = r.pick(leafCategoryIds);
     const leafRec = categories.find((c) => c.id === leaf);
     const categoryIds = r.chance(0.3) && leafRec ? [leaf, leafRec.ancestors[leafRec.ancestors.length - 1]] : [leaf];
-    products.push({ id: deterministicUuid(seed, 'product', p), index: p, slug, name, categoryIds, productTypeId, variants });
+    products.push({
+      id: deterministicUuid(seed, 'product', p),
+      index: p,
+      slug,
+      name,
+      categoryIds,
+      productTypeId,
+      variants,
+    });
   }
   return { channels, customerGroupId, categories, leafCategoryIds, products };
 }
 
 /** Order i with its payment: guest or registered, line items from the catalog, custom lines, refunds. */
-export function generateOrder(seed: number, i: number, size: DatasetSize, refMs: number, catalog: Catalog, customerTypeId: string): GeneratedRecord[] {
+export function generateOrder(
+  seed: number,
+  i: number,
+  size: DatasetSize,
+  refMs: number,
+  catalog: Catalog,
+  customerTypeId: string,
+): GeneratedRecord[] {
   const r = new Random(seed ^ (i * 2246822519 + 13));
   const DAY = 86_400_000;
   const createdMs = refMs - Math.floor(r.next() * 3 * 365 * DAY);
   const isGuest = r.chance(0.25) || size.customers === 0;
   const customerIndex = r.int(0, Math.max(size.customers - 1, 0));
-  const customer = isGuest ? undefined : generateCustomer(seed, customerIndex, refMs, catalog.customerGroupId, customerTypeId);
+  const customer = isGuest
+    ? undefined
+    : generateCustomer(seed, customerIndex, refMs, catalog.customerGroupId, customerTypeId);
   const guestEmail = r.chance(0.9) ? `guest.${i}@${r.pick(EMAIL_DOMAINS)}` : undefined;
   const email = customer ? (customer.email as string | undefined) : guestEmail;
   const currency = r.chance(0.6) ? 'EUR' : r.chance(0.8) ? 'USD' : 'JPY';
@@ -349,8 +568,17 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
   for (let l = 0; l < lineCount; l++) {
     const prod = r.pick(catalog.products);
     const variant = r.pick(prod.variants);
-    const priceEntry = variant.prices.find((pp) => (pp.value as Money).currencyCode === currency && !pp.customerGroup && !pp.channel && !pp.validFrom && !pp.country);
-    const unit = priceEntry ? (priceEntry.value as Money).centAmount : money(currency, r.int(5, 80) * RATE[currency]).centAmount;
+    const priceEntry = variant.prices.find(
+      (pp) =>
+        (pp.value as Money).currencyCode === currency &&
+        !pp.customerGroup &&
+        !pp.channel &&
+        !pp.validFrom &&
+        !pp.country,
+    );
+    const unit = priceEntry
+      ? (priceEntry.value as Money).centAmount
+      : money(currency, r.int(5, 80) * RATE[currency]).centAmount;
     const quantity = r.int(1, 3);
     total += unit * quantity;
     lineItems.push({
@@ -360,8 +588,17 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
       name: prod.name,
       productSlug: { en: prod.slug, de: `${prod.slug}-de` },
       productType: { typeId: 'product-type', id: prod.productTypeId },
-      variant: { id: variant.id, ...(variant.sku ? { sku: variant.sku } : {}), prices: [], images: variant.images.slice(0, 1), attributes: [] },
-      price: { id: (priceEntry?.id as string | undefined) ?? deterministicUuid(seed, 'li-price', `${i}-${l}`), value: moneyCents(currency, unit) },
+      variant: {
+        id: variant.id,
+        ...(variant.sku ? { sku: variant.sku } : {}),
+        prices: [],
+        images: variant.images.slice(0, 1),
+        attributes: [],
+      },
+      price: {
+        id: (priceEntry?.id as string | undefined) ?? deterministicUuid(seed, 'li-price', `${i}-${l}`),
+        value: moneyCents(currency, unit),
+      },
       quantity,
       totalPrice: moneyCents(currency, unit * quantity),
       discountedPricePerQuantity: [],
@@ -393,15 +630,33 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
   const shippingCents = r.chance(0.3) ? 0 : money(currency, 4.95 * RATE[currency]).centAmount;
   total += shippingCents;
   const stateRoll = r.next();
-  const orderState = stateRoll < 0.3 ? 'Open' : stateRoll < 0.55 ? 'Confirmed' : stateRoll < 0.9 ? 'Complete' : 'Cancelled';
+  const orderState =
+    stateRoll < 0.3 ? 'Open' : stateRoll < 0.55 ? 'Confirmed' : stateRoll < 0.9 ? 'Complete' : 'Cancelled';
   const modifiedMs = Math.min(createdMs + r.int(0, 20) * DAY, refMs);
   const addresses = (customer?.addresses as Json[] | undefined) ?? [];
   const place = r.pick(CITIES);
-  const address = addresses[0] ?? { country: place.country, city: place.city, postalCode: place.postalCode, streetName: r.pick(STREETS), streetNumber: String(r.int(1, 99)), firstName: r.pick(FIRST_NAMES), lastName: r.pick(LAST_NAMES) };
+  const address = addresses[0] ?? {
+    country: place.country,
+    city: place.city,
+    postalCode: place.postalCode,
+    streetName: r.pick(STREETS),
+    streetNumber: String(r.int(1, 99)),
+    firstName: r.pick(FIRST_NAMES),
+    lastName: r.pick(LAST_NAMES),
+  };
   const paymentId = deterministicUuid(seed, 'payment', i);
-  const transactions: Json[] = [{ id: deterministicUuid(seed, 'tx', `${i}-charge`), timestamp: iso(createdMs + 60_000), type: 'Charge', amount: moneyCents(currency, total), state: orderState === 'Open' && r.chance(0.3) ? 'Pending' : 'Success' }];
+  const transactions: Json[] = [
+    {
+      id: deterministicUuid(seed, 'tx', `${i}-charge`),
+      timestamp: iso(createdMs + 60_000),
+      type: 'Charge',
+      amount: moneyCents(currency, total),
+      state: orderState === 'Open' && r.chance(0.3) ? 'Pending' : 'Success',
+    },
+  ];
   const refundRoll = r.next();
-  const refundCount = orderState === 'Cancelled' ? 1 : refundRoll < 0.06 ? 1 : refundRoll < 0.09 ? 2 : refundRoll < 0.1 ? 3 : 0;
+  const refundCount =
+    orderState === 'Cancelled' ? 1 : refundRoll < 0.06 ? 1 : refundRoll < 0.09 ? 2 : refundRoll < 0.1 ? 3 : 0;
   for (let k = 0; k < refundCount; k++) {
     const share = orderState === 'Cancelled' ? total : Math.max(1, Math.floor(total / (refundCount + 1)));
     transactions.push({
@@ -416,7 +671,11 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
     ...base(paymentId, createdMs, modifiedMs, transactions.length + 1),
     ...(customer ? { customer: { typeId: 'customer', id: customer.id } } : {}),
     amountPlanned: moneyCents(currency, total),
-    paymentMethodInfo: { paymentInterface: 'psp-example', method: r.pick(['CREDIT_CARD', 'PAYPAL', 'INVOICE']), name: { en: 'Card' } },
+    paymentMethodInfo: {
+      paymentInterface: 'psp-example',
+      method: r.pick(['CREDIT_CARD', 'PAYPAL', 'INVOICE']),
+      name: { en: 'Card' },
+    },
     paymentStatus: {},
     transactions,
     interfaceInteractions: [],
@@ -428,10 +687,19 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
     ...(email ? { customerEmail: email } : {}),
     ...(orderState !== 'Open' ? { completedAt: iso(modifiedMs) } : {}),
     totalPrice: moneyCents(currency, total),
-    taxedPrice: { totalNet: moneyCents(currency, Math.round(total / 1.19)), totalGross: moneyCents(currency, total), taxPortions: [] },
+    taxedPrice: {
+      totalNet: moneyCents(currency, Math.round(total / 1.19)),
+      totalGross: moneyCents(currency, total),
+      taxPortions: [],
+    },
     orderState,
-    paymentState: orderState === 'Cancelled' ? 'Failed' : refundCount > 0 ? 'Paid' : r.pick(['Paid', 'Pending', 'Paid']),
-    ...(orderState === 'Complete' ? { shipmentState: 'Shipped' } : orderState === 'Confirmed' ? { shipmentState: r.pick(['Ready', 'Pending', 'Partial']) } : {}),
+    paymentState:
+      orderState === 'Cancelled' ? 'Failed' : refundCount > 0 ? 'Paid' : r.pick(['Paid', 'Pending', 'Paid']),
+    ...(orderState === 'Complete'
+      ? { shipmentState: 'Shipped' }
+      : orderState === 'Confirmed'
+        ? { shipmentState: r.pick(['Ready', 'Pending', 'Partial']) }
+        : {}),
     lineItems,
     customLineItems,
     shippingAddress: address,
@@ -443,7 +711,16 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
       shippingMethodState: 'MatchesCart',
       deliveries: [],
     },
-    ...(r.chance(0.1) ? { discountCodes: [{ discountCode: { typeId: 'discount-code', id: deterministicUuid(seed, 'discount', r.int(0, 5)) }, state: 'MatchesCart' }] } : { discountCodes: [] }),
+    ...(r.chance(0.1)
+      ? {
+          discountCodes: [
+            {
+              discountCode: { typeId: 'discount-code', id: deterministicUuid(seed, 'discount', r.int(0, 5)) },
+              state: 'MatchesCart',
+            },
+          ],
+        }
+      : { discountCodes: [] }),
     paymentInfo: { payments: [{ typeId: 'payment', id: paymentId }] },
     country: address.country,
     locale: r.pick(['en', 'de-DE', 'en-US']),
@@ -460,7 +737,10 @@ export function generateOrder(seed: number, i: number, size: DatasetSize, refMs:
     itemShippingAddresses: [],
     lastMessageSequenceNumber: 1,
   };
-  return [{ typeId: 'payment', resource: payment }, { typeId: 'order', resource: order }];
+  return [
+    { typeId: 'payment', resource: payment },
+    { typeId: 'order', resource: order },
+  ];
 }
 
 export function resolveSize(size: DatasetName | DatasetSize): DatasetSize {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FaultInjector, type FaultRule } from '../shared/faults.ts';
+import { registerInspection } from './inspect.ts';
 import { invalid, KlaviyoError, MB } from './jsonapi.ts';
 import type { RateLimit } from './operations.ts';
 import { FixedWindowRateLimiter } from './rate-limiter.ts';
@@ -11,10 +12,9 @@ import { catalogHandlers } from './routes/catalog.ts';
 import { catalogJobHandlers } from './routes/catalog-jobs.ts';
 import type { OpHandler } from './routes/context.ts';
 import { eventHandlers } from './routes/events.ts';
-import { profileHandlers } from './routes/profiles.ts';
 import { profileJobHandlers } from './routes/profile-jobs.ts';
-import { registerInspection } from './inspect.ts';
-import { loadKlaviyoSpec, DEFAULT_SPEC_PATH, type KlaviyoSpec } from './spec.ts';
+import { profileHandlers } from './routes/profiles.ts';
+import { DEFAULT_SPEC_PATH, type KlaviyoSpec, loadKlaviyoSpec } from './spec.ts';
 import { Account } from './store/account.ts';
 import { DEFAULT_JOB_TIMING, type JobTiming } from './store/jobs.ts';
 import { SpecValidator } from './validation.ts';
@@ -55,11 +55,18 @@ export interface KlaviyoEmulatorState {
 export const MAX_PAYLOAD_BYTES = 5 * MB;
 
 /** What the emulator says wherever its state is shown when it does not validate requests. */
-export const VALIDATION_OFF_WARNING = "VALIDATION OFF: requests are NOT checked against Klaviyo's OpenAPI file, so a payload Klaviyo would refuse can pass here.";
+export const VALIDATION_OFF_WARNING =
+  "VALIDATION OFF: requests are NOT checked against Klaviyo's OpenAPI file, so a payload Klaviyo would refuse can pass here.";
 const REVISION = /^\d{4}-\d{2}-\d{2}(\.[a-z0-9]+)?$/;
 const SERVER_BODY_LIMIT = 64 * MB;
 
-const HANDLERS: Record<string, OpHandler> = { ...profileHandlers, ...profileJobHandlers, ...eventHandlers, ...catalogHandlers, ...catalogJobHandlers };
+const HANDLERS: Record<string, OpHandler> = {
+  ...profileHandlers,
+  ...profileJobHandlers,
+  ...eventHandlers,
+  ...catalogHandlers,
+  ...catalogJobHandlers,
+};
 
 /** A short, non-reversible label for an API key, so logs and inspection never show keys. */
 export function accountLabel(apiKey: string): string {
@@ -77,9 +84,14 @@ function sendError(reply: FastifyReply, e: KlaviyoError): FastifyReply {
   return send(reply, e.status, e.toBody());
 }
 
-export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { app: FastifyInstance; state: KlaviyoEmulatorState } {
+export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): {
+  app: FastifyInstance;
+  state: KlaviyoEmulatorState;
+} {
   const spec = options.specPath === false ? undefined : loadKlaviyoSpec(options.specPath ?? DEFAULT_SPEC_PATH);
-  const validator = spec ? new SpecValidator(spec, { rejectUnknownFields: options.rejectUnknownFields ?? true }) : undefined;
+  const validator = spec
+    ? new SpecValidator(spec, { rejectUnknownFields: options.rejectUnknownFields ?? true })
+    : undefined;
   const router = new OperationRouter(spec, options.rateLimitOverrides ?? {});
   const timing: JobTiming = { ...DEFAULT_JOB_TIMING, ...options.jobs };
   const accounts = new Map<string, Account>();
@@ -102,7 +114,9 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
 
   const app = Fastify({ logger: false, bodyLimit: SERVER_BODY_LIMIT });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SERVER_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SERVER_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
 
   registerInspection(app, state);
 
@@ -117,24 +131,55 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
     let problem: string | undefined;
     let loseResponse = false;
     const finish = (r: FastifyReply, status: number) => {
-      state.log.add({ at: new Date(started).toISOString(), method, path: url.pathname, operationId: match?.operationId ?? null, account: label, status, durationMs: Date.now() - started, fault: faultName, problem });
+      state.log.add({
+        at: new Date(started).toISOString(),
+        method,
+        path: url.pathname,
+        operationId: match?.operationId ?? null,
+        account: label,
+        status,
+        durationMs: Date.now() - started,
+        fault: faultName,
+        problem,
+      });
       return r;
     };
     try {
       if (!match) {
         const allowed = router.allowedMethods(url.pathname);
-        if (allowed.length) throw new KlaviyoError(405, 'method_not_allowed', 'Method not allowed.', `${method} is not allowed on ${url.pathname}; allowed: ${allowed.join(', ')}.`);
-        throw new KlaviyoError(404, 'not_found', 'Not found.', `There is no Klaviyo API endpoint at ${method} ${url.pathname}.`);
+        if (allowed.length)
+          throw new KlaviyoError(
+            405,
+            'method_not_allowed',
+            'Method not allowed.',
+            `${method} is not allowed on ${url.pathname}; allowed: ${allowed.join(', ')}.`,
+          );
+        throw new KlaviyoError(
+          404,
+          'not_found',
+          'Not found.',
+          `There is no Klaviyo API endpoint at ${method} ${url.pathname}.`,
+        );
       }
       const auth = request.headers.authorization;
-      const key = typeof auth === 'string' && auth.startsWith('Klaviyo-API-Key ') ? auth.slice('Klaviyo-API-Key '.length).trim() : '';
+      const key =
+        typeof auth === 'string' && auth.startsWith('Klaviyo-API-Key ')
+          ? auth.slice('Klaviyo-API-Key '.length).trim()
+          : '';
       if (!key) {
-        throw new KlaviyoError(401, 'not_authenticated', 'Authentication credentials were not provided.', "Missing or invalid 'Authorization: Klaviyo-API-Key <private key>' header.");
+        throw new KlaviyoError(
+          401,
+          'not_authenticated',
+          'Authentication credentials were not provided.',
+          "Missing or invalid 'Authorization: Klaviyo-API-Key <private key>' header.",
+        );
       }
       label = accountLabel(key);
       const revision = request.headers.revision;
       if (typeof revision !== 'string' || !REVISION.test(revision)) {
-        throw invalid("The 'revision' header is required, in the format YYYY-MM-DD[.suffix] (e.g. 2026-07-15).", { parameter: 'revision' });
+        throw invalid("The 'revision' header is required, in the format YYYY-MM-DD[.suffix] (e.g. 2026-07-15).", {
+          parameter: 'revision',
+        });
       }
       for (const fault of state.faults.pick(match.operationId)) {
         faultName = `${fault.kind}${fault.status ? `:${fault.status}` : ''}`;
@@ -150,13 +195,31 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
           const status = fault.status ?? 500;
           if (status === 429) {
             const after = fault.retryAfterSeconds ?? 1;
-            throw new KlaviyoError(429, 'throttled', 'Request was throttled.', `Request was throttled. Expected available in ${after} second${after === 1 ? '' : 's'}.`, { pointer: '/data' }, {}, { 'Retry-After': String(after) });
+            throw new KlaviyoError(
+              429,
+              'throttled',
+              'Request was throttled.',
+              `Request was throttled. Expected available in ${after} second${after === 1 ? '' : 's'}.`,
+              { pointer: '/data' },
+              {},
+              { 'Retry-After': String(after) },
+            );
           }
-          throw new KlaviyoError(status, status >= 500 ? 'error' : 'invalid', status >= 500 ? 'A server error occurred.' : 'Injected error.', `Injected fault: HTTP ${status}.`);
+          throw new KlaviyoError(
+            status,
+            status >= 500 ? 'error' : 'invalid',
+            status >= 500 ? 'A server error occurred.' : 'Injected error.',
+            `Injected fault: HTTP ${status}.`,
+          );
         }
       }
       if (!match.isServed) {
-        throw new KlaviyoError(404, 'not_found', 'Not found.', `The operation '${match.operationId}' exists in Klaviyo's API but is not served by this emulator.`);
+        throw new KlaviyoError(
+          404,
+          'not_found',
+          'Not found.',
+          `The operation '${match.operationId}' exists in Klaviyo's API but is not served by this emulator.`,
+        );
       }
       const account = state.account(key);
       let rate: ReturnType<FixedWindowRateLimiter['take']> | undefined;
@@ -164,7 +227,15 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
         rate = state.limiter.take(`${key}|${match.operationId}`, match.rateLimit, Date.now());
         if (!rate.isAllowed) {
           const after = rate.retryAfterSeconds;
-          throw new KlaviyoError(429, 'throttled', 'Request was throttled.', `Request was throttled. Expected available in ${Math.ceil(after)} second${Math.ceil(after) === 1 ? '' : 's'}.`, { pointer: '/data' }, {}, { 'Retry-After': String(after) });
+          throw new KlaviyoError(
+            429,
+            'throttled',
+            'Request was throttled.',
+            `Request was throttled. Expected available in ${Math.ceil(after)} second${Math.ceil(after) === 1 ? '' : 's'}.`,
+            { pointer: '/data' },
+            {},
+            { 'Retry-After': String(after) },
+          );
         }
         reply.header('RateLimit-Limit', String(rate.limit));
         reply.header('RateLimit-Remaining', String(rate.remaining));
@@ -173,12 +244,24 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
       let body: unknown;
       const raw = request.body;
       if (Buffer.isBuffer(raw) && raw.length > 0) {
-        const type = String(request.headers['content-type'] ?? '').split(';')[0].trim();
+        const type = String(request.headers['content-type'] ?? '')
+          .split(';')[0]
+          .trim();
         if (type !== 'application/json' && type !== 'application/vnd.api+json') {
-          throw new KlaviyoError(415, 'unsupported_media_type', 'Unsupported media type.', `Content-Type must be application/vnd.api+json or application/json (got '${type || 'none'}').`);
+          throw new KlaviyoError(
+            415,
+            'unsupported_media_type',
+            'Unsupported media type.',
+            `Content-Type must be application/vnd.api+json or application/json (got '${type || 'none'}').`,
+          );
         }
         if (raw.length > MAX_PAYLOAD_BYTES) {
-          throw new KlaviyoError(413, 'request_too_large', 'Request entity too large.', `The request body is ${raw.length} bytes; the limit is 5 MB.`);
+          throw new KlaviyoError(
+            413,
+            'request_too_large',
+            'Request entity too large.',
+            `The request body is ${raw.length} bytes; the limit is 5 MB.`,
+          );
         }
         try {
           body = JSON.parse(raw.toString('utf8'));
@@ -191,17 +274,34 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
         url.searchParams.forEach((v, k) => {
           query[k] = v;
         });
-        const problems = [...validator.validateQuery(match.operationId, query), ...validator.validateBody(match.operationId, body)];
+        const problems = [
+          ...validator.validateQuery(match.operationId, query),
+          ...validator.validateBody(match.operationId, body),
+        ];
         if (problems.length) {
           const p = problems[0];
-          state.log.addSpecViolation({ at: new Date().toISOString(), operationId: match.operationId, detail: p.detail, pointer: p.pointer, parameter: p.parameter });
+          state.log.addSpecViolation({
+            at: new Date().toISOString(),
+            operationId: match.operationId,
+            detail: p.detail,
+            pointer: p.pointer,
+            parameter: p.parameter,
+          });
           throw invalid(p.detail, p.parameter ? { parameter: p.parameter } : { pointer: p.pointer ?? '/data' });
         }
       }
       const nowMs = Date.now();
       account.jobs.advance(nowMs);
       const handler = HANDLERS[match.operationId];
-      const result = handler({ account, body, params: match.params, url, baseUrl, nowMs, nowIso: new Date(nowMs).toISOString() });
+      const result = handler({
+        account,
+        body,
+        params: match.params,
+        url,
+        baseUrl,
+        nowMs,
+        nowIso: new Date(nowMs).toISOString(),
+      });
       if (loseResponse) {
         // The request took effect, but the caller never hears so (a timeout or reset after the write).
         reply.hijack();
@@ -215,14 +315,28 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): { ap
         return finish(sendError(reply, e), e.status);
       }
       problem = e instanceof Error ? e.message : String(e);
-      return finish(sendError(reply, new KlaviyoError(500, 'error', 'A server error occurred.', 'The emulator failed to handle this request.')), 500);
+      return finish(
+        sendError(
+          reply,
+          new KlaviyoError(500, 'error', 'A server error occurred.', 'The emulator failed to handle this request.'),
+        ),
+        500,
+      );
     }
   };
 
   app.all('/api/*', handle);
   app.all('/client/*', handle);
   app.setNotFoundHandler((request, reply) => {
-    sendError(reply, new KlaviyoError(404, 'not_found', 'Not found.', `There is no Klaviyo API endpoint at ${request.method} ${request.url.split('?')[0]}.`));
+    sendError(
+      reply,
+      new KlaviyoError(
+        404,
+        'not_found',
+        'Not found.',
+        `There is no Klaviyo API endpoint at ${request.method} ${request.url.split('?')[0]}.`,
+      ),
+    );
   });
   return { app, state };
 }
@@ -235,7 +349,9 @@ export interface RunningKlaviyoEmulator {
 }
 
 /** Starts the emulator on loopback; port 0 picks a free port. */
-export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions & { port?: number; host?: string } = {}): Promise<RunningKlaviyoEmulator> {
+export async function startKlaviyoEmulator(
+  options: KlaviyoEmulatorOptions & { port?: number; host?: string } = {},
+): Promise<RunningKlaviyoEmulator> {
   const { app, state } = buildKlaviyoEmulator(options);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 0, host });

@@ -66,7 +66,9 @@ try {
 const spec = emulator.state.spec;
 process.stdout.write(
   `Klaviyo emulator listening on ${emulator.url}\n` +
-    (spec ? `  validation: on (${spec.path}, version ${spec.version})\n` : `\n  !!! ${VALIDATION_OFF_WARNING} !!!\n\n`) +
+    (spec
+      ? `  validation: on (${spec.path}, version ${spec.version})\n`
+      : `\n  !!! ${VALIDATION_OFF_WARNING} !!!\n\n`) +
     `  rate limits: ${emulator.state.options.rateLimits ? `on (speed-up ${speedUp})` : 'off'}\n` +
     `  inspect: ${emulator.url}${INSPECTION_PREFIX}/summary\n`,
 );

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FaultRuleError, validateFaultRule, type FaultRule } from '../shared/faults.ts';
+import { type FaultRule, FaultRuleError, validateFaultRule } from '../shared/faults.ts';
 import type { KlaviyoEmulatorState } from './build-emulator.ts';
 import { accountLabel, VALIDATION_OFF_WARNING } from './build-emulator.ts';
 import { Account } from './store/account.ts';
@@ -11,7 +11,10 @@ export const INSPECTION_PREFIX = '/__emulator';
 type Query = Record<string, string | undefined>;
 
 class InspectionError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -38,14 +41,22 @@ function bodyJson(request: FastifyRequest): unknown {
   }
 }
 
-function route(app: FastifyInstance, method: 'GET' | 'POST' | 'DELETE', path: string, fn: (q: Query, request: FastifyRequest) => { status?: number; body: unknown }): void {
+function route(
+  app: FastifyInstance,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  fn: (q: Query, request: FastifyRequest) => { status?: number; body: unknown },
+): void {
   app.route({
     method,
     url: `${INSPECTION_PREFIX}${path}`,
     handler: (request: FastifyRequest, reply: FastifyReply) => {
       try {
         const { status, body } = fn(request.query as Query, request);
-        return reply.status(status ?? 200).header('content-type', 'application/json').send(JSON.stringify(body));
+        return reply
+          .status(status ?? 200)
+          .header('content-type', 'application/json')
+          .send(JSON.stringify(body));
       } catch (e) {
         const status = e instanceof InspectionError ? e.status : e instanceof FaultRuleError ? 400 : 500;
         return reply.status(status).send({ error: e instanceof Error ? e.message : String(e) });
@@ -61,10 +72,17 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
     return a;
   };
 
-  const validation = () => (state.spec ? { isOn: true, specVersion: state.spec.version } : { isOn: false, warning: VALIDATION_OFF_WARNING });
+  const validation = () =>
+    state.spec ? { isOn: true, specVersion: state.spec.version } : { isOn: false, warning: VALIDATION_OFF_WARNING };
 
   route(app, 'GET', '/health', () => ({
-    body: { ok: true, validation: validation(), spec: state.spec ? { path: state.spec.path, version: state.spec.version } : null, rateLimits: state.options.rateLimits, speedUp: state.options.speedUp },
+    body: {
+      ok: true,
+      validation: validation(),
+      spec: state.spec ? { path: state.spec.path, version: state.spec.version } : null,
+      rateLimits: state.options.rateLimits,
+      speedUp: state.options.speedUp,
+    },
   }));
 
   route(app, 'GET', '/accounts', () => ({
@@ -77,8 +95,19 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
     const a = withAccount(q);
     let list = [...a.profiles.byId.values()];
     if (q.external_id) list = list.filter((p) => p.attributes.external_id === q.external_id);
-    if (q.email) list = list.filter((p) => typeof p.attributes.email === 'string' && p.attributes.email.toLowerCase() === q.email?.toLowerCase());
-    return { body: list.map((p) => ({ id: p.id, ...p.attributes, subscriptions: p.subscriptions, created: p.created, updated: p.updated })) };
+    if (q.email)
+      list = list.filter(
+        (p) => typeof p.attributes.email === 'string' && p.attributes.email.toLowerCase() === q.email?.toLowerCase(),
+      );
+    return {
+      body: list.map((p) => ({
+        id: p.id,
+        ...p.attributes,
+        subscriptions: p.subscriptions,
+        created: p.created,
+        updated: p.updated,
+      })),
+    };
   });
 
   route(app, 'GET', '/events', (q) => {
@@ -106,13 +135,31 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
   });
 
   route(app, 'GET', '/catalog/items', (q) => ({
-    body: [...withAccount(q).catalog.items.values()].map((i) => ({ id: i.id, ...i.attributes, categories: [...i.categoryIds], variants: [...i.variantIds], created: i.created, updated: i.updated })),
+    body: [...withAccount(q).catalog.items.values()].map((i) => ({
+      id: i.id,
+      ...i.attributes,
+      categories: [...i.categoryIds],
+      variants: [...i.variantIds],
+      created: i.created,
+      updated: i.updated,
+    })),
   }));
   route(app, 'GET', '/catalog/variants', (q) => ({
-    body: [...withAccount(q).catalog.variants.values()].map((v) => ({ id: v.id, item: v.itemId, ...v.attributes, created: v.created, updated: v.updated })),
+    body: [...withAccount(q).catalog.variants.values()].map((v) => ({
+      id: v.id,
+      item: v.itemId,
+      ...v.attributes,
+      created: v.created,
+      updated: v.updated,
+    })),
   }));
   route(app, 'GET', '/catalog/categories', (q) => ({
-    body: [...withAccount(q).catalog.categories.values()].map((c) => ({ id: c.id, ...c.attributes, items: [...c.itemIds], updated: c.updated })),
+    body: [...withAccount(q).catalog.categories.values()].map((c) => ({
+      id: c.id,
+      ...c.attributes,
+      items: [...c.itemIds],
+      updated: c.updated,
+    })),
   }));
 
   route(app, 'GET', '/jobs', (q) => ({
@@ -132,7 +179,9 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
     return { body: { id, status: job.status } };
   });
 
-  route(app, 'GET', '/requests', (q) => ({ body: { ...state.log.snapshot(Math.min(Number(q.limit ?? 100), 5000)), validation: validation() } }));
+  route(app, 'GET', '/requests', (q) => ({
+    body: { ...state.log.snapshot(Math.min(Number(q.limit ?? 100), 5000)), validation: validation() },
+  }));
 
   route(app, 'GET', '/faults', () => ({ body: state.faults.list() }));
   route(app, 'POST', '/faults', (_q, request) => {

@@ -16,12 +16,25 @@ export class KlaviyoError extends Error {
 
   toBody(): { errors: Array<Record<string, unknown>> } {
     return {
-      errors: [{ id: randomUUID(), status: this.status, code: this.code, title: this.title, detail: this.detail, source: this.source, meta: this.meta }],
+      errors: [
+        {
+          id: randomUUID(),
+          status: this.status,
+          code: this.code,
+          title: this.title,
+          detail: this.detail,
+          source: this.source,
+          meta: this.meta,
+        },
+      ],
     };
   }
 }
 
-export function invalid(detail: string, source: { pointer?: string; parameter?: string } = { pointer: '/data' }): KlaviyoError {
+export function invalid(
+  detail: string,
+  source: { pointer?: string; parameter?: string } = { pointer: '/data' },
+): KlaviyoError {
   return new KlaviyoError(400, 'invalid', 'Invalid input.', detail, source);
 }
 

@@ -24,9 +24,38 @@ function op(method: OperationDef['method'], path: string, operationId: string, r
 }
 
 const CATALOG_JOB_KINDS = [
-  { resource: 'item', plural: 'items', post: ['bulk_create_catalog_items', 'bulk_update_catalog_items', 'bulk_delete_catalog_items'], get: ['get_bulk_create_catalog_items_job', 'get_bulk_update_catalog_items_job', 'get_bulk_delete_catalog_items_job'], list: ['get_bulk_create_catalog_items_jobs', 'get_bulk_update_catalog_items_jobs', 'get_bulk_delete_catalog_items_jobs'], getLimits: [L, L, XL] },
-  { resource: 'variant', plural: 'variants', post: ['bulk_create_catalog_variants', 'bulk_update_catalog_variants', 'bulk_delete_catalog_variants'], get: ['get_bulk_create_variants_job', 'get_bulk_update_variants_job', 'get_bulk_delete_variants_job'], list: ['get_bulk_create_variants_jobs', 'get_bulk_update_variants_jobs', 'get_bulk_delete_variants_jobs'], getLimits: [L, L, XL] },
-  { resource: 'category', plural: 'categories', post: ['bulk_create_catalog_categories', 'bulk_update_catalog_categories', 'bulk_delete_catalog_categories'], get: ['get_bulk_create_categories_job', 'get_bulk_update_categories_job', 'get_bulk_delete_categories_job'], list: ['get_bulk_create_categories_jobs', 'get_bulk_update_categories_jobs', 'get_bulk_delete_categories_jobs'], getLimits: [XL, XL, XL] },
+  {
+    resource: 'item',
+    plural: 'items',
+    post: ['bulk_create_catalog_items', 'bulk_update_catalog_items', 'bulk_delete_catalog_items'],
+    get: [
+      'get_bulk_create_catalog_items_job',
+      'get_bulk_update_catalog_items_job',
+      'get_bulk_delete_catalog_items_job',
+    ],
+    list: [
+      'get_bulk_create_catalog_items_jobs',
+      'get_bulk_update_catalog_items_jobs',
+      'get_bulk_delete_catalog_items_jobs',
+    ],
+    getLimits: [L, L, XL],
+  },
+  {
+    resource: 'variant',
+    plural: 'variants',
+    post: ['bulk_create_catalog_variants', 'bulk_update_catalog_variants', 'bulk_delete_catalog_variants'],
+    get: ['get_bulk_create_variants_job', 'get_bulk_update_variants_job', 'get_bulk_delete_variants_job'],
+    list: ['get_bulk_create_variants_jobs', 'get_bulk_update_variants_jobs', 'get_bulk_delete_variants_jobs'],
+    getLimits: [L, L, XL],
+  },
+  {
+    resource: 'category',
+    plural: 'categories',
+    post: ['bulk_create_catalog_categories', 'bulk_update_catalog_categories', 'bulk_delete_catalog_categories'],
+    get: ['get_bulk_create_categories_job', 'get_bulk_update_categories_job', 'get_bulk_delete_categories_job'],
+    list: ['get_bulk_create_categories_jobs', 'get_bulk_update_categories_jobs', 'get_bulk_delete_categories_jobs'],
+    getLimits: [XL, XL, XL],
+  },
 ] as const;
 
 export const CATALOG_JOB_ACTIONS = ['create', 'update', 'delete'] as const;
@@ -57,7 +86,12 @@ export const SERVED_OPERATIONS: readonly OperationDef[] = [
   op('GET', '/api/profile-bulk-import-jobs/{job_id}', 'get_bulk_import_profiles_job', M),
   op('GET', '/api/profile-bulk-import-jobs/{id}/import-errors', 'get_errors_for_bulk_import_profiles_job', M),
   op('GET', '/api/profile-bulk-import-jobs/{id}/profiles', 'get_profiles_for_bulk_import_profiles_job', M),
-  op('GET', '/api/profile-bulk-import-jobs/{id}/relationships/profiles', 'get_profile_ids_for_bulk_import_profiles_job', M),
+  op(
+    'GET',
+    '/api/profile-bulk-import-jobs/{id}/relationships/profiles',
+    'get_profile_ids_for_bulk_import_profiles_job',
+    M,
+  ),
   op('POST', '/api/profile-subscription-bulk-create-jobs', 'bulk_subscribe_profiles', L),
   op('GET', '/api/events', 'get_events', XL),
   op('POST', '/api/events', 'create_event', XL),

@@ -39,8 +39,10 @@ export class FixedWindowRateLimiter {
       w = { burst: { start: now, count: 0 }, steady: { start: now, count: 0 } };
       this.windows.set(key, w);
     }
-    if (now - w.burst.start >= this.burstMs) w.burst = { start: now - ((now - w.burst.start) % this.burstMs), count: 0 };
-    if (now - w.steady.start >= this.steadyMs) w.steady = { start: now - ((now - w.steady.start) % this.steadyMs), count: 0 };
+    if (now - w.burst.start >= this.burstMs)
+      w.burst = { start: now - ((now - w.burst.start) % this.burstMs), count: 0 };
+    if (now - w.steady.start >= this.steadyMs)
+      w.steady = { start: now - ((now - w.steady.start) % this.steadyMs), count: 0 };
     const steadyResetMs = w.steady.start + this.steadyMs - now;
     const burstResetMs = w.burst.start + this.burstMs - now;
     const isSteadyFull = w.steady.count >= limit.steadyPerMinute;

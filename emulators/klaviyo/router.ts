@@ -1,4 +1,4 @@
-import { SERVED_OPERATIONS, type RateLimit } from './operations.ts';
+import { type RateLimit, SERVED_OPERATIONS } from './operations.ts';
 import type { KlaviyoSpec } from './spec.ts';
 
 export interface RouteMatch {
@@ -18,13 +18,27 @@ interface CompiledRoute {
   paramCount: number;
 }
 
-function compile(method: string, path: string, operationId: string, isServed: boolean, rateLimit: RateLimit | undefined): CompiledRoute {
+function compile(
+  method: string,
+  path: string,
+  operationId: string,
+  isServed: boolean,
+  rateLimit: RateLimit | undefined,
+): CompiledRoute {
   const names: string[] = [];
   const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, name: string) => {
     names.push(name);
     return '([^/]+)';
   });
-  return { method, operationId, regex: new RegExp(`^${pattern}/?$`), names, isServed, rateLimit, paramCount: names.length };
+  return {
+    method,
+    operationId,
+    regex: new RegExp(`^${pattern}/?$`),
+    names,
+    isServed,
+    rateLimit,
+    paramCount: names.length,
+  };
 }
 
 /** Matches a request to a Klaviyo operation: the served ones, and (with the spec) every other published one. */
@@ -35,7 +49,9 @@ export class OperationRouter {
     const served = new Set(SERVED_OPERATIONS.map((o) => o.operationId));
     for (const op of SERVED_OPERATIONS) {
       const fromSpec = spec?.operations.get(op.operationId)?.rateLimit;
-      this.routes.push(compile(op.method, op.path, op.operationId, true, overrides[op.operationId] ?? fromSpec ?? op.rateLimit));
+      this.routes.push(
+        compile(op.method, op.path, op.operationId, true, overrides[op.operationId] ?? fromSpec ?? op.rateLimit),
+      );
     }
     for (const op of spec?.operations.values() ?? []) {
       if (served.has(op.operationId)) continue;

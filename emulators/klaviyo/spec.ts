@@ -61,7 +61,13 @@ export interface KlaviyoSpec {
 
 interface RawOperation {
   operationId?: string;
-  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Record<string, unknown>; description?: string }>;
+  parameters?: Array<{
+    name: string;
+    in: string;
+    required?: boolean;
+    schema?: Record<string, unknown>;
+    description?: string;
+  }>;
   requestBody?: { required?: boolean; content?: Record<string, { schema?: { $ref?: string } }> };
   'x-klaviyo-ratelimit'?: { burst?: string; steady?: string };
 }
@@ -82,7 +88,7 @@ export function parseRateLimit(raw: RawOperation['x-klaviyo-ratelimit']): RateLi
 
 /** Reads "Allowed field(s)/operator(s):<br>`ids`: `any`<br>..." out of a filter parameter description. */
 export function parseFilterRules(description: string | undefined): Map<string, Set<string>> | undefined {
-  if (!description || !description.includes('Allowed field(s)/operator(s)')) return undefined;
+  if (!description?.includes('Allowed field(s)/operator(s)')) return undefined;
   const rules = new Map<string, Set<string>>();
   for (const line of description.split('<br>')) {
     const m = /^`([^`]+)`:\s*(.+)$/.exec(line.trim());
@@ -103,7 +109,8 @@ export function loadKlaviyoSpec(path: string = DEFAULT_SPEC_PATH): KlaviyoSpec {
   } catch (e) {
     throw new SpecUnavailableError(path, e instanceof Error ? e.message : String(e));
   }
-  if (!raw || typeof raw.paths !== 'object' || typeof raw.components?.schemas !== 'object') throw new SpecUnavailableError(path, 'not an OpenAPI document');
+  if (!raw || typeof raw.paths !== 'object' || typeof raw.components?.schemas !== 'object')
+    throw new SpecUnavailableError(path, 'not an OpenAPI document');
   const operations = new Map<string, SpecOperation>();
   for (const [p, methods] of Object.entries(raw.paths)) {
     for (const [method, o] of Object.entries(methods)) {

@@ -1,7 +1,7 @@
 import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js';
 import addFormatsModule from 'ajv-formats';
+import { FilterSyntaxError, parseFilter } from './filter.ts';
 import type { KlaviyoSpec, SpecOperation } from './spec.ts';
-import { parseFilter, FilterSyntaxError } from './filter.ts';
 
 /** One problem with a request, in the terms of Klaviyo's error objects. */
 export interface ValidationProblem {
@@ -22,9 +22,10 @@ function closeObjects(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
-    out[k] = k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, closeObjects(pv)]))
-      : closeObjects(v);
+    out[k] =
+      k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, closeObjects(pv)]))
+        : closeObjects(v);
   }
   const hasDeclaredProperties = out.properties && typeof out.properties === 'object' && !('$ref' in out);
   if (hasDeclaredProperties && out.additionalProperties === undefined && !out.allOf && !out.oneOf && !out.anyOf) {
@@ -51,11 +52,20 @@ function problemFromAjv(e: ErrorObject, basePointer: string): ValidationProblem 
   const field = e.instancePath.split('/').filter(Boolean).pop() ?? 'data';
   switch (e.keyword) {
     case 'required':
-      return { detail: `'${String(e.params.missingProperty)}' is a required field.`, pointer: `${pointer}/${String(e.params.missingProperty)}` };
+      return {
+        detail: `'${String(e.params.missingProperty)}' is a required field.`,
+        pointer: `${pointer}/${String(e.params.missingProperty)}`,
+      };
     case 'additionalProperties':
-      return { detail: `'${String(e.params.additionalProperty)}' is not a valid field for this resource.`, pointer: `${pointer}/${String(e.params.additionalProperty)}` };
+      return {
+        detail: `'${String(e.params.additionalProperty)}' is not a valid field for this resource.`,
+        pointer: `${pointer}/${String(e.params.additionalProperty)}`,
+      };
     case 'enum':
-      return { detail: `'${field}' must be one of: ${(e.params.allowedValues as unknown[]).map(String).join(', ')}.`, pointer };
+      return {
+        detail: `'${field}' must be one of: ${(e.params.allowedValues as unknown[]).map(String).join(', ')}.`,
+        pointer,
+      };
     case 'type':
       return { detail: `'${field}' must be of type ${String(e.params.type)}.`, pointer };
     default:
@@ -67,10 +77,15 @@ export class SpecValidator {
   private readonly ajv: Ajv2019;
   private readonly bodyValidators = new Map<string, ValidateFunction>();
 
-  constructor(private readonly spec: KlaviyoSpec, options: { rejectUnknownFields: boolean }) {
+  constructor(
+    private readonly spec: KlaviyoSpec,
+    options: { rejectUnknownFields: boolean },
+  ) {
     this.ajv = new Ajv2019({ strict: false, allErrors: false, validateFormats: true, discriminator: false });
     addFormats(this.ajv);
-    const schemas = rewriteNullable(options.rejectUnknownFields ? closeObjects(spec.componentsSchemas) : spec.componentsSchemas);
+    const schemas = rewriteNullable(
+      options.rejectUnknownFields ? closeObjects(spec.componentsSchemas) : spec.componentsSchemas,
+    );
     this.ajv.addSchema({ $id: 'klaviyo', components: { schemas } });
   }
 
@@ -122,9 +137,15 @@ function checkParameter(
       if (filterRules) {
         for (const c of conditions) {
           const ops = filterRules.get(c.field);
-          if (!ops) return [{ detail: `'${c.field}' is not a valid filter field for this endpoint.`, parameter: 'filter' }];
+          if (!ops)
+            return [{ detail: `'${c.field}' is not a valid filter field for this endpoint.`, parameter: 'filter' }];
           if (!ops.has(c.operator)) {
-            return [{ detail: `Operator '${c.operator}' is not allowed for filter field '${c.field}' (allowed: ${[...ops].join(', ')}).`, parameter: 'filter' }];
+            return [
+              {
+                detail: `Operator '${c.operator}' is not allowed for filter field '${c.field}' (allowed: ${[...ops].join(', ')}).`,
+                parameter: 'filter',
+              },
+            ];
           }
         }
       }
@@ -137,8 +158,10 @@ function checkParameter(
   if (schema.type === 'integer') {
     const n = Number(value);
     if (!/^-?\d+$/.test(value)) return [{ detail: `'${name}' must be an integer.`, parameter: name }];
-    if (typeof schema.minimum === 'number' && n < schema.minimum) return [{ detail: `'${name}' must be at least ${schema.minimum}.`, parameter: name }];
-    if (typeof schema.maximum === 'number' && n > schema.maximum) return [{ detail: `'${name}' must be at most ${schema.maximum}.`, parameter: name }];
+    if (typeof schema.minimum === 'number' && n < schema.minimum)
+      return [{ detail: `'${name}' must be at least ${schema.minimum}.`, parameter: name }];
+    if (typeof schema.maximum === 'number' && n > schema.maximum)
+      return [{ detail: `'${name}' must be at most ${schema.maximum}.`, parameter: name }];
     return [];
   }
   if (schema.type === 'array') {

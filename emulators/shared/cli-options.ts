@@ -1,9 +1,10 @@
-import { parseFaultRules, type FaultRule } from './faults.ts';
+import { type FaultRule, parseFaultRules } from './faults.ts';
 
 /** Option checks both emulator command lines share; each problem is collected, not thrown. */
 export function parsePort(value: string, problems: string[]): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('--port must be an integer between 0 and 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push('--port must be an integer between 0 and 65535');
   return port;
 }
 

@@ -54,7 +54,8 @@ export class FaultInjector {
 
   /** Deterministic PRNG (mulberry32) so a seeded run injects the same faults. */
   private random(): number {
-    let t = (this.seed += 0x6d2b79f5);
+    this.seed += 0x6d2b79f5;
+    let t = this.seed;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -83,14 +84,22 @@ export class FaultInjector {
 
 export function validateFaultRule(rule: FaultRule): void {
   const problems: string[] = [];
-  if (!rule || typeof rule.target !== 'string' || rule.target === '') problems.push("'target' must be an operation/resource name or '*'");
-  if (!['status', 'slow', 'drop', 'lose-response'].includes(rule?.kind)) problems.push("'kind' must be one of status, slow, drop, lose-response");
-  if (rule?.kind === 'status' && !(Number.isInteger(rule.status) && (rule.status as number) >= 400 && (rule.status as number) <= 599)) {
+  if (!rule || typeof rule.target !== 'string' || rule.target === '')
+    problems.push("'target' must be an operation/resource name or '*'");
+  if (!['status', 'slow', 'drop', 'lose-response'].includes(rule?.kind))
+    problems.push("'kind' must be one of status, slow, drop, lose-response");
+  if (
+    rule?.kind === 'status' &&
+    !(Number.isInteger(rule.status) && (rule.status as number) >= 400 && (rule.status as number) <= 599)
+  ) {
     problems.push("'status' must be an HTTP error status (400-599) for kind 'status'");
   }
-  if (rule?.kind === 'slow' && !(typeof rule.delayMs === 'number' && rule.delayMs >= 0)) problems.push("'delayMs' must be a number >= 0 for kind 'slow'");
-  if (rule?.count !== undefined && !(Number.isInteger(rule.count) && rule.count > 0)) problems.push("'count' must be a positive integer");
-  if (rule?.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) problems.push("'probability' must be between 0 and 1");
+  if (rule?.kind === 'slow' && !(typeof rule.delayMs === 'number' && rule.delayMs >= 0))
+    problems.push("'delayMs' must be a number >= 0 for kind 'slow'");
+  if (rule?.count !== undefined && !(Number.isInteger(rule.count) && rule.count > 0))
+    problems.push("'count' must be a positive integer");
+  if (rule?.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1))
+    problems.push("'probability' must be between 0 and 1");
   if (problems.length) throw new FaultRuleError(problems.join('; '));
 }
 

@@ -4,12 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.ts';
-import { ENTITY_KINDS, isEntityKind, type EntityKind } from '../core/entity-kind.ts';
+import { ENTITY_KINDS, type EntityKind, isEntityKind } from '../core/entity-kind.ts';
 import { AppError, ConfigError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { serve, startService } from '../main.ts';
 import type { RunOptions, RunReport } from '../sync/run-report.ts';
-import { progressLine, ProgressDisplay, summaryTable } from './progress.ts';
+import { ProgressDisplay, progressLine, summaryTable } from './progress.ts';
 
 /** The repository root when running from source, `dist/` when running the build: both hold emulators/ and scripts/. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,10 +49,14 @@ Options:
   --no-backfill      send order events without Klaviyo's backfill flag (flows may fire)
   -h, --help         show this help
 `,
-  status: 'Usage: ct-klaviyo status [--url http://127.0.0.1:6779] [--token TOKEN]\n\nShows the current or last import of every type (token: SYNC_API_TOKEN by default).\n',
-  failures: 'Usage: ct-klaviyo failures <type> [--csv] [--url http://127.0.0.1:6779] [--token TOKEN]\n\nPrints the failed and skipped records of the last run of <type> (JSON lines, or CSV).\n',
-  'retry-failed': 'Usage: ct-klaviyo retry-failed <type> [--url http://127.0.0.1:6779] [--token TOKEN]\n\nAsks the service to re-run exactly the records that failed in the last run of <type>.\n',
-  emulators: 'Usage: ct-klaviyo emulators [--dataset tiny|small|large]\n\nStarts the commercetools stand-in (port 8802) and the Klaviyo emulator (port 8801) on 127.0.0.1.\n',
+  status:
+    'Usage: ct-klaviyo status [--url http://127.0.0.1:6779] [--token TOKEN]\n\nShows the current or last import of every type (token: SYNC_API_TOKEN by default).\n',
+  failures:
+    'Usage: ct-klaviyo failures <type> [--csv] [--url http://127.0.0.1:6779] [--token TOKEN]\n\nPrints the failed and skipped records of the last run of <type> (JSON lines, or CSV).\n',
+  'retry-failed':
+    'Usage: ct-klaviyo retry-failed <type> [--url http://127.0.0.1:6779] [--token TOKEN]\n\nAsks the service to re-run exactly the records that failed in the last run of <type>.\n',
+  emulators:
+    'Usage: ct-klaviyo emulators [--dataset tiny|small|large]\n\nStarts the commercetools stand-in (port 8802) and the Klaviyo emulator (port 8801) on 127.0.0.1.\n',
   demo: 'Usage: ct-klaviyo demo\n\nStarts both emulators with the small dataset, runs every import through the service and shows the result.\n',
 };
 
@@ -64,9 +68,14 @@ function fail(message: string, code = 1): never {
 /** Runs one of the repository's own programs (`emulators/klaviyo/cli`, `scripts/demo`) in a child process. */
 function runChild(program: string, args: string[]): Promise<number> {
   const file = resolve(ROOT, `${program}${IS_COMPILED ? '.js' : '.ts'}`);
-  if (!existsSync(file)) fail(`${program} is not part of this installation: the emulators and the demo come with a development checkout (git clone, then npm ci).`);
+  if (!existsSync(file))
+    fail(
+      `${program} is not part of this installation: the emulators and the demo come with a development checkout (git clone, then npm ci).`,
+    );
   return new Promise((done) => {
-    const child = spawn(process.execPath, [...(IS_COMPILED ? [] : ['--import', 'tsx']), file, ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...(IS_COMPILED ? [] : ['--import', 'tsx']), file, ...args], {
+      stdio: 'inherit',
+    });
     child.on('exit', (code) => done(code ?? 1));
   });
 }
@@ -92,10 +101,22 @@ async function sync(argv: string[]): Promise<number> {
     return 0;
   }
   const target = positionals[0];
-  if (!target || (target !== 'all' && !isEntityKind(target))) fail(`Name what to import: ${ENTITY_KINDS.join(', ')} or all.\n\n${HELP.sync}`);
-  const kinds: EntityKind[] = target === 'all' ? ['categories', 'products', 'customers', 'orders'] : [target as EntityKind];
-  let ids = values.ids?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (values['ids-file']) ids = [...(ids ?? []), ...readFileSync(values['ids-file'], 'utf8').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean)];
+  if (!target || (target !== 'all' && !isEntityKind(target)))
+    fail(`Name what to import: ${ENTITY_KINDS.join(', ')} or all.\n\n${HELP.sync}`);
+  const kinds: EntityKind[] =
+    target === 'all' ? ['categories', 'products', 'customers', 'orders'] : [target as EntityKind];
+  let ids = values.ids
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (values['ids-file'])
+    ids = [
+      ...(ids ?? []),
+      ...readFileSync(values['ids-file'], 'utf8')
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ];
   const options: RunOptions = {
     ...(ids?.length ? { ids } : {}),
     ...(values.resume ? { resume: true } : {}),
@@ -107,7 +128,10 @@ async function sync(argv: string[]): Promise<number> {
   };
 
   const config = loadConfig();
-  const service = await startService({ ...config, port: 0, host: '127.0.0.1', appType: 'BULK_IMPORT' }, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  const service = await startService(
+    { ...config, port: 0, host: '127.0.0.1', appType: 'BULK_IMPORT' },
+    { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) },
+  );
   const display = new ProgressDisplay(process.stdout);
   const done: Array<[string, RunReport]> = [];
   let stopping = false;
@@ -122,8 +146,12 @@ async function sync(argv: string[]): Promise<number> {
   try {
     for (const kind of kinds) {
       if (stopping) break;
-      const kindOptions: RunOptions = kind === 'orders' ? options : { ...options, since: undefined, until: undefined, backfill: undefined };
-      await service.registry.start(kind, Object.fromEntries(Object.entries(kindOptions).filter(([, v]) => v !== undefined)) as RunOptions);
+      const kindOptions: RunOptions =
+        kind === 'orders' ? options : { ...options, since: undefined, until: undefined, backfill: undefined };
+      await service.registry.start(
+        kind,
+        Object.fromEntries(Object.entries(kindOptions).filter(([, v]) => v !== undefined)) as RunOptions,
+      );
       for (;;) {
         const r = await service.registry.status(kind);
         display.render([...done.map(([t, rep]) => progressLine(t, rep)), progressLine(kind, r)]);
@@ -133,7 +161,10 @@ async function sync(argv: string[]): Promise<number> {
       await service.registry.settled(kind);
       const final = (await service.registry.status(kind)) as RunReport;
       done.push([kind, final]);
-      display.render(done.map(([t, rep]) => progressLine(t, rep)), true);
+      display.render(
+        done.map(([t, rep]) => progressLine(t, rep)),
+        true,
+      );
     }
   } finally {
     await service.close();
@@ -142,14 +173,24 @@ async function sync(argv: string[]): Promise<number> {
   for (const [kind, r] of done) {
     if (r.error) process.stdout.write(`\n${kind}: ${r.error.message}\n`);
     const failed = r.lastErrors.filter((e) => e.outcome === 'failed').slice(0, 5);
-    if (failed.length) process.stdout.write(`\n${kind}: ${r.counts.failed} failed, e.g.\n${failed.map((e) => `  ${e.id}: ${e.reason}`).join('\n')}\n`);
+    if (failed.length)
+      process.stdout.write(
+        `\n${kind}: ${r.counts.failed} failed, e.g.\n${failed.map((e) => `  ${e.id}: ${e.reason}`).join('\n')}\n`,
+      );
   }
   if (done.some(([, r]) => r.status !== 'completed')) return 1;
   return done.some(([, r]) => r.counts.failed > 0) ? 2 : 0;
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { url: { type: 'string', default: `http://127.0.0.1:${process.env.PUB_SUB_PORT ?? '6779'}` }, token: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string', default: `http://127.0.0.1:${process.env.PUB_SUB_PORT ?? '6779'}` },
+      token: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(HELP.status);
     return 0;
@@ -163,17 +204,29 @@ async function status(argv: string[]): Promise<number> {
   }
   if (!res.ok) fail(`${values.url}/sync/status answered ${res.status}: ${await res.text()}`);
   const all = (await res.json()) as Record<string, RunReport | null>;
-  for (const kind of ENTITY_KINDS) process.stdout.write(`${progressLine(kind, all[kind] ?? undefined).replace(/waiting$/, 'never run')}\n`);
+  for (const kind of ENTITY_KINDS)
+    process.stdout.write(`${progressLine(kind, all[kind] ?? undefined).replace(/waiting$/, 'never run')}\n`);
   return 0;
 }
 
 async function serviceCall(command: 'failures' | 'retry-failed', argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string', default: `http://127.0.0.1:${process.env.PUB_SUB_PORT ?? '6779'}` }, token: { type: 'string' }, csv: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string', default: `http://127.0.0.1:${process.env.PUB_SUB_PORT ?? '6779'}` },
+      token: { type: 'string' },
+      csv: { type: 'boolean', default: false },
+    },
+  });
   const kind = positionals[0];
   if (!kind || !isEntityKind(kind)) fail(`Name the type: ${ENTITY_KINDS.join(', ')}.\n\n${HELP[command]}`);
   const token = values.token ?? process.env.SYNC_API_TOKEN;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const url = command === 'failures' ? `${values.url}/sync/${kind}/failures${values.csv ? '?format=csv' : ''}` : `${values.url}/sync/${kind}/retry-failed`;
+  const url =
+    command === 'failures'
+      ? `${values.url}/sync/${kind}/failures${values.csv ? '?format=csv' : ''}`
+      : `${values.url}/sync/${kind}/retry-failed`;
   let res: Response;
   try {
     res = await fetch(url, { method: command === 'failures' ? 'GET' : 'POST', headers });
@@ -209,7 +262,10 @@ async function main(argv: string[]): Promise<number> {
     case 'retry-failed':
       return serviceCall(command, rest);
     case 'emulators': {
-      const dataset = rest[rest.indexOf('--dataset') + 1] && rest.includes('--dataset') ? rest[rest.indexOf('--dataset') + 1] : 'small';
+      const dataset =
+        rest[rest.indexOf('--dataset') + 1] && rest.includes('--dataset')
+          ? rest[rest.indexOf('--dataset') + 1]
+          : 'small';
       const ct = runChild('emulators/commercetools/cli', ['--port', '8802', '--dataset', dataset]);
       const kl = runChild('emulators/klaviyo/cli', ['--port', '8801']);
       return Math.max(await ct, await kl);

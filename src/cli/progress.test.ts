@@ -21,12 +21,17 @@ const report = (over: Partial<RunReport> = {}): RunReport => ({
 
 describe('progress output', () => {
   it('shows records, percentage, rate, ETA and failures', () => {
-    expect(progressLine('customers', report())).toBe('customers   running     500/1000 50%  250/s  eta 2m05s  failed 5  skipped 15');
+    expect(progressLine('customers', report())).toBe(
+      'customers   running     500/1000 50%  250/s  eta 2m05s  failed 5  skipped 15',
+    );
     expect(progressLine('orders', undefined)).toBe('orders      waiting');
   });
 
   it('prints an aligned summary table', () => {
-    const table = summaryTable([['customers', report({ status: 'completed' })], ['orders', report({ status: 'failed', counts: { read: 12345, succeeded: 12000, failed: 345, skipped: 0 } })]]);
+    const table = summaryTable([
+      ['customers', report({ status: 'completed' })],
+      ['orders', report({ status: 'failed', counts: { read: 12345, succeeded: 12000, failed: 345, skipped: 0 } })],
+    ]);
     expect(table.split('\n')).toEqual([
       'type       status      read  imported  failed  skipped  seconds',
       '---------  ---------  -----  --------  ------  -------  -------',

@@ -19,9 +19,18 @@ export function progressLine(type: string, r: RunReport | undefined): string {
 /** The summary table printed at the end of `ct-klaviyo sync`. */
 export function summaryTable(rows: Array<[string, RunReport]>): string {
   const header = ['type', 'status', 'read', 'imported', 'failed', 'skipped', 'seconds'];
-  const body = rows.map(([type, r]) => [type, r.status, String(r.counts.read), String(r.counts.succeeded), String(r.counts.failed), String(r.counts.skipped), String(r.elapsedSeconds)]);
+  const body = rows.map(([type, r]) => [
+    type,
+    r.status,
+    String(r.counts.read),
+    String(r.counts.succeeded),
+    String(r.counts.failed),
+    String(r.counts.skipped),
+    String(r.elapsedSeconds),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -30,7 +39,10 @@ export class ProgressDisplay {
   private drawn = 0;
   private lastPlain = 0;
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly everyMs = 5000) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly everyMs = 5000,
+  ) {}
 
   get isTty(): boolean {
     return Boolean(this.out.isTTY);

@@ -5,7 +5,17 @@ import { type Page, type PageQuery, pageById } from './keyset-pager.ts';
 export function categoryPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Category>> {
   return pageById<Category>(
     async (where, limit) =>
-      (await ctCall('category query', () => api.categories().get({ queryArgs: { sort: 'id asc', limit, withTotal: false, ...(where.length ? { where } : {}) } }).execute(), { signal: q.signal })).results,
+      (
+        await ctCall(
+          'category query',
+          () =>
+            api
+              .categories()
+              .get({ queryArgs: { sort: 'id asc', limit, withTotal: false, ...(where.length ? { where } : {}) } })
+              .execute(),
+          { signal: q.signal },
+        )
+      ).results,
     q,
   );
 }
@@ -18,7 +28,17 @@ export async function fetchAllCategories(api: CommercetoolsApi, signal?: AbortSi
 }
 
 export async function countCategories(api: CommercetoolsApi, signal?: AbortSignal): Promise<number | undefined> {
-  return (await ctCall('category count', () => api.categories().get({ queryArgs: { limit: 1, withTotal: true } }).execute(), { signal })).total;
+  return (
+    await ctCall(
+      'category count',
+      () =>
+        api
+          .categories()
+          .get({ queryArgs: { limit: 1, withTotal: true } })
+          .execute(),
+      { signal },
+    )
+  ).total;
 }
 
 /** One category as it is now; retries transient failures within `budgetMs`. */

@@ -1,4 +1,4 @@
-import { createApiBuilderFromCtpClient, type ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
+import { type ByProjectKeyRequestBuilder, createApiBuilderFromCtpClient } from '@commercetools/platform-sdk';
 import { ClientBuilder } from '@commercetools/ts-client';
 import { backoffDelayMs, sleep } from '../core/abort.ts';
 import { AbortedError, CommercetoolsError } from '../core/errors.ts';
@@ -31,7 +31,13 @@ export function createCommercetoolsApi(settings: CommercetoolsSettings): ByProje
       httpClient: fetch,
       timeout: 60_000,
       enableRetry: true,
-      retryConfig: { maxRetries: 4, retryDelay: 300, backoff: true, maxDelay: 10_000, retryCodes: [429, 500, 502, 503, 504] },
+      retryConfig: {
+        maxRetries: 4,
+        retryDelay: 300,
+        backoff: true,
+        maxDelay: 10_000,
+        retryCodes: [429, 500, 502, 503, 504],
+      },
     })
     .build();
   return createApiBuilderFromCtpClient(client).withProjectKey({ projectKey: settings.projectKey });
@@ -46,18 +52,32 @@ interface SdkError {
 }
 
 /** Status, code and message of an SDK error, whatever shape it arrived in. */
-export function describeCtError(e: unknown): { status: number; code?: string; message: string; currentVersion?: number } {
+export function describeCtError(e: unknown): {
+  status: number;
+  code?: string;
+  message: string;
+  currentVersion?: number;
+} {
   const err = (e ?? {}) as SdkError;
   const body = err.body ?? err.error;
   const status = err.statusCode ?? err.status ?? 0;
-  return { status, code: body?.errors?.[0]?.code, message: body?.message ?? err.message ?? String(e), currentVersion: body?.errors?.[0]?.currentVersion };
+  return {
+    status,
+    code: body?.errors?.[0]?.code,
+    message: body?.message ?? err.message ?? String(e),
+    currentVersion: body?.errors?.[0]?.currentVersion,
+  };
 }
 
 /**
  * Runs an SDK call; network errors and 5xx/429 that outlived the SDK's own retries are tried again within a
  * budget (reads are idempotent). Other failures become a CommercetoolsError with the API's status and code.
  */
-export async function ctCall<T>(what: string, fn: () => Promise<{ body: T }>, options: { signal?: AbortSignal; budgetMs?: number; isRetryable?: boolean } = {}): Promise<T> {
+export async function ctCall<T>(
+  what: string,
+  fn: () => Promise<{ body: T }>,
+  options: { signal?: AbortSignal; budgetMs?: number; isRetryable?: boolean } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.budgetMs ?? 5 * 60_000);
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw new AbortedError();
@@ -69,7 +89,12 @@ export async function ctCall<T>(what: string, fn: () => Promise<{ body: T }>, op
       // Never sleep past the budget: a short budget (a lease renewal) still gets its last try in time.
       const waitMs = Math.min(500 + backoffDelayMs(attempt, 1000, 30_000), deadline - Date.now());
       if (!isTransient || options.isRetryable === false || waitMs <= 0) {
-        throw new CommercetoolsError(d.status, `commercetools ${what} failed (${d.status || 'network'}${d.code ? ` ${d.code}` : ''}): ${d.message}`, d.code, e);
+        throw new CommercetoolsError(
+          d.status,
+          `commercetools ${what} failed (${d.status || 'network'}${d.code ? ` ${d.code}` : ''}): ${d.message}`,
+          d.code,
+          e,
+        );
       }
       await sleep(waitMs, options.signal);
     }

@@ -16,7 +16,11 @@ export class VersionConflictError extends AppError {
     readonly currentVersion: number | undefined,
     cause?: unknown,
   ) {
-    super('CT_CONCURRENT_MODIFICATION', `Someone else wrote the object first (it is now at version ${currentVersion ?? 'unknown'}).`, { disposition: 'retryable', cause });
+    super(
+      'CT_CONCURRENT_MODIFICATION',
+      `Someone else wrote the object first (it is now at version ${currentVersion ?? 'unknown'}).`,
+      { disposition: 'retryable', cause },
+    );
   }
 }
 
@@ -35,7 +39,11 @@ export class CustomObjectStore {
   /** Reads one object; transient failures are retried within `budgetMs` (default: ctCall's). */
   async get<T>(key: string, signal?: AbortSignal, budgetMs?: number): Promise<StoredObject<T> | undefined> {
     try {
-      const body = await ctCall(`get custom object ${key}`, () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).get().execute(), { signal, budgetMs });
+      const body = await ctCall(
+        `get custom object ${key}`,
+        () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).get().execute(),
+        { signal, budgetMs },
+      );
       return { version: body.version, value: body.value as T };
     } catch (e) {
       if (e instanceof CommercetoolsError && e.status === 404) return undefined;
@@ -52,7 +60,12 @@ export class CustomObjectStore {
   async put<T>(key: string, value: T, version?: number, signal?: AbortSignal, budgetMs?: number): Promise<number> {
     const body = { container: this.container, key, value, ...(version === undefined ? {} : { version }) };
     try {
-      return (await ctCall(`write of custom object ${key}`, () => this.api.customObjects().post({ body }).execute(), { signal, budgetMs })).version;
+      return (
+        await ctCall(`write of custom object ${key}`, () => this.api.customObjects().post({ body }).execute(), {
+          signal,
+          budgetMs,
+        })
+      ).version;
     } catch (e) {
       if (!(e instanceof CommercetoolsError) || e.status !== 409 || version === undefined) throw e;
       const current = await this.get<unknown>(key, signal);
@@ -75,6 +88,12 @@ export class CustomObjectStore {
 
   /** Deletes one object at the version read. */
   async remove(key: string, version: number): Promise<void> {
-    await ctCall(`delete of custom object ${key}`, () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).delete({ queryArgs: { version } }).execute());
+    await ctCall(`delete of custom object ${key}`, () =>
+      this.api
+        .customObjects()
+        .withContainerAndKey({ container: this.container, key })
+        .delete({ queryArgs: { version } })
+        .execute(),
+    );
   }
 }

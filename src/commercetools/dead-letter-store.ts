@@ -35,7 +35,12 @@ export class DeadLetterStore {
   async put(letter: Omit<DeadLetter, 'firstFailedAt' | 'lastFailedAt' | 'attempts'>, now = new Date()): Promise<void> {
     const key = deadLetterKey(letter.notificationId);
     const previous = (await this.objects.get<DeadLetter>(key))?.value;
-    const value: DeadLetter = { ...letter, firstFailedAt: previous?.firstFailedAt ?? now.toISOString(), lastFailedAt: now.toISOString(), attempts: (previous?.attempts ?? 0) + 1 };
+    const value: DeadLetter = {
+      ...letter,
+      firstFailedAt: previous?.firstFailedAt ?? now.toISOString(),
+      lastFailedAt: now.toISOString(),
+      attempts: (previous?.attempts ?? 0) + 1,
+    };
     await this.objects.put(key, value);
   }
 

@@ -29,7 +29,10 @@ export async function* pageById<T extends { id: string }>(
       const chunk = wanted.slice(i, i + 100);
       const records = await fetchPage([`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`], 100);
       const found = new Set(records.map((r) => r.id));
-      yield { records: records.sort((a, b) => (a.id < b.id ? -1 : 1)), missingIds: chunk.filter((id) => !found.has(id)) };
+      yield {
+        records: records.sort((a, b) => (a.id < b.id ? -1 : 1)),
+        missingIds: chunk.filter((id) => !found.has(id)),
+      };
     }
     return;
   }

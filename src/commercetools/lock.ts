@@ -1,6 +1,6 @@
 import type { EntityKind } from '../core/entity-kind.ts';
 import { LockHeldError, LockLostError } from '../core/errors.ts';
-import { VersionConflictError, type CustomObjectStore } from './custom-objects.ts';
+import { type CustomObjectStore, VersionConflictError } from './custom-objects.ts';
 
 export interface LockValue {
   state: 'held' | 'free';
@@ -55,7 +55,14 @@ export class LockLease {
     return this.value.stopRequested === true;
   }
 
-  static async acquire(store: CustomObjectStore, kind: EntityKind, owner: string, jobId: string, ttlMs: number, now: () => number = Date.now): Promise<LockLease> {
+  static async acquire(
+    store: CustomObjectStore,
+    kind: EntityKind,
+    owner: string,
+    jobId: string,
+    ttlMs: number,
+    now: () => number = Date.now,
+  ): Promise<LockLease> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await store.get<LockValue>(lockKey(kind));
       const t = now();
@@ -63,9 +70,22 @@ export class LockLease {
         const { owner: o, jobId: j, acquiredAt, expiresAt } = current.value;
         throw new LockHeldError({ owner: o, jobId: j, acquiredAt, expiresAt });
       }
-      const value: LockValue = { state: 'held', owner, jobId, acquiredAt: new Date(t).toISOString(), renewedAt: new Date(t).toISOString(), expiresAt: new Date(t + ttlMs).toISOString() };
+      const value: LockValue = {
+        state: 'held',
+        owner,
+        jobId,
+        acquiredAt: new Date(t).toISOString(),
+        renewedAt: new Date(t).toISOString(),
+        expiresAt: new Date(t + ttlMs).toISOString(),
+      };
       try {
-        const version = await store.put(lockKey(kind), value, current ? current.version : 0, undefined, WRITE_BUDGET_MS);
+        const version = await store.put(
+          lockKey(kind),
+          value,
+          current ? current.version : 0,
+          undefined,
+          WRITE_BUDGET_MS,
+        );
         return new LockLease(store, kind, version, value, ttlMs);
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
@@ -74,7 +94,12 @@ export class LockLease {
     }
     const current = await store.get<LockValue>(lockKey(kind));
     const v = current?.value;
-    throw new LockHeldError({ owner: v?.owner ?? 'unknown', jobId: v?.jobId ?? 'unknown', acquiredAt: v?.acquiredAt ?? '', expiresAt: v?.expiresAt ?? '' });
+    throw new LockHeldError({
+      owner: v?.owner ?? 'unknown',
+      jobId: v?.jobId ?? 'unknown',
+      acquiredAt: v?.acquiredAt ?? '',
+      expiresAt: v?.expiresAt ?? '',
+    });
   }
 
   /** Current holder, if any (for status and 409 answers). */
@@ -83,12 +108,22 @@ export class LockLease {
   }
 
   /** Asks the holder of a live lease to stop (used when the run lives in another process). */
-  static async requestStop(store: CustomObjectStore, kind: EntityKind, now: () => number = Date.now): Promise<LockValue | undefined> {
+  static async requestStop(
+    store: CustomObjectStore,
+    kind: EntityKind,
+    now: () => number = Date.now,
+  ): Promise<LockValue | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await store.get<LockValue>(lockKey(kind));
-      if (!current || current.value.state !== 'held' || Date.parse(current.value.expiresAt) <= now()) return undefined;
+      if (current?.value.state !== 'held' || Date.parse(current.value.expiresAt) <= now()) return undefined;
       try {
-        await store.put(lockKey(kind), { ...current.value, stopRequested: true }, current.version, undefined, WRITE_BUDGET_MS);
+        await store.put(
+          lockKey(kind),
+          { ...current.value, stopRequested: true },
+          current.version,
+          undefined,
+          WRITE_BUDGET_MS,
+        );
         return current.value;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
@@ -102,7 +137,11 @@ export class LockLease {
     if (this.isReleased) return;
     for (let attempt = 0; attempt < 3; attempt++) {
       const t = now();
-      const next: LockValue = { ...this.value, renewedAt: new Date(t).toISOString(), expiresAt: new Date(t + this.ttlMs).toISOString() };
+      const next: LockValue = {
+        ...this.value,
+        renewedAt: new Date(t).toISOString(),
+        expiresAt: new Date(t + this.ttlMs).toISOString(),
+      };
       // Transient failures are retried while the lease still holds; past that, another process may own it.
       const budgetMs = Math.max(0, Date.parse(this.value.expiresAt) - t - 250);
       try {
@@ -112,7 +151,12 @@ export class LockLease {
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
         const current = await this.store.get<LockValue>(lockKey(this.kind));
-        if (!current || current.value.jobId !== this.value.jobId || current.value.owner !== this.value.owner || current.value.state !== 'held') {
+        if (
+          !current ||
+          current.value.jobId !== this.value.jobId ||
+          current.value.owner !== this.value.owner ||
+          current.value.state !== 'held'
+        ) {
           throw new LockLostError(`The ${this.kind} lock was taken over by job ${current?.value.jobId ?? 'unknown'}.`);
         }
         // Our own lease, changed by a stop request: adopt it and write again.
@@ -129,7 +173,13 @@ export class LockLease {
     this.isReleased = true;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await this.store.put(lockKey(this.kind), { ...this.value, state: 'free', stopRequested: false, expiresAt: new Date(now()).toISOString() }, this.version, undefined, WRITE_BUDGET_MS);
+        await this.store.put(
+          lockKey(this.kind),
+          { ...this.value, state: 'free', stopRequested: false, expiresAt: new Date(now()).toISOString() },
+          this.version,
+          undefined,
+          WRITE_BUDGET_MS,
+        );
         return;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;

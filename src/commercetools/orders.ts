@@ -14,13 +14,28 @@ const EXPAND_PAYMENTS = ['paymentInfo.payments[*]'];
 
 /** Orders by id with their payments expanded, optionally within a window of creation dates. */
 export function orderPages(api: CommercetoolsApi, q: OrderQuery): AsyncGenerator<Page<Order>> {
-  const window = [...(q.since ? [`createdAt >= ${JSON.stringify(q.since)}`] : []), ...(q.until ? [`createdAt < ${JSON.stringify(q.until)}`] : [])];
+  const window = [
+    ...(q.since ? [`createdAt >= ${JSON.stringify(q.since)}`] : []),
+    ...(q.until ? [`createdAt < ${JSON.stringify(q.until)}`] : []),
+  ];
   return pageById<Order>(
     async (where, limit) =>
       (
         await ctCall(
           'order query',
-          () => api.orders().get({ queryArgs: { sort: 'id asc', limit, withTotal: false, expand: EXPAND_PAYMENTS, ...(where.length + window.length ? { where: [...where, ...window] } : {}) } }).execute(),
+          () =>
+            api
+              .orders()
+              .get({
+                queryArgs: {
+                  sort: 'id asc',
+                  limit,
+                  withTotal: false,
+                  expand: EXPAND_PAYMENTS,
+                  ...(where.length + window.length ? { where: [...where, ...window] } : {}),
+                },
+              })
+              .execute(),
           { signal: q.signal },
         )
       ).results,
@@ -34,18 +49,54 @@ export function paymentsOf(order: Order): Payment[] {
 }
 
 /** How many orders a run will read, when cheap to know (not for a window of dates). */
-export async function countOrders(api: CommercetoolsApi, q: Pick<OrderQuery, 'since' | 'until' | 'signal'>): Promise<number | undefined> {
+export async function countOrders(
+  api: CommercetoolsApi,
+  q: Pick<OrderQuery, 'since' | 'until' | 'signal'>,
+): Promise<number | undefined> {
   if (q.since || q.until) return undefined;
-  return (await ctCall('order count', () => api.orders().get({ queryArgs: { limit: 1, withTotal: true } }).execute(), { signal: q.signal })).total;
+  return (
+    await ctCall(
+      'order count',
+      () =>
+        api
+          .orders()
+          .get({ queryArgs: { limit: 1, withTotal: true } })
+          .execute(),
+      { signal: q.signal },
+    )
+  ).total;
 }
 
 /** One order as it is now, with its payments; retries transient failures within `budgetMs`. */
 export function getOrder(api: CommercetoolsApi, id: string, budgetMs?: number): Promise<Order> {
-  return ctCall('order read', () => api.orders().withId({ ID: id }).get({ queryArgs: { expand: EXPAND_PAYMENTS } }).execute(), { budgetMs });
+  return ctCall(
+    'order read',
+    () =>
+      api
+        .orders()
+        .withId({ ID: id })
+        .get({ queryArgs: { expand: EXPAND_PAYMENTS } })
+        .execute(),
+    { budgetMs },
+  );
 }
 
 /** The order that holds a payment, with its payments, if any. */
-export async function findOrderByPayment(api: CommercetoolsApi, paymentId: string, budgetMs?: number): Promise<Order | undefined> {
+export async function findOrderByPayment(
+  api: CommercetoolsApi,
+  paymentId: string,
+  budgetMs?: number,
+): Promise<Order | undefined> {
   const where = [`paymentInfo(payments(id=${JSON.stringify(paymentId)}))`];
-  return (await ctCall('order by payment', () => api.orders().get({ queryArgs: { where, limit: 1, expand: EXPAND_PAYMENTS } }).execute(), { budgetMs })).results[0];
+  return (
+    await ctCall(
+      'order by payment',
+      () =>
+        api
+          .orders()
+          .get({ queryArgs: { where, limit: 1, expand: EXPAND_PAYMENTS } })
+          .execute(),
+      { budgetMs },
+    )
+  ).results[0];
 }

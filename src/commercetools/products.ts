@@ -9,22 +9,59 @@ const PUBLISHED = 'masterData(published = true)';
 export function publishedProductPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Product>> {
   return pageById<Product>(
     async (where, limit) =>
-      (await ctCall('product query', () => api.products().get({ queryArgs: { sort: 'id asc', limit, withTotal: false, where: [PUBLISHED, ...where] } }).execute(), { signal: q.signal })).results,
+      (
+        await ctCall(
+          'product query',
+          () =>
+            api
+              .products()
+              .get({ queryArgs: { sort: 'id asc', limit, withTotal: false, where: [PUBLISHED, ...where] } })
+              .execute(),
+          { signal: q.signal },
+        )
+      ).results,
     q,
   );
 }
 
 export async function countPublishedProducts(api: CommercetoolsApi, signal?: AbortSignal): Promise<number | undefined> {
-  return (await ctCall('product count', () => api.products().get({ queryArgs: { limit: 1, withTotal: true, where: [PUBLISHED] } }).execute(), { signal })).total;
+  return (
+    await ctCall(
+      'product count',
+      () =>
+        api
+          .products()
+          .get({ queryArgs: { limit: 1, withTotal: true, where: [PUBLISHED] } })
+          .execute(),
+      { signal },
+    )
+  ).total;
 }
 
 /** Products by id (current data, published or not: orders may reference products changed since), 100 per query. */
-export async function fetchProducts(api: CommercetoolsApi, ids: string[], signal?: AbortSignal, budgetMs?: number): Promise<Product[]> {
+export async function fetchProducts(
+  api: CommercetoolsApi,
+  ids: string[],
+  signal?: AbortSignal,
+  budgetMs?: number,
+): Promise<Product[]> {
   const out: Product[] = [];
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
     const where = [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`];
-    out.push(...(await ctCall('product query', () => api.products().get({ queryArgs: { where, limit: 100, withTotal: false } }).execute(), { signal, budgetMs })).results);
+    out.push(
+      ...(
+        await ctCall(
+          'product query',
+          () =>
+            api
+              .products()
+              .get({ queryArgs: { where, limit: 100, withTotal: false } })
+              .execute(),
+          { signal, budgetMs },
+        )
+      ).results,
+    );
   }
   return out;
 }

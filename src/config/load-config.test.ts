@@ -24,7 +24,13 @@ function problems(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('reads the seed variables with their defaults', () => {
     const c = loadConfig(VALID, { envFile: false });
-    expect(c.commercetools).toMatchObject({ apiUrl: 'https://api.example.com', projectKey: 'shop', scopes: ['view_customers:shop', 'manage_key_value_documents:shop'], clientId: 'cid', clientSecret: 's3cr3t-value' });
+    expect(c.commercetools).toMatchObject({
+      apiUrl: 'https://api.example.com',
+      projectKey: 'shop',
+      scopes: ['view_customers:shop', 'manage_key_value_documents:shop'],
+      clientId: 'cid',
+      clientSecret: 's3cr3t-value',
+    });
     expect(c.klaviyo.apiUrl).toBe('https://a.klaviyo.com');
     expect(c.port).toBe(6779);
     expect(c.appType).toBe('ALL');
@@ -37,35 +43,60 @@ describe('loadConfig', () => {
   });
 
   it('lists every problem at once, with what a valid value looks like', () => {
-    const found = problems({ CT_API_URL: 'not a url', CT_API_CLIENT: '{"clientId":1}', APP_TYPE: 'BOTH', PUB_SUB_PORT: '99999', PREFERRED_CURRENCY: 'euro' });
-    expect(found).toEqual(expect.arrayContaining([
-      expect.stringContaining('CT_AUTH_URL is required'),
-      expect.stringContaining('CT_PROJECT_ID is required'),
-      expect.stringContaining('CT_SCOPE is required'),
-      expect.stringContaining('KLAVIYO_AUTH_KEY is required'),
-      expect.stringContaining('CT_API_CLIENT must be JSON'),
-      expect.stringContaining('APP_TYPE must be BULK_IMPORT or EVENT'),
-      expect.stringContaining('PUB_SUB_PORT must be a port number'),
-      expect.stringContaining('PREFERRED_CURRENCY must be an ISO 4217 code'),
-      expect.stringContaining('CT_API_URL must be an http(s) URL'),
-    ]));
+    const found = problems({
+      CT_API_URL: 'not a url',
+      CT_API_CLIENT: '{"clientId":1}',
+      APP_TYPE: 'BOTH',
+      PUB_SUB_PORT: '99999',
+      PREFERRED_CURRENCY: 'euro',
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('CT_AUTH_URL is required'),
+        expect.stringContaining('CT_PROJECT_ID is required'),
+        expect.stringContaining('CT_SCOPE is required'),
+        expect.stringContaining('KLAVIYO_AUTH_KEY is required'),
+        expect.stringContaining('CT_API_CLIENT must be JSON'),
+        expect.stringContaining('APP_TYPE must be BULK_IMPORT or EVENT'),
+        expect.stringContaining('PUB_SUB_PORT must be a port number'),
+        expect.stringContaining('PREFERRED_CURRENCY must be an ISO 4217 code'),
+        expect.stringContaining('CT_API_URL must be an http(s) URL'),
+      ]),
+    );
   });
 
   it('reads rate-limit overrides and rejects malformed ones', () => {
-    expect(loadConfig({ ...VALID, KLAVIYO_RATE_LIMITS: '{"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}' }, { envFile: false }).klaviyo.rateLimits).toEqual({ bulk_import_profiles: { burstPerSecond: 5, steadyPerMinute: 100 } });
-    expect(problems({ ...VALID, KLAVIYO_RATE_LIMITS: '{"x":{"burstPerSecond":0}}' })).toEqual([expect.stringContaining('KLAVIYO_RATE_LIMITS must be JSON')]);
+    expect(
+      loadConfig(
+        { ...VALID, KLAVIYO_RATE_LIMITS: '{"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}' },
+        { envFile: false },
+      ).klaviyo.rateLimits,
+    ).toEqual({ bulk_import_profiles: { burstPerSecond: 5, steadyPerMinute: 100 } });
+    expect(problems({ ...VALID, KLAVIYO_RATE_LIMITS: '{"x":{"burstPerSecond":0}}' })).toEqual([
+      expect.stringContaining('KLAVIYO_RATE_LIMITS must be JSON'),
+    ]);
   });
 
   it('refuses to listen beyond loopback without a management token unless explicitly allowed', () => {
     expect(problems({ ...VALID, HOST: '0.0.0.0' })).toEqual([expect.stringContaining('set SYNC_API_TOKEN')]);
     expect(problems({ ...VALID, HOST: '0.0.0.0', SYNC_API_TOKEN: 'x'.repeat(16) })).toEqual([]);
     expect(problems({ ...VALID, HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED_API: 'true' })).toEqual([]);
-    expect(problems({ ...VALID, SYNC_API_TOKEN: 'short' })).toEqual([expect.stringContaining('at least 16 characters')]);
+    expect(problems({ ...VALID, SYNC_API_TOKEN: 'short' })).toEqual([
+      expect.stringContaining('at least 16 characters'),
+    ]);
   });
 
   it('never echoes secrets in its message', () => {
     try {
-      loadConfig({ ...VALID, CT_API_CLIENT: '{"clientId":"cid","secret":42,"hint":"s3cr3t-value"}', KLAVIYO_AUTH_KEY: 'pk_secret_key', CT_API_URL: 'pk_secret_key' }, { envFile: false });
+      loadConfig(
+        {
+          ...VALID,
+          CT_API_CLIENT: '{"clientId":"cid","secret":42,"hint":"s3cr3t-value"}',
+          KLAVIYO_AUTH_KEY: 'pk_secret_key',
+          CT_API_URL: 'pk_secret_key',
+        },
+        { envFile: false },
+      );
       expect.unreachable();
     } catch (e) {
       expect((e as Error).message).not.toContain('s3cr3t-value');

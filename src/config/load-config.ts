@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isEntityKind, type EntityKind } from '../core/entity-kind.ts';
+import { type EntityKind, isEntityKind } from '../core/entity-kind.ts';
 import { ConfigError } from '../core/errors.ts';
 
 export type AppType = 'BULK_IMPORT' | 'EVENT' | 'ALL';
@@ -59,53 +59,228 @@ export interface Config {
 
 /** Every environment variable the service reads, for docs and the error message. */
 export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; description: string; example: string }> = [
-  { name: 'CT_API_URL', required: true, description: 'commercetools API URL', example: 'https://api.us-central1.gcp.commercetools.com' },
-  { name: 'CT_AUTH_URL', required: true, description: 'commercetools auth URL', example: 'https://auth.us-central1.gcp.commercetools.com' },
+  {
+    name: 'CT_API_URL',
+    required: true,
+    description: 'commercetools API URL',
+    example: 'https://api.us-central1.gcp.commercetools.com',
+  },
+  {
+    name: 'CT_AUTH_URL',
+    required: true,
+    description: 'commercetools auth URL',
+    example: 'https://auth.us-central1.gcp.commercetools.com',
+  },
   { name: 'CT_PROJECT_ID', required: true, description: 'commercetools project key', example: 'my-project-prod' },
-  { name: 'CT_SCOPE', required: true, description: 'API client scopes, space-separated (CT_SCOPES is accepted too)', example: 'view_orders:my-project view_customers:my-project manage_key_value_documents:my-project' },
-  { name: 'CT_API_CLIENT', required: true, description: 'API client id and secret as JSON', example: '{"clientId":"…","secret":"…"}' },
+  {
+    name: 'CT_SCOPE',
+    required: true,
+    description: 'API client scopes, space-separated (CT_SCOPES is accepted too)',
+    example: 'view_orders:my-project view_customers:my-project manage_key_value_documents:my-project',
+  },
+  {
+    name: 'CT_API_CLIENT',
+    required: true,
+    description: 'API client id and secret as JSON',
+    example: '{"clientId":"…","secret":"…"}',
+  },
   { name: 'KLAVIYO_AUTH_KEY', required: true, description: 'Klaviyo private API key', example: 'pk_…' },
-  { name: 'KLAVIYO_API_URL', required: false, description: 'Klaviyo API base URL (the emulator’s URL in tests and the demo)', example: 'https://a.klaviyo.com' },
-  { name: 'KLAVIYO_RATE_LIMITS', required: false, description: 'per-operation rate limits replacing the published ones, as JSON', example: '{"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}' },
-  { name: 'APP_TYPE', required: false, description: 'BULK_IMPORT (bulk API only), EVENT (real-time only); unset runs both', example: 'BULK_IMPORT' },
+  {
+    name: 'KLAVIYO_API_URL',
+    required: false,
+    description: 'Klaviyo API base URL (the emulator’s URL in tests and the demo)',
+    example: 'https://a.klaviyo.com',
+  },
+  {
+    name: 'KLAVIYO_RATE_LIMITS',
+    required: false,
+    description: 'per-operation rate limits replacing the published ones, as JSON',
+    example: '{"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}',
+  },
+  {
+    name: 'APP_TYPE',
+    required: false,
+    description: 'BULK_IMPORT (bulk API only), EVENT (real-time only); unset runs both',
+    example: 'BULK_IMPORT',
+  },
   { name: 'PUB_SUB_PORT', required: false, description: 'HTTP port', example: '6779' },
-  { name: 'HOST', required: false, description: 'interface to listen on (0.0.0.0 in containers)', example: '127.0.0.1' },
-  { name: 'PRODUCT_URL_TEMPLATE', required: false, description: 'product URL with {{productSlug}}', example: 'https://example-store.com/products/{{productSlug}}' },
+  {
+    name: 'HOST',
+    required: false,
+    description: 'interface to listen on (0.0.0.0 in containers)',
+    example: '127.0.0.1',
+  },
+  {
+    name: 'PRODUCT_URL_TEMPLATE',
+    required: false,
+    description: 'product URL with {{productSlug}}',
+    example: 'https://example-store.com/products/{{productSlug}}',
+  },
   { name: 'PREFERRED_LOCALE', required: false, description: 'locale for localized strings', example: 'en-US' },
   { name: 'PREFERRED_CURRENCY', required: false, description: 'currency for prices', example: 'EUR' },
-  { name: 'INVENTORY_CHANNEL_ID', required: false, description: "supply channel id whose stock is sent (its 0 means out of stock); otherwise the variant's overall stock", example: 'a1b2c3d4-…' },
-  { name: 'ALLOW_IMAGELESS_PRODUCTS', required: false, description: 'import products without an image (the seed requires one)', example: 'false' },
-  { name: 'LOCK_TTL_SECONDS', required: false, description: 'lease of the per-type import lock; a crashed holder’s lock expires after this', example: '180' },
-  { name: 'PROFILE_BATCH_SIZE', required: false, description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)', example: '10000' },
-  { name: 'SCHEDULED_IMPORT_TYPES', required: false, description: 'what POST /job imports, in order (comma-separated)', example: 'categories,products,customers,orders' },
-  { name: 'SYNC_API_TOKEN', required: false, description: 'Bearer token required on the management API (≥ 16 characters); required when HOST is not loopback', example: 'a-long-random-string' },
-  { name: 'ALLOW_UNAUTHENTICATED_API', required: false, description: 'listen beyond loopback without SYNC_API_TOKEN (only behind a network that protects it)', example: 'false' },
-  { name: 'SKIP_BASE64_DECODE', required: false, description: 'real-time: the push body is the commercetools payload itself, not a base64 Pub/Sub envelope', example: 'false' },
-  { name: 'REALTIME_RETRY_BUDGET_SECONDS', required: false, description: 'real-time: seconds one notification may retry Klaviyo before asking for redelivery', example: '20' },
-  { name: 'REALTIME_DISABLED_PROCESSORS', required: false, description: 'real-time processors switched off (customer, order, payment, category, product, inventory)', example: 'inventory' },
-  { name: 'REALTIME_CUSTOMER_DELETED', required: false, description: "real-time: 'ignore' a deleted customer (default) or 'mark' its profile (properties commercetools_deleted, commercetools_deleted_at)", example: 'ignore' },
-  { name: 'PUSH_AUTH_TOKEN', required: false, description: 'real-time: shared token required on pushes (Authorization: Bearer, X-Push-Token or ?token=)', example: 'a-long-random-string' },
-  { name: 'PUSH_OIDC_AUDIENCE', required: false, description: 'real-time: verify the Pub/Sub push OIDC token for this audience', example: 'https://sync.example.com/' },
-  { name: 'PUSH_OIDC_JWKS_URL', required: false, description: 'real-time: where the OIDC signing keys are', example: 'https://www.googleapis.com/oauth2/v3/certs' },
-  { name: 'PUSH_OIDC_ISSUER', required: false, description: 'real-time: expected OIDC issuer', example: 'https://accounts.google.com' },
-  { name: 'PUSH_OIDC_EMAIL', required: false, description: 'real-time: the service account the push subscription signs as', example: 'pubsub@my-project.iam.gserviceaccount.com' },
+  {
+    name: 'INVENTORY_CHANNEL_ID',
+    required: false,
+    description:
+      "supply channel id whose stock is sent (its 0 means out of stock); otherwise the variant's overall stock",
+    example: 'a1b2c3d4-…',
+  },
+  {
+    name: 'ALLOW_IMAGELESS_PRODUCTS',
+    required: false,
+    description: 'import products without an image (the seed requires one)',
+    example: 'false',
+  },
+  {
+    name: 'LOCK_TTL_SECONDS',
+    required: false,
+    description: 'lease of the per-type import lock; a crashed holder’s lock expires after this',
+    example: '180',
+  },
+  {
+    name: 'PROFILE_BATCH_SIZE',
+    required: false,
+    description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)',
+    example: '10000',
+  },
+  {
+    name: 'SCHEDULED_IMPORT_TYPES',
+    required: false,
+    description: 'what POST /job imports, in order (comma-separated)',
+    example: 'categories,products,customers,orders',
+  },
+  {
+    name: 'SYNC_API_TOKEN',
+    required: false,
+    description: 'Bearer token required on the management API (≥ 16 characters); required when HOST is not loopback',
+    example: 'a-long-random-string',
+  },
+  {
+    name: 'ALLOW_UNAUTHENTICATED_API',
+    required: false,
+    description: 'listen beyond loopback without SYNC_API_TOKEN (only behind a network that protects it)',
+    example: 'false',
+  },
+  {
+    name: 'SKIP_BASE64_DECODE',
+    required: false,
+    description: 'real-time: the push body is the commercetools payload itself, not a base64 Pub/Sub envelope',
+    example: 'false',
+  },
+  {
+    name: 'REALTIME_RETRY_BUDGET_SECONDS',
+    required: false,
+    description: 'real-time: seconds one notification may retry Klaviyo before asking for redelivery',
+    example: '20',
+  },
+  {
+    name: 'REALTIME_DISABLED_PROCESSORS',
+    required: false,
+    description: 'real-time processors switched off (customer, order, payment, category, product, inventory)',
+    example: 'inventory',
+  },
+  {
+    name: 'REALTIME_CUSTOMER_DELETED',
+    required: false,
+    description:
+      "real-time: 'ignore' a deleted customer (default) or 'mark' its profile (properties commercetools_deleted, commercetools_deleted_at)",
+    example: 'ignore',
+  },
+  {
+    name: 'PUSH_AUTH_TOKEN',
+    required: false,
+    description: 'real-time: shared token required on pushes (Authorization: Bearer, X-Push-Token or ?token=)',
+    example: 'a-long-random-string',
+  },
+  {
+    name: 'PUSH_OIDC_AUDIENCE',
+    required: false,
+    description: 'real-time: verify the Pub/Sub push OIDC token for this audience',
+    example: 'https://sync.example.com/',
+  },
+  {
+    name: 'PUSH_OIDC_JWKS_URL',
+    required: false,
+    description: 'real-time: where the OIDC signing keys are',
+    example: 'https://www.googleapis.com/oauth2/v3/certs',
+  },
+  {
+    name: 'PUSH_OIDC_ISSUER',
+    required: false,
+    description: 'real-time: expected OIDC issuer',
+    example: 'https://accounts.google.com',
+  },
+  {
+    name: 'PUSH_OIDC_EMAIL',
+    required: false,
+    description: 'real-time: the service account the push subscription signs as',
+    example: 'pubsub@my-project.iam.gserviceaccount.com',
+  },
   { name: 'LOG_LEVEL', required: false, description: 'pino log level', example: 'info' },
-  { name: 'CUSTOMER_PROPERTIES_INCLUDE', required: false, description: 'custom fields sent as profile properties (comma-separated; empty = all)', example: 'loyaltyTier,newsletterOptIn' },
-  { name: 'CUSTOMER_PROPERTIES_EXCLUDE', required: false, description: 'custom fields never sent (comma-separated)', example: 'internalNotes' },
-  { name: 'ORDER_METRIC_NAMES', required: false, description: 'event names, as JSON (placedOrder, orderedProduct, fulfilledOrder, cancelledOrder, refundedOrder)', example: '{"placedOrder":"Placed Order"}' },
-  { name: 'ORDER_FULFILLED_STATES', required: false, description: 'order states that send Fulfilled Order (comma-separated)', example: 'Confirmed,Complete' },
-  { name: 'ORDER_CANCELLED_STATES', required: false, description: 'order states that send Cancelled Order (comma-separated)', example: 'Cancelled' },
-  { name: 'ORDER_PROPERTIES_INCLUDE', required: false, description: 'order event properties sent (comma-separated; empty = all)', example: 'OrderId,ItemNames,Categories' },
-  { name: 'ORDER_PROPERTIES_EXCLUDE', required: false, description: 'order event properties never sent (comma-separated)', example: 'BillingCity' },
-  { name: 'ORDER_PROPERTIES_RENAME', required: false, description: 'order event property → name, as JSON', example: '{"OrderNumber":"Order Number"}' },
-  { name: 'CUSTOMER_PROPERTIES_RENAME', required: false, description: 'custom field → property name, as JSON', example: '{"loyaltyTier":"Loyalty Tier"}' },
+  {
+    name: 'CUSTOMER_PROPERTIES_INCLUDE',
+    required: false,
+    description: 'custom fields sent as profile properties (comma-separated; empty = all)',
+    example: 'loyaltyTier,newsletterOptIn',
+  },
+  {
+    name: 'CUSTOMER_PROPERTIES_EXCLUDE',
+    required: false,
+    description: 'custom fields never sent (comma-separated)',
+    example: 'internalNotes',
+  },
+  {
+    name: 'ORDER_METRIC_NAMES',
+    required: false,
+    description: 'event names, as JSON (placedOrder, orderedProduct, fulfilledOrder, cancelledOrder, refundedOrder)',
+    example: '{"placedOrder":"Placed Order"}',
+  },
+  {
+    name: 'ORDER_FULFILLED_STATES',
+    required: false,
+    description: 'order states that send Fulfilled Order (comma-separated)',
+    example: 'Confirmed,Complete',
+  },
+  {
+    name: 'ORDER_CANCELLED_STATES',
+    required: false,
+    description: 'order states that send Cancelled Order (comma-separated)',
+    example: 'Cancelled',
+  },
+  {
+    name: 'ORDER_PROPERTIES_INCLUDE',
+    required: false,
+    description: 'order event properties sent (comma-separated; empty = all)',
+    example: 'OrderId,ItemNames,Categories',
+  },
+  {
+    name: 'ORDER_PROPERTIES_EXCLUDE',
+    required: false,
+    description: 'order event properties never sent (comma-separated)',
+    example: 'BillingCity',
+  },
+  {
+    name: 'ORDER_PROPERTIES_RENAME',
+    required: false,
+    description: 'order event property → name, as JSON',
+    example: '{"OrderNumber":"Order Number"}',
+  },
+  {
+    name: 'CUSTOMER_PROPERTIES_RENAME',
+    required: false,
+    description: 'custom field → property name, as JSON',
+    example: '{"loyaltyTier":"Loyalty Tier"}',
+  },
 ];
 
 const LOCALE = /^[a-z]{2}(-[A-Z]{2})?$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function url(name: string, value: string | undefined, problems: string[]): string {
@@ -133,94 +308,151 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Reads the environment once (and `.env` when present), validates everything and returns a frozen Config, or
  * throws ConfigError listing every problem with what a valid value looks like. Secrets are never echoed.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envFile?: string | false; instanceId?: string } = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { envFile?: string | false; instanceId?: string } = {},
+): Config {
   const envFile = options.envFile ?? '.env';
   if (envFile && env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
   const problems: string[] = [];
   for (const v of ENV_VARS) {
     const value = v.name === 'CT_SCOPE' ? (env.CT_SCOPE ?? env.CT_SCOPES) : env[v.name];
-    if (v.required && (value === undefined || value.trim() === '')) problems.push(`${v.name} is required: ${v.description}, e.g. ${v.example}`);
+    if (v.required && (value === undefined || value.trim() === ''))
+      problems.push(`${v.name} is required: ${v.description}, e.g. ${v.example}`);
   }
 
   let clientId = '';
   let clientSecret = '';
   if (env.CT_API_CLIENT) {
     const parsed = parseJson(env.CT_API_CLIENT);
-    if (isPlainObject(parsed) && typeof parsed.clientId === 'string' && typeof parsed.secret === 'string' && parsed.clientId && parsed.secret) {
+    if (
+      isPlainObject(parsed) &&
+      typeof parsed.clientId === 'string' &&
+      typeof parsed.secret === 'string' &&
+      parsed.clientId &&
+      parsed.secret
+    ) {
       clientId = parsed.clientId;
       clientSecret = parsed.secret;
     } else {
-      problems.push('CT_API_CLIENT must be JSON with string "clientId" and "secret", e.g. {"clientId":"…","secret":"…"} (value not shown)');
+      problems.push(
+        'CT_API_CLIENT must be JSON with string "clientId" and "secret", e.g. {"clientId":"…","secret":"…"} (value not shown)',
+      );
     }
   }
 
   const appTypeRaw = (env.APP_TYPE ?? '').trim();
   let appType: AppType = 'ALL';
   if (appTypeRaw === 'BULK_IMPORT' || appTypeRaw === 'EVENT') appType = appTypeRaw;
-  else if (appTypeRaw !== '') problems.push(`APP_TYPE must be BULK_IMPORT or EVENT (or unset for both), got '${appTypeRaw}'`);
+  else if (appTypeRaw !== '')
+    problems.push(`APP_TYPE must be BULK_IMPORT or EVENT (or unset for both), got '${appTypeRaw}'`);
 
   const port = env.PUB_SUB_PORT === undefined || env.PUB_SUB_PORT === '' ? 6779 : Number(env.PUB_SUB_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PUB_SUB_PORT must be a port number (0-65535), got '${env.PUB_SUB_PORT}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`PUB_SUB_PORT must be a port number (0-65535), got '${env.PUB_SUB_PORT}'`);
 
   const ttlSeconds = env.LOCK_TTL_SECONDS ? Number(env.LOCK_TTL_SECONDS) : 180;
-  if (!(ttlSeconds >= 1 && ttlSeconds <= 86_400)) problems.push(`LOCK_TTL_SECONDS must be a number of seconds between 1 and 86400, got '${env.LOCK_TTL_SECONDS}'`);
+  if (!(ttlSeconds >= 1 && ttlSeconds <= 86_400))
+    problems.push(`LOCK_TTL_SECONDS must be a number of seconds between 1 and 86400, got '${env.LOCK_TTL_SECONDS}'`);
 
   const imageless = (env.ALLOW_IMAGELESS_PRODUCTS ?? 'false').trim().toLowerCase();
-  if (!['true', 'false', ''].includes(imageless)) problems.push(`ALLOW_IMAGELESS_PRODUCTS must be true or false, got '${env.ALLOW_IMAGELESS_PRODUCTS}'`);
+  if (!['true', 'false', ''].includes(imageless))
+    problems.push(`ALLOW_IMAGELESS_PRODUCTS must be true or false, got '${env.ALLOW_IMAGELESS_PRODUCTS}'`);
 
   const skipBase64 = (env.SKIP_BASE64_DECODE ?? 'false').trim().toLowerCase();
-  if (!['true', 'false', ''].includes(skipBase64)) problems.push(`SKIP_BASE64_DECODE must be true or false, got '${env.SKIP_BASE64_DECODE}'`);
+  if (!['true', 'false', ''].includes(skipBase64))
+    problems.push(`SKIP_BASE64_DECODE must be true or false, got '${env.SKIP_BASE64_DECODE}'`);
   const retryBudgetSeconds = env.REALTIME_RETRY_BUDGET_SECONDS ? Number(env.REALTIME_RETRY_BUDGET_SECONDS) : 20;
-  if (!(retryBudgetSeconds >= 0 && retryBudgetSeconds <= 600)) problems.push(`REALTIME_RETRY_BUDGET_SECONDS must be between 0 and 600, got '${env.REALTIME_RETRY_BUDGET_SECONDS}'`);
+  if (!(retryBudgetSeconds >= 0 && retryBudgetSeconds <= 600))
+    problems.push(
+      `REALTIME_RETRY_BUDGET_SECONDS must be between 0 and 600, got '${env.REALTIME_RETRY_BUDGET_SECONDS}'`,
+    );
   const customerDeleted = (env.REALTIME_CUSTOMER_DELETED ?? 'ignore').trim() || 'ignore';
-  if (customerDeleted !== 'ignore' && customerDeleted !== 'mark') problems.push(`REALTIME_CUSTOMER_DELETED must be ignore or mark, got '${customerDeleted}'`);
+  if (customerDeleted !== 'ignore' && customerDeleted !== 'mark')
+    problems.push(`REALTIME_CUSTOMER_DELETED must be ignore or mark, got '${customerDeleted}'`);
   const disabledProcessors = list(env.REALTIME_DISABLED_PROCESSORS);
   const knownProcessors = ['customer', 'order', 'payment', 'category', 'product', 'inventory'];
   const unknownProcessors = disabledProcessors.filter((p) => !knownProcessors.includes(p));
-  if (unknownProcessors.length) problems.push(`REALTIME_DISABLED_PROCESSORS has unknown names (${unknownProcessors.join(', ')}); use ${knownProcessors.join(', ')}`);
-  if (env.PUSH_AUTH_TOKEN !== undefined && env.PUSH_AUTH_TOKEN.length > 0 && env.PUSH_AUTH_TOKEN.length < 16) problems.push('PUSH_AUTH_TOKEN must be at least 16 characters (value not shown)');
-  const oidcJwksUrl = env.PUSH_OIDC_JWKS_URL ? url('PUSH_OIDC_JWKS_URL', env.PUSH_OIDC_JWKS_URL, problems) : 'https://www.googleapis.com/oauth2/v3/certs';
+  if (unknownProcessors.length)
+    problems.push(
+      `REALTIME_DISABLED_PROCESSORS has unknown names (${unknownProcessors.join(', ')}); use ${knownProcessors.join(', ')}`,
+    );
+  if (env.PUSH_AUTH_TOKEN !== undefined && env.PUSH_AUTH_TOKEN.length > 0 && env.PUSH_AUTH_TOKEN.length < 16)
+    problems.push('PUSH_AUTH_TOKEN must be at least 16 characters (value not shown)');
+  const oidcJwksUrl = env.PUSH_OIDC_JWKS_URL
+    ? url('PUSH_OIDC_JWKS_URL', env.PUSH_OIDC_JWKS_URL, problems)
+    : 'https://www.googleapis.com/oauth2/v3/certs';
 
-  const scheduled = env.SCHEDULED_IMPORT_TYPES === undefined ? ['categories', 'products', 'customers', 'orders'] : list(env.SCHEDULED_IMPORT_TYPES);
+  const scheduled =
+    env.SCHEDULED_IMPORT_TYPES === undefined
+      ? ['categories', 'products', 'customers', 'orders']
+      : list(env.SCHEDULED_IMPORT_TYPES);
   const unknownTypes = scheduled.filter((t) => !isEntityKind(t));
-  if (unknownTypes.length) problems.push(`SCHEDULED_IMPORT_TYPES has unknown types (${unknownTypes.join(', ')}); use customers, orders, categories, products`);
+  if (unknownTypes.length)
+    problems.push(
+      `SCHEDULED_IMPORT_TYPES has unknown types (${unknownTypes.join(', ')}); use customers, orders, categories, products`,
+    );
 
   const host = env.HOST?.trim() || '127.0.0.1';
   const syncApiToken = env.SYNC_API_TOKEN || undefined;
-  if (syncApiToken !== undefined && syncApiToken.length < 16) problems.push('SYNC_API_TOKEN must be at least 16 characters (value not shown)');
+  if (syncApiToken !== undefined && syncApiToken.length < 16)
+    problems.push('SYNC_API_TOKEN must be at least 16 characters (value not shown)');
   const isLoopback = ['127.0.0.1', '::1', 'localhost'].includes(host) || host.startsWith('127.');
   if (!isLoopback && !syncApiToken && (env.ALLOW_UNAUTHENTICATED_API ?? '').trim().toLowerCase() !== 'true') {
-    problems.push(`HOST=${host} exposes the import API beyond this machine: set SYNC_API_TOKEN (or ALLOW_UNAUTHENTICATED_API=true if a private network protects it)`);
+    problems.push(
+      `HOST=${host} exposes the import API beyond this machine: set SYNC_API_TOKEN (or ALLOW_UNAUTHENTICATED_API=true if a private network protects it)`,
+    );
   }
 
   const profileBatchSize = env.PROFILE_BATCH_SIZE ? Number(env.PROFILE_BATCH_SIZE) : 10_000;
-  if (!(Number.isInteger(profileBatchSize) && profileBatchSize >= 1 && profileBatchSize <= 10_000)) problems.push(`PROFILE_BATCH_SIZE must be an integer between 1 and 10000, got '${env.PROFILE_BATCH_SIZE}'`);
+  if (!(Number.isInteger(profileBatchSize) && profileBatchSize >= 1 && profileBatchSize <= 10_000))
+    problems.push(`PROFILE_BATCH_SIZE must be an integer between 1 and 10000, got '${env.PROFILE_BATCH_SIZE}'`);
 
-  if (env.PREFERRED_LOCALE && !LOCALE.test(env.PREFERRED_LOCALE)) problems.push(`PREFERRED_LOCALE must look like 'en' or 'en-US', got '${env.PREFERRED_LOCALE}'`);
-  if (env.PREFERRED_CURRENCY && !CURRENCY.test(env.PREFERRED_CURRENCY)) problems.push(`PREFERRED_CURRENCY must be an ISO 4217 code such as EUR, got '${env.PREFERRED_CURRENCY}'`);
-  if (env.PRODUCT_URL_TEMPLATE && !env.PRODUCT_URL_TEMPLATE.includes('{{productSlug}}')) problems.push('PRODUCT_URL_TEMPLATE must contain {{productSlug}}, e.g. https://example-store.com/products/{{productSlug}}');
+  if (env.PREFERRED_LOCALE && !LOCALE.test(env.PREFERRED_LOCALE))
+    problems.push(`PREFERRED_LOCALE must look like 'en' or 'en-US', got '${env.PREFERRED_LOCALE}'`);
+  if (env.PREFERRED_CURRENCY && !CURRENCY.test(env.PREFERRED_CURRENCY))
+    problems.push(`PREFERRED_CURRENCY must be an ISO 4217 code such as EUR, got '${env.PREFERRED_CURRENCY}'`);
+  if (env.PRODUCT_URL_TEMPLATE && !env.PRODUCT_URL_TEMPLATE.includes('{{productSlug}}'))
+    problems.push(
+      'PRODUCT_URL_TEMPLATE must contain {{productSlug}}, e.g. https://example-store.com/products/{{productSlug}}',
+    );
 
   const stringMap = (name: string): Record<string, string> => {
     const raw = env[name];
     if (!raw) return {};
     const parsed = parseJson(raw);
-    if (isPlainObject(parsed) && Object.values(parsed).every((v) => typeof v === 'string' && v !== '')) return parsed as Record<string, string>;
-    problems.push(`${name} must be a JSON object of non-empty strings, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`);
+    if (isPlainObject(parsed) && Object.values(parsed).every((v) => typeof v === 'string' && v !== ''))
+      return parsed as Record<string, string>;
+    problems.push(
+      `${name} must be a JSON object of non-empty strings, e.g. ${ENV_VARS.find((v) => v.name === name)?.example}`,
+    );
     return {};
   };
   const rename = stringMap('CUSTOMER_PROPERTIES_RENAME');
   const orderRename = stringMap('ORDER_PROPERTIES_RENAME');
   const metricNames = stringMap('ORDER_METRIC_NAMES');
   const unknownMetrics = Object.keys(metricNames).filter((k) => !(k in DEFAULT_ORDER_METRICS));
-  if (unknownMetrics.length) problems.push(`ORDER_METRIC_NAMES has unknown keys (${unknownMetrics.join(', ')}); use ${Object.keys(DEFAULT_ORDER_METRICS).join(', ')}`);
-  if (Object.values(metricNames).some((n) => n.length >= 128)) problems.push('ORDER_METRIC_NAMES: Klaviyo metric names must be shorter than 128 characters');
+  if (unknownMetrics.length)
+    problems.push(
+      `ORDER_METRIC_NAMES has unknown keys (${unknownMetrics.join(', ')}); use ${Object.keys(DEFAULT_ORDER_METRICS).join(', ')}`,
+    );
+  if (Object.values(metricNames).some((n) => n.length >= 128))
+    problems.push('ORDER_METRIC_NAMES: Klaviyo metric names must be shorter than 128 characters');
 
   let rateLimits: Record<string, { burstPerSecond: number; steadyPerMinute: number }> = {};
   if (env.KLAVIYO_RATE_LIMITS) {
     const parsed = parseJson(env.KLAVIYO_RATE_LIMITS);
-    const isLimit = (v: unknown) => isPlainObject(v) && typeof v.burstPerSecond === 'number' && v.burstPerSecond > 0 && typeof v.steadyPerMinute === 'number' && v.steadyPerMinute > 0;
+    const isLimit = (v: unknown) =>
+      isPlainObject(v) &&
+      typeof v.burstPerSecond === 'number' &&
+      v.burstPerSecond > 0 &&
+      typeof v.steadyPerMinute === 'number' &&
+      v.steadyPerMinute > 0;
     if (isPlainObject(parsed) && Object.values(parsed).every(isLimit)) rateLimits = parsed as typeof rateLimits;
-    else problems.push('KLAVIYO_RATE_LIMITS must be JSON mapping operation ids to positive limits, e.g. {"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}');
+    else
+      problems.push(
+        'KLAVIYO_RATE_LIMITS must be JSON mapping operation ids to positive limits, e.g. {"bulk_import_profiles":{"burstPerSecond":5,"steadyPerMinute":100}}',
+      );
   }
 
   const apiUrl = url('CT_API_URL', env.CT_API_URL, problems);
@@ -237,7 +469,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
       clientId,
       clientSecret,
     }),
-    klaviyo: Object.freeze({ apiKey: (env.KLAVIYO_AUTH_KEY as string).trim(), apiUrl: klaviyoUrl, rateLimits: Object.freeze(rateLimits) }),
+    klaviyo: Object.freeze({
+      apiKey: (env.KLAVIYO_AUTH_KEY as string).trim(),
+      apiUrl: klaviyoUrl,
+      rateLimits: Object.freeze(rateLimits),
+    }),
     appType,
     port,
     host,
@@ -251,12 +487,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     lockTtlMs: ttlSeconds * 1000,
     profileBatchSize,
     logLevel: env.LOG_LEVEL || 'info',
-    customerProperties: Object.freeze({ include: list(env.CUSTOMER_PROPERTIES_INCLUDE), exclude: list(env.CUSTOMER_PROPERTIES_EXCLUDE), rename }),
+    customerProperties: Object.freeze({
+      include: list(env.CUSTOMER_PROPERTIES_INCLUDE),
+      exclude: list(env.CUSTOMER_PROPERTIES_EXCLUDE),
+      rename,
+    }),
     orders: Object.freeze({
       metrics: { ...DEFAULT_ORDER_METRICS, ...metricNames },
-      fulfilledStates: env.ORDER_FULFILLED_STATES === undefined ? ['Confirmed', 'Complete'] : list(env.ORDER_FULFILLED_STATES),
+      fulfilledStates:
+        env.ORDER_FULFILLED_STATES === undefined ? ['Confirmed', 'Complete'] : list(env.ORDER_FULFILLED_STATES),
       cancelledStates: env.ORDER_CANCELLED_STATES === undefined ? ['Cancelled'] : list(env.ORDER_CANCELLED_STATES),
-      properties: { include: list(env.ORDER_PROPERTIES_INCLUDE), exclude: list(env.ORDER_PROPERTIES_EXCLUDE), rename: orderRename },
+      properties: {
+        include: list(env.ORDER_PROPERTIES_INCLUDE),
+        exclude: list(env.ORDER_PROPERTIES_EXCLUDE),
+        rename: orderRename,
+      },
     }),
     realtime: Object.freeze({
       skipBase64Decode: skipBase64 === 'true',
@@ -269,6 +514,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
       oidcIssuer: env.PUSH_OIDC_ISSUER || 'https://accounts.google.com',
       oidcEmail: env.PUSH_OIDC_EMAIL || undefined,
     }),
-    instanceId: options.instanceId ?? `${process.env.HOSTNAME ?? 'local'}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+    instanceId:
+      options.instanceId ??
+      `${process.env.HOSTNAME ?? 'local'}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
   });
 }

@@ -4,10 +4,13 @@ import { AbortedError } from './errors.ts';
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(new AbortedError());
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     const onAbort = () => {
       clearTimeout(timer);
       reject(new AbortedError());
@@ -21,6 +24,11 @@ export function isAbortError(e: unknown): boolean {
 }
 
 /** Full jitter exponential backoff: a random delay in [0, min(cap, base · 2^attempt)]. */
-export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
   return Math.round(random() * Math.min(capMs, baseMs * 2 ** attempt));
 }

@@ -46,7 +46,10 @@ export function dispositionOfStatus(status: number): ErrorDisposition {
 /** Startup configuration is missing or malformed; `problems` lists every one. */
 export class ConfigError extends AppError {
   constructor(readonly problems: string[]) {
-    super('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { disposition: 'fatal', details: { problems } });
+    super('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, {
+      disposition: 'fatal',
+      details: { problems },
+    });
   }
 }
 
@@ -96,7 +99,11 @@ export class CommercetoolsError extends AppError {
     readonly ctCode?: string,
     cause?: unknown,
   ) {
-    super('CT_REQUEST_FAILED', message, { disposition: dispositionOfStatus(status), details: { status, ctCode }, cause });
+    super('CT_REQUEST_FAILED', message, {
+      disposition: dispositionOfStatus(status),
+      details: { status, ctCode },
+      cause,
+    });
   }
 }
 
@@ -120,9 +127,17 @@ export class KlaviyoApiError extends AppError {
   ) {
     const first = errors[0];
     super(
-      status === 401 || status === 403 ? 'KLAVIYO_AUTH_FAILED' : status === 429 ? 'KLAVIYO_RATE_LIMITED' : 'KLAVIYO_REQUEST_FAILED',
+      status === 401 || status === 403
+        ? 'KLAVIYO_AUTH_FAILED'
+        : status === 429
+          ? 'KLAVIYO_RATE_LIMITED'
+          : 'KLAVIYO_REQUEST_FAILED',
       `Klaviyo ${operation} answered ${status}${first ? `: ${first.code} ${first.detail}` : ''}`,
-      { disposition: dispositionOfStatus(status), details: { status, operation, code: first?.code, pointer: first?.source?.pointer }, cause },
+      {
+        disposition: dispositionOfStatus(status),
+        details: { status, operation, code: first?.code, pointer: first?.source?.pointer },
+        cause,
+      },
     );
   }
 }

@@ -10,7 +10,8 @@ export function hasBearer(request: FastifyRequest, token: string): boolean {
 /** Requires the management API token, when one is configured; 401 says nothing more. */
 export function bearerGuard(token: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (token && !hasBearer(request, token)) return reply.status(401).send({ error: 'UNAUTHENTICATED', message: 'Authentication required.' });
+    if (token && !hasBearer(request, token))
+      return reply.status(401).send({ error: 'UNAUTHENTICATED', message: 'Authentication required.' });
     return undefined;
   };
 }

@@ -9,9 +9,9 @@ import type { JobRegistry } from '../sync/job-registry.ts';
 import { bearerGuard } from './api-auth.ts';
 import { errorHandler } from './error-handler.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
-import { metricsRoutes, type ServiceMetrics } from './routes/metrics.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
-import { realtimeRoutes, type RealtimeRouteOptions } from './routes/realtime.ts';
+import { metricsRoutes, type ServiceMetrics } from './routes/metrics.ts';
+import { type RealtimeRouteOptions, realtimeRoutes } from './routes/realtime.ts';
 import { syncRoutes } from './routes/sync.ts';
 
 export interface AppDeps {
@@ -34,19 +34,28 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.setErrorHandler(errorHandler(deps.logger));
   // An empty POST (no body, or Content-Type without content) means "no options".
-  app.addContentTypeParser(['application/json', 'application/cloudevents+json'], { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body).trim();
-    if (text === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new InvalidRequestError('The request body is not valid JSON.'), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    ['application/json', 'application/cloudevents+json'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      const text = String(body).trim();
+      if (text === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(new InvalidRequestError('The request body is not valid JSON.'), undefined);
+      }
+    },
+  );
   void app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'commercetools → Klaviyo sync', description: 'Bulk import, real-time sync and operations API. Management routes need `Authorization: Bearer <SYNC_API_TOKEN>` when a token is configured.', version: '0.1.0' },
+      info: {
+        title: 'commercetools → Klaviyo sync',
+        description:
+          'Bulk import, real-time sync and operations API. Management routes need `Authorization: Bearer <SYNC_API_TOKEN>` when a token is configured.',
+        version: '0.1.0',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -58,7 +67,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await metricsRoutes(scope, { metrics: deps.metrics });
   });
   if (deps.appType !== 'EVENT') void app.register(dashboardRoutes);
-  if (deps.appType !== 'EVENT') void app.register(syncRoutes, { registry: deps.registry, apiToken: deps.apiToken, scheduledTypes: deps.scheduledTypes });
+  if (deps.appType !== 'EVENT')
+    void app.register(syncRoutes, {
+      registry: deps.registry,
+      apiToken: deps.apiToken,
+      scheduledTypes: deps.scheduledTypes,
+    });
   if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });
   return app;
 }

@@ -1,5 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ConfigError, InvalidRequestError, KlaviyoApiError, LockHeldError, NotFoundError, CommercetoolsError } from '../core/errors.ts';
+import {
+  AppError,
+  CommercetoolsError,
+  InvalidRequestError,
+  KlaviyoApiError,
+  LockHeldError,
+  NotFoundError,
+  UnexpectedResponseError,
+} from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { nearestName } from './nearest-name.ts';
 
@@ -8,9 +16,24 @@ export function statusOf(e: AppError): number {
   if (e instanceof InvalidRequestError) return 400;
   if (e instanceof NotFoundError) return 404;
   if (e instanceof LockHeldError) return 409;
-  if (e instanceof KlaviyoApiError || e instanceof CommercetoolsError) return 502;
-  if (e instanceof ConfigError) return 500;
+  const isUpstream =
+    e instanceof KlaviyoApiError || e instanceof CommercetoolsError || e instanceof UnexpectedResponseError;
+  if (isUpstream) return 502;
   return 500;
+}
+
+type ValidationProblem = NonNullable<FastifyError['validation']>[number];
+
+/** One validation problem in words; an unknown top-level field comes with the known one it most likely meant. */
+function describeProblem(v: ValidationProblem, context: string, known: string[]): string {
+  if (v.keyword !== 'additionalProperties') return `${context}${v.instancePath} ${v.message}`;
+  const field = String((v.params as { additionalProperty?: string }).additionalProperty);
+  const isTopLevel = v.instancePath === '';
+  const meant = isTopLevel ? nearestName(field, known) : undefined;
+  let hint = '';
+  if (meant) hint = `; did you mean '${meant}'?`;
+  else if (isTopLevel && known.length) hint = ` (known fields: ${known.join(', ')})`;
+  return `${context}${v.instancePath} has an unknown field '${field}'${hint}`;
 }
 
 export function errorHandler(logger: Logger) {
@@ -18,15 +41,9 @@ export function errorHandler(logger: Logger) {
     const fe = error as FastifyError;
     if (fe.validation) {
       const context = fe.validationContext ?? 'body';
-      const known = Object.keys((request.routeOptions.schema?.[context] as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
-      const message = fe.validation
-        .map((v) => {
-          if (v.keyword !== 'additionalProperties') return `${context}${v.instancePath} ${v.message}`;
-          const field = String((v.params as { additionalProperty?: string }).additionalProperty);
-          const meant = v.instancePath === '' ? nearestName(field, known) : undefined;
-          return `${context}${v.instancePath} has an unknown field '${field}'${meant ? `; did you mean '${meant}'?` : v.instancePath === '' && known.length ? ` (known fields: ${known.join(', ')})` : ''}`;
-        })
-        .join('; ');
+      const schema = request.routeOptions.schema?.[context] as { properties?: Record<string, unknown> } | undefined;
+      const known = Object.keys(schema?.properties ?? {});
+      const message = fe.validation.map((v) => describeProblem(v, context, known)).join('; ');
       return reply.status(400).send({ error: 'REQUEST_INVALID', message: `Invalid request: ${message}` });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -36,7 +53,13 @@ export function errorHandler(logger: Logger) {
       const status = statusOf(error);
       if (status >= 500) logger.error({ code: error.code, route: request.routeOptions.url }, error.message);
       const body: Record<string, unknown> = { error: error.code, message: error.message };
-      if (error instanceof LockHeldError) body.holder = { owner: error.holder.owner, jobId: error.holder.jobId, since: error.holder.acquiredAt, leaseExpiresAt: error.holder.expiresAt };
+      if (error instanceof LockHeldError)
+        body.holder = {
+          owner: error.holder.owner,
+          jobId: error.holder.jobId,
+          since: error.holder.acquiredAt,
+          leaseExpiresAt: error.holder.expiresAt,
+        };
       return reply.status(status).send(body);
     }
     logger.error({ route: request.routeOptions.url, err: error.message }, 'unhandled error');

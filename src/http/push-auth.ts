@@ -30,18 +30,28 @@ export class PushAuthenticator {
     return Boolean(this.settings.token || this.settings.oidcAudience);
   }
 
-  async isAllowed(headers: Record<string, string | string[] | undefined>, query: Record<string, unknown>): Promise<boolean> {
+  async isAllowed(
+    headers: Record<string, string | string[] | undefined>,
+    query: Record<string, unknown>,
+  ): Promise<boolean> {
     if (!this.isEnabled) return true;
     const auth = typeof headers.authorization === 'string' ? headers.authorization : '';
     const bearer = auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     const token = this.settings.token;
     if (token) {
-      const candidates = [bearer, typeof headers['x-push-token'] === 'string' ? headers['x-push-token'] : undefined, typeof query.token === 'string' ? query.token : undefined];
+      const candidates = [
+        bearer,
+        typeof headers['x-push-token'] === 'string' ? headers['x-push-token'] : undefined,
+        typeof query.token === 'string' ? query.token : undefined,
+      ];
       if (candidates.some((c) => c !== undefined && safeEqual(c, token))) return true;
     }
     if (this.jwks && bearer) {
       try {
-        const { payload } = await jwtVerify(bearer, this.jwks, { audience: this.settings.oidcAudience, issuer: this.settings.oidcIssuer });
+        const { payload } = await jwtVerify(bearer, this.jwks, {
+          audience: this.settings.oidcAudience,
+          issuer: this.settings.oidcIssuer,
+        });
         if (this.settings.oidcEmail && payload.email !== this.settings.oidcEmail) return false;
         return true;
       } catch {

@@ -14,7 +14,11 @@ const CUSTOM_CATALOG = { integration_type: '$custom', catalog_type: '$default' }
  * Creates or updates catalog categories (≤ 100): existing ones, looked up with any(ids), are updated and the
  * others created, in one bulk job each; every category gets its outcome.
  */
-export async function upsertCategories(http: KlaviyoHttp, batch: Array<BatchEntry<CatalogCategoryAttributes>>, signal?: AbortSignal): Promise<RecordOutcome[]> {
+export async function upsertCategories(
+  http: KlaviyoHttp,
+  batch: Array<BatchEntry<CatalogCategoryAttributes>>,
+  signal?: AbortSignal,
+): Promise<RecordOutcome[]> {
   const existing = await existingCatalogIds(
     http,
     'category',
@@ -28,7 +32,9 @@ export async function upsertCategories(http: KlaviyoHttp, batch: Array<BatchEntr
       ? runCatalogUpsertJob(
           http,
           'category',
-          toCreate.map((b): CatalogEntry => ({ type: 'catalog-category', attributes: { ...b.item, ...CUSTOM_CATALOG } })),
+          toCreate.map(
+            (b): CatalogEntry => ({ type: 'catalog-category', attributes: { ...b.item, ...CUSTOM_CATALOG } }),
+          ),
           signal,
         )
       : undefined,
@@ -37,7 +43,13 @@ export async function upsertCategories(http: KlaviyoHttp, batch: Array<BatchEntr
           http,
           'category',
           'update',
-          toUpdate.map((b): CatalogEntry => ({ type: 'catalog-category', id: catalogId(b.item.external_id), attributes: { name: b.item.name } })),
+          toUpdate.map(
+            (b): CatalogEntry => ({
+              type: 'catalog-category',
+              id: catalogId(b.item.external_id),
+              attributes: { name: b.item.name },
+            }),
+          ),
           signal,
         )
       : undefined,
@@ -49,7 +61,10 @@ export async function upsertCategories(http: KlaviyoHttp, batch: Array<BatchEntr
 }
 
 /** Creates or updates one catalog category with the single-resource endpoints (real time: lowest latency). */
-export async function upsertCategory(http: KlaviyoHttp, category: CatalogCategoryAttributes): Promise<'created' | 'updated'> {
+export async function upsertCategory(
+  http: KlaviyoHttp,
+  category: CatalogCategoryAttributes,
+): Promise<'created' | 'updated'> {
   const id = catalogId(category.external_id);
   const update = () =>
     http.request(OPERATIONS.updateCatalogCategory, {
@@ -62,7 +77,11 @@ export async function upsertCategory(http: KlaviyoHttp, category: CatalogCategor
     return 'updated';
   }
   try {
-    await http.request(OPERATIONS.createCatalogCategory, { method: 'POST', path: '/api/catalog-categories', body: { data: { type: 'catalog-category', attributes: { ...category, ...CUSTOM_CATALOG } } } });
+    await http.request(OPERATIONS.createCatalogCategory, {
+      method: 'POST',
+      path: '/api/catalog-categories',
+      body: { data: { type: 'catalog-category', attributes: { ...category, ...CUSTOM_CATALOG } } },
+    });
   } catch (e) {
     // Created meanwhile (a retry whose first answer was lost, or the bulk import): update it instead.
     if (!(e instanceof KlaviyoApiError && e.status === 409)) throw e;
@@ -74,7 +93,10 @@ export async function upsertCategory(http: KlaviyoHttp, category: CatalogCategor
 /** Removes one catalog category; `absent` when Klaviyo does not have it. */
 export async function deleteCategory(http: KlaviyoHttp, categoryId: string): Promise<'deleted' | 'absent'> {
   try {
-    await http.request(OPERATIONS.deleteCatalogCategory, { method: 'DELETE', path: `/api/catalog-categories/${encodeURIComponent(catalogId(categoryId))}` });
+    await http.request(OPERATIONS.deleteCatalogCategory, {
+      method: 'DELETE',
+      path: `/api/catalog-categories/${encodeURIComponent(catalogId(categoryId))}`,
+    });
     return 'deleted';
   } catch (e) {
     if (e instanceof KlaviyoApiError && e.status === 404) return 'absent';

@@ -3,7 +3,12 @@ import type { KlaviyoHttp } from './http.ts';
 import { type CatalogResource, runCatalogJobsByKey } from './jobs.ts';
 
 /** Deletes catalog resources of one type by id, in bulk jobs of ≤ 100; a resource already gone counts as deleted. */
-export async function deleteCatalogResources(http: KlaviyoHttp, resource: CatalogResource, batch: ReadonlyArray<BatchEntry<unknown>>, signal?: AbortSignal): Promise<RecordOutcome[]> {
+export async function deleteCatalogResources(
+  http: KlaviyoHttp,
+  resource: CatalogResource,
+  batch: ReadonlyArray<BatchEntry<unknown>>,
+  signal?: AbortSignal,
+): Promise<RecordOutcome[]> {
   const failures = await runCatalogJobsByKey(
     http,
     resource,
@@ -13,6 +18,8 @@ export async function deleteCatalogResources(http: KlaviyoHttp, resource: Catalo
   );
   return batch.map((b): RecordOutcome => {
     const f = failures.get(b.id);
-    return f ? { id: b.id, outcome: 'failed', reason: f.reason, code: f.code, pointer: f.pointer } : { id: b.id, outcome: 'succeeded' };
+    return f
+      ? { id: b.id, outcome: 'failed', reason: f.reason, code: f.code, pointer: f.pointer }
+      : { id: b.id, outcome: 'succeeded' };
   });
 }

@@ -39,11 +39,18 @@ export async function upsertProducts(
   signal?: AbortSignal,
 ): Promise<RecordOutcome[]> {
   const failures = new Map<string, Failure>();
-  const wantedCategories = [...new Set(batch.flatMap((b) => b.item.categoryIds))].filter((id) => !knownCategories.has(id));
-  if (wantedCategories.length) for (const id of await existingCatalogIds(http, 'category', wantedCategories, signal)) knownCategories.add(id);
+  const wantedCategories = [...new Set(batch.flatMap((b) => b.item.categoryIds))].filter(
+    (id) => !knownCategories.has(id),
+  );
+  if (wantedCategories.length)
+    for (const id of await existingCatalogIds(http, 'category', wantedCategories, signal)) knownCategories.add(id);
   const ready = batch.filter((b) => {
     const absent = b.item.categoryIds.filter((id) => !knownCategories.has(id));
-    if (absent.length) failures.set(b.id, { reason: `categories not in Klaviyo: ${absent.join(', ')}. Import categories first (POST /sync/categories), then re-run products.`, code: 'missing_category' });
+    if (absent.length)
+      failures.set(b.id, {
+        reason: `categories not in Klaviyo: ${absent.join(', ')}. Import categories first (POST /sync/categories), then re-run products.`,
+        code: 'missing_category',
+      });
     return absent.length === 0;
   });
   const existing = await existingCatalogIds(
@@ -72,7 +79,11 @@ export async function upsertProducts(
 
   const withItem = ready.filter((b) => !failures.has(b.id));
   const current = new Map<string, Set<string>>();
-  await Promise.all(withItem.filter((b) => existing.has(b.item.itemId)).map(async (b) => current.set(b.id, new Set(await variantIdsOfItem(http, b.item.itemId, signal)))));
+  await Promise.all(
+    withItem
+      .filter((b) => existing.has(b.item.itemId))
+      .map(async (b) => current.set(b.id, new Set(await variantIdsOfItem(http, b.item.itemId, signal)))),
+  );
   const creates: Array<{ key: string; entry: CatalogEntry }> = [];
   const updates: Array<{ key: string; entry: CatalogEntry }> = [];
   const deletes: Array<{ key: string; entry: CatalogEntry }> = [];
@@ -85,7 +96,10 @@ export async function upsertProducts(
         updates.push({ key: b.id, entry: { type: 'catalog-variant', id: v.variantId, attributes: rest } });
       } else {
         const relationships = { item: { data: { type: 'catalog-item', id: b.item.itemId } } };
-        creates.push({ key: b.id, entry: { type: 'catalog-variant', attributes: { ...v.attributes, ...CUSTOM_CATALOG }, relationships } });
+        creates.push({
+          key: b.id,
+          entry: { type: 'catalog-variant', attributes: { ...v.attributes, ...CUSTOM_CATALOG }, relationships },
+        });
       }
     }
     for (const id of had) if (!wanted.has(id)) deletes.push({ key: b.id, entry: { type: 'catalog-variant', id } });
@@ -98,12 +112,18 @@ export async function upsertProducts(
   for (const r of results) for (const [k, v] of r) if (!failures.has(k)) failures.set(k, v);
   return batch.map((b): RecordOutcome => {
     const f = failures.get(b.id);
-    return f ? { id: b.id, outcome: 'failed', reason: f.reason, code: f.code, pointer: f.pointer } : { id: b.id, outcome: 'succeeded' };
+    return f
+      ? { id: b.id, outcome: 'failed', reason: f.reason, code: f.code, pointer: f.pointer }
+      : { id: b.id, outcome: 'succeeded' };
   });
 }
 
 /** Removes an item and its variants (variants first; either already gone counts as done). */
-export async function deleteProduct(http: KlaviyoHttp, itemId: string, signal?: AbortSignal): Promise<{ variants: number; isItemDeleted: boolean }> {
+export async function deleteProduct(
+  http: KlaviyoHttp,
+  itemId: string,
+  signal?: AbortSignal,
+): Promise<{ variants: number; isItemDeleted: boolean }> {
   const existing = await existingCatalogIds(http, 'item', [itemId], signal);
   if (!existing.has(itemId)) return { variants: 0, isItemDeleted: false };
   const variantIds = await variantIdsOfItem(http, itemId, signal);
@@ -114,14 +134,26 @@ export async function deleteProduct(http: KlaviyoHttp, itemId: string, signal?: 
     variantIds.map((id) => ({ key: id, entry: { type: 'catalog-variant', id } })),
     signal,
   );
-  const itemFailures = variantFailures.size ? variantFailures : await runCatalogJobsByKey(http, 'item', 'delete', [{ key: itemId, entry: { type: 'catalog-item', id: itemId } }], signal);
+  const itemFailures = variantFailures.size
+    ? variantFailures
+    : await runCatalogJobsByKey(
+        http,
+        'item',
+        'delete',
+        [{ key: itemId, entry: { type: 'catalog-item', id: itemId } }],
+        signal,
+      );
   const failure = [...itemFailures.values()][0];
   if (failure) throw new PermanentRecordError(failure.code || 'catalog_job_error', failure.reason);
   return { variants: variantIds.length, isItemDeleted: true };
 }
 
 /** Sets one variant's stock; `absent` when Klaviyo does not have the variant. */
-export async function setVariantStock(http: KlaviyoHttp, variantId: string, quantity: number): Promise<'updated' | 'absent'> {
+export async function setVariantStock(
+  http: KlaviyoHttp,
+  variantId: string,
+  quantity: number,
+): Promise<'updated' | 'absent'> {
   try {
     await http.request(OPERATIONS.updateCatalogVariant, {
       method: 'PATCH',

@@ -14,7 +14,12 @@ const LIST_OPERATION: Record<CatalogResource, KlaviyoOperation> = {
 };
 
 /** Every id of a paged collection, following `links.next`. */
-async function collectIds(http: KlaviyoHttp, op: KlaviyoOperation, firstPath: string, signal?: AbortSignal): Promise<string[]> {
+async function collectIds(
+  http: KlaviyoHttp,
+  op: KlaviyoOperation,
+  firstPath: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const ids: string[] = [];
   let path: string | null | undefined = firstPath;
   while (path) {
@@ -26,7 +31,12 @@ async function collectIds(http: KlaviyoHttp, op: KlaviyoOperation, firstPath: st
 }
 
 /** Which of these catalog ids exist, 100 per `filter=any(ids,[...])` request. */
-export async function existingCatalogIds(http: KlaviyoHttp, resource: CatalogResource, ids: string[], signal?: AbortSignal): Promise<Set<string>> {
+export async function existingCatalogIds(
+  http: KlaviyoHttp,
+  resource: CatalogResource,
+  ids: string[],
+  signal?: AbortSignal,
+): Promise<Set<string>> {
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
@@ -39,10 +49,20 @@ export async function existingCatalogIds(http: KlaviyoHttp, resource: CatalogRes
 
 /** Every id of a catalog resource type in the account (for delete-all). */
 export function listCatalogIds(http: KlaviyoHttp, resource: CatalogResource, signal?: AbortSignal): Promise<string[]> {
-  return collectIds(http, LIST_OPERATION[resource], `/api/catalog-${CATALOG_PLURAL[resource]}?page[size]=100&fields[catalog-${resource}]=external_id`, signal);
+  return collectIds(
+    http,
+    LIST_OPERATION[resource],
+    `/api/catalog-${CATALOG_PLURAL[resource]}?page[size]=100&fields[catalog-${resource}]=external_id`,
+    signal,
+  );
 }
 
 /** Every variant id of an item (a product with 150 variants takes two pages). */
 export function variantIdsOfItem(http: KlaviyoHttp, itemId: string, signal?: AbortSignal): Promise<string[]> {
-  return collectIds(http, OPERATIONS.getVariantIdsForItem, `/api/catalog-items/${encodeURIComponent(itemId)}/relationships/variants?page[size]=100`, signal);
+  return collectIds(
+    http,
+    OPERATIONS.getVariantIdsForItem,
+    `/api/catalog-items/${encodeURIComponent(itemId)}/relationships/variants?page[size]=100`,
+    signal,
+  );
 }

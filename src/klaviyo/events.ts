@@ -6,7 +6,11 @@ import { rowIndex } from './row-errors.ts';
 import type { EventAttributes, EventBulkEntry, EventProfile } from './types.ts';
 
 /** Klaviyo's limits for `event-bulk-create-jobs`. */
-export const EVENT_BULK_LIMITS = { maxEvents: 1_000, maxRequestBytes: 5 * 1024 * 1024, maxStringBytes: 100 * 1024 } as const;
+export const EVENT_BULK_LIMITS = {
+  maxEvents: 1_000,
+  maxRequestBytes: 5 * 1024 * 1024,
+  maxStringBytes: 100 * 1024,
+} as const;
 
 const ENTRIES_POINTER = '/data/attributes/events-bulk-create/data';
 
@@ -17,12 +21,19 @@ export interface ProfileEvents {
 }
 
 function toEntry(e: ProfileEvents): EventBulkEntry {
-  return { type: 'event-bulk-create', attributes: { profile: { data: e.profile }, events: { data: e.events.map((attributes) => ({ type: 'event', attributes })) } } };
+  return {
+    type: 'event-bulk-create',
+    attributes: {
+      profile: { data: e.profile },
+      events: { data: e.events.map((attributes) => ({ type: 'event', attributes })) },
+    },
+  };
 }
 
 /** The first string longer than Klaviyo's 100 KB limit inside a value, as a property path. */
 function oversizedString(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8') > EVENT_BULK_LIMITS.maxStringBytes ? path : undefined;
+  if (typeof value === 'string')
+    return Buffer.byteLength(value, 'utf8') > EVENT_BULK_LIMITS.maxStringBytes ? path : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const hit = oversizedString(value[i], `${path}[${i}]`);
@@ -39,11 +50,25 @@ function oversizedString(value: unknown, path: string): string | undefined {
 
 /** The serialized size of one profile's events in a bulk request, or why Klaviyo would refuse them. */
 export function measureProfileEvents(item: ProfileEvents): { bytes: number; problem?: string } {
-  if (item.events.length > EVENT_BULK_LIMITS.maxEvents) return { bytes: 0, problem: `the order has ${item.events.length} events; Klaviyo accepts at most ${EVENT_BULK_LIMITS.maxEvents} per request` };
+  if (item.events.length > EVENT_BULK_LIMITS.maxEvents)
+    return {
+      bytes: 0,
+      problem: `the order has ${item.events.length} events; Klaviyo accepts at most ${EVENT_BULK_LIMITS.maxEvents} per request`,
+    };
   const bytes = Buffer.byteLength(JSON.stringify(toEntry(item)), 'utf8');
   // Only events that serialise to more than 100 KB can hold a string that long: look only then.
-  const tooLong = bytes > EVENT_BULK_LIMITS.maxStringBytes ? oversizedString(item.events.map((e) => e.properties), '') : undefined;
-  if (tooLong) return { bytes, problem: `an event property is longer than Klaviyo's 100 KB string limit (${tooLong.replace(/^\[\d+\]\.?/, '')})` };
+  const tooLong =
+    bytes > EVENT_BULK_LIMITS.maxStringBytes
+      ? oversizedString(
+          item.events.map((e) => e.properties),
+          '',
+        )
+      : undefined;
+  if (tooLong)
+    return {
+      bytes,
+      problem: `an event property is longer than Klaviyo's 100 KB string limit (${tooLong.replace(/^\[\d+\]\.?/, '')})`,
+    };
   return { bytes };
 }
 
@@ -53,13 +78,22 @@ export function measureProfileEvents(item: ProfileEvents): { bytes: number; prob
  * at fails alone with Klaviyo's reason and the rest is sent again; without a usable pointer the batch is halved
  * until the bad entry stands alone.
  */
-export async function sendEventBatch(http: KlaviyoHttp, batch: Array<BatchEntry<ProfileEvents>>, signal?: AbortSignal): Promise<RecordOutcome[]> {
+export async function sendEventBatch(
+  http: KlaviyoHttp,
+  batch: Array<BatchEntry<ProfileEvents>>,
+  signal?: AbortSignal,
+): Promise<RecordOutcome[]> {
   if (batch.length === 0) return [];
   try {
     await http.request(OPERATIONS.bulkCreateEvents, {
       method: 'POST',
       path: '/api/event-bulk-create-jobs',
-      body: { data: { type: 'event-bulk-create-job', attributes: { 'events-bulk-create': { data: batch.map((b) => toEntry(b.item)) } } } },
+      body: {
+        data: {
+          type: 'event-bulk-create-job',
+          attributes: { 'events-bulk-create': { data: batch.map((b) => toEntry(b.item)) } },
+        },
+      },
       signal,
     });
     return batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const }));
@@ -68,7 +102,13 @@ export async function sendEventBatch(http: KlaviyoHttp, batch: Array<BatchEntry<
     const first = e.errors[0];
     const bad = rowIndex(first?.source?.pointer, ENTRIES_POINTER, batch.length);
     if (bad !== undefined) {
-      const failed: RecordOutcome = { id: batch[bad].id, outcome: 'failed', reason: `Klaviyo rejected the order's events: ${first.detail}`, code: first.code, pointer: first.source?.pointer };
+      const failed: RecordOutcome = {
+        id: batch[bad].id,
+        outcome: 'failed',
+        reason: `Klaviyo rejected the order's events: ${first.detail}`,
+        code: first.code,
+        pointer: first.source?.pointer,
+      };
       return [
         failed,
         ...(await sendEventBatch(
@@ -79,16 +119,31 @@ export async function sendEventBatch(http: KlaviyoHttp, batch: Array<BatchEntry<
       ];
     }
     if (batch.length === 1) {
-      return [{ id: batch[0].id, outcome: 'failed', reason: `Klaviyo rejected the order's events: ${first?.detail ?? e.message}`, code: first?.code ?? String(e.status), pointer: first?.source?.pointer }];
+      return [
+        {
+          id: batch[0].id,
+          outcome: 'failed',
+          reason: `Klaviyo rejected the order's events: ${first?.detail ?? e.message}`,
+          code: first?.code ?? String(e.status),
+          pointer: first?.source?.pointer,
+        },
+      ];
     }
     const half = Math.ceil(batch.length / 2);
-    return [...(await sendEventBatch(http, batch.slice(0, half), signal)), ...(await sendEventBatch(http, batch.slice(half), signal))];
+    return [
+      ...(await sendEventBatch(http, batch.slice(0, half), signal)),
+      ...(await sendEventBatch(http, batch.slice(half), signal)),
+    ];
   }
 }
 
 /** Creates one profile's events one `create_event` call each (real time: low volume; Klaviyo dedups by unique_id). */
 export async function createEvents(http: KlaviyoHttp, item: ProfileEvents): Promise<void> {
   for (const attributes of item.events) {
-    await http.request(OPERATIONS.createEvent, { method: 'POST', path: '/api/events', body: { data: { type: 'event', attributes: { ...attributes, profile: { data: item.profile } } } } });
+    await http.request(OPERATIONS.createEvent, {
+      method: 'POST',
+      path: '/api/events',
+      body: { data: { type: 'event', attributes: { ...attributes, profile: { data: item.profile } } } },
+    });
   }
 }

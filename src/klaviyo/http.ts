@@ -93,7 +93,8 @@ export class KlaviyoHttp {
         text = await res.text();
       } catch (e) {
         if (req.signal?.aborted) throw new AbortedError();
-        if (!isAbortError(e) && !(e instanceof TypeError) && !(e instanceof Error && e.name === 'TimeoutError')) throw e;
+        if (!isAbortError(e) && !(e instanceof TypeError) && !(e instanceof Error && e.name === 'TimeoutError'))
+          throw e;
         status = 0;
         networkError = e;
       }
@@ -101,7 +102,8 @@ export class KlaviyoHttp {
       if (status >= 200 && status < 300) {
         const remaining = Number(headers?.get('ratelimit-remaining'));
         const reset = Number(headers?.get('ratelimit-reset'));
-        if (headers?.get('ratelimit-remaining') !== null && remaining === 0 && reset > 0) this.options.limiter.pause(op, reset * 1000);
+        if (headers?.get('ratelimit-remaining') !== null && remaining === 0 && reset > 0)
+          this.options.limiter.pause(op, reset * 1000);
         return { status, body: text ? parseBody<T>(text, op.id) : undefined };
       }
       const isRetryable = status === 0 || status === 429 || status >= 500;
@@ -110,14 +112,25 @@ export class KlaviyoHttp {
       if (status === 429) {
         this.stats.throttled++;
         const retryAfter = Number(headers?.get('retry-after'));
-        waitMs = (Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000) + Math.round(Math.random() * 250);
+        waitMs =
+          (Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000) + Math.round(Math.random() * 250);
         this.options.limiter.pause(op, waitMs);
       } else {
         waitMs = 200 + backoffDelayMs(attempt, 500, 30_000);
       }
       if (Date.now() + waitMs > deadline) {
         throw status === 0
-          ? new KlaviyoApiError(0, [{ code: 'network', detail: `no answer from Klaviyo after retrying for ${Math.round(budgetMs / 1000)} s` }], op.id, networkError)
+          ? new KlaviyoApiError(
+              0,
+              [
+                {
+                  code: 'network',
+                  detail: `no answer from Klaviyo after retrying for ${Math.round(budgetMs / 1000)} s`,
+                },
+              ],
+              op.id,
+              networkError,
+            )
           : new KlaviyoApiError(status, parseErrors(text), op.id);
       }
       attempt++;
@@ -128,7 +141,8 @@ export class KlaviyoHttp {
   }
 
   private count(op: KlaviyoOperation, status: number): void {
-    const byStatus = (this.stats.requests[op.id] ??= {});
+    const byStatus = this.stats.requests[op.id] ?? {};
+    this.stats.requests[op.id] = byStatus;
     byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
   }
 }

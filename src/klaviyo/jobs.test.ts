@@ -5,7 +5,13 @@ describe('createAsUpdate', () => {
   it('turns an item create into the update of the same id, keeping its categories', () => {
     const update = createAsUpdate({
       type: 'catalog-item',
-      attributes: { external_id: 'p-1', title: 'Lamp', price: 12.5, integration_type: '$custom', catalog_type: '$default' },
+      attributes: {
+        external_id: 'p-1',
+        title: 'Lamp',
+        price: 12.5,
+        integration_type: '$custom',
+        catalog_type: '$default',
+      },
       relationships: { categories: { data: [{ type: 'catalog-category', id: '$custom:::$default:::c-1' }] } },
     });
     expect(update).toEqual({
@@ -19,10 +25,20 @@ describe('createAsUpdate', () => {
   it('drops the item relationship of a variant (an update cannot move it) and keeps falsy attributes', () => {
     const update = createAsUpdate({
       type: 'catalog-variant',
-      attributes: { external_id: 'SKU-1', inventory_quantity: 0, published: false, integration_type: '$custom', catalog_type: '$default' },
+      attributes: {
+        external_id: 'SKU-1',
+        inventory_quantity: 0,
+        published: false,
+        integration_type: '$custom',
+        catalog_type: '$default',
+      },
       relationships: { item: { data: { type: 'catalog-item', id: '$custom:::$default:::p-1' } } },
     });
-    expect(update).toEqual({ type: 'catalog-variant', id: '$custom:::$default:::SKU-1', attributes: { inventory_quantity: 0, published: false } });
+    expect(update).toEqual({
+      type: 'catalog-variant',
+      id: '$custom:::$default:::SKU-1',
+      attributes: { inventory_quantity: 0, published: false },
+    });
   });
 });
 

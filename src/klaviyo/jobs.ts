@@ -32,7 +32,13 @@ export function acceptedJobId(body: JobDocument<unknown> | undefined, what: stri
  * Polls a job until it is finished, backing off so that polling stays well inside the job-GET rate limit
  * (which is no larger than the job-POST one): a job should cost about one poll.
  */
-export async function waitForJob<A extends { status: string }>(http: KlaviyoHttp, op: KlaviyoOperation, path: string, schedule: PollSchedule, signal?: AbortSignal): Promise<A> {
+export async function waitForJob<A extends { status: string }>(
+  http: KlaviyoHttp,
+  op: KlaviyoOperation,
+  path: string,
+  schedule: PollSchedule,
+  signal?: AbortSignal,
+): Promise<A> {
   let delayMs = schedule.initialDelayMs;
   if (schedule.firstDelayMs > 0) await sleep(schedule.firstDelayMs, signal);
   for (;;) {
@@ -50,7 +56,11 @@ export type CatalogResource = 'item' | 'variant' | 'category';
 export type CatalogAction = 'create' | 'update' | 'delete';
 
 export const MAX_CATALOG_JOB_RESOURCES = 100;
-export const CATALOG_PLURAL: Record<CatalogResource, string> = { item: 'items', variant: 'variants', category: 'categories' };
+export const CATALOG_PLURAL: Record<CatalogResource, string> = {
+  item: 'items',
+  variant: 'variants',
+  category: 'categories',
+};
 
 /** Catalog jobs: a look after a second, then backing off to 10 s. */
 const CATALOG_POLL: PollSchedule = { firstDelayMs: 1000, initialDelayMs: 1500, factor: 1.5, maxDelayMs: 10_000 };
@@ -82,7 +92,13 @@ function catalogJobPath(resource: CatalogResource, action: CatalogAction): strin
  * Runs one catalog bulk job (≤ 100 resources) to the end: submit, poll until `complete` or `cancelled`, and
  * attribute each error to its entry by pointer. A cancelled job fails every entry it did not report on.
  */
-export async function runCatalogJob(http: KlaviyoHttp, resource: CatalogResource, action: CatalogAction, entries: CatalogEntry[], signal?: AbortSignal): Promise<CatalogJobResult> {
+export async function runCatalogJob(
+  http: KlaviyoHttp,
+  resource: CatalogResource,
+  action: CatalogAction,
+  entries: CatalogEntry[],
+  signal?: AbortSignal,
+): Promise<CatalogJobResult> {
   const key = CATALOG_PLURAL[resource];
   const ops = catalogJobOperations(resource, action);
   const path = catalogJobPath(resource, action);
@@ -100,7 +116,11 @@ export async function runCatalogJob(http: KlaviyoHttp, resource: CatalogResource
     const index = rowIndex(pointer, `/data/attributes/${key}/data`, entries.length);
     if (index !== undefined) errors.set(index, { code: e.code, detail: e.detail, pointer });
   }
-  if (job.status === 'cancelled') entries.forEach((_e, i) => errors.has(i) || errors.set(i, { code: 'cancelled', detail: `Klaviyo cancelled job ${jobId}`, pointer: '' }));
+  if (job.status === 'cancelled') {
+    for (let i = 0; i < entries.length; i++) {
+      if (!errors.has(i)) errors.set(i, { code: 'cancelled', detail: `Klaviyo cancelled job ${jobId}`, pointer: '' });
+    }
+  }
   return { jobId, status: job.status, errors };
 }
 
@@ -119,7 +139,12 @@ export function createAsUpdate(entry: CatalogEntry): CatalogEntry {
   const { external_id: externalId, integration_type: _i, catalog_type: _c, ...attributes } = entry.attributes ?? {};
   // An update cannot move a variant to another item; an item's categories are part of its update.
   const relationships = entry.type === 'catalog-item' ? entry.relationships : undefined;
-  return { type: entry.type, id: catalogId(String(externalId)), attributes, ...(relationships ? { relationships } : {}) };
+  return {
+    type: entry.type,
+    id: catalogId(String(externalId)),
+    attributes,
+    ...(relationships ? { relationships } : {}),
+  };
 }
 
 /**
@@ -127,7 +152,12 @@ export function createAsUpdate(entry: CatalogEntry): CatalogEntry {
  * create is an upsert: a job retried after its answer was lost, or a race with real-time sync, loses nothing.
  * Errors are keyed by the index of the create entry.
  */
-export async function runCatalogUpsertJob(http: KlaviyoHttp, resource: CatalogResource, entries: CatalogEntry[], signal?: AbortSignal): Promise<CatalogJobResult> {
+export async function runCatalogUpsertJob(
+  http: KlaviyoHttp,
+  resource: CatalogResource,
+  entries: CatalogEntry[],
+  signal?: AbortSignal,
+): Promise<CatalogJobResult> {
   const created = await runCatalogJob(http, resource, 'create', entries, signal);
   const existing = [...created.errors].filter(([, e]) => isAlreadyExists(e)).map(([index]) => index);
   if (existing.length === 0) return created;
@@ -161,15 +191,22 @@ export async function runCatalogJobsByKey(
 ): Promise<Map<string, RowError & { reason: string }>> {
   const failures = new Map<string, RowError & { reason: string }>();
   const chunks: Array<typeof entries> = [];
-  for (let i = 0; i < entries.length; i += MAX_CATALOG_JOB_RESOURCES) chunks.push(entries.slice(i, i + MAX_CATALOG_JOB_RESOURCES));
+  for (let i = 0; i < entries.length; i += MAX_CATALOG_JOB_RESOURCES)
+    chunks.push(entries.slice(i, i + MAX_CATALOG_JOB_RESOURCES));
   await Promise.all(
     chunks.map(async (chunk) => {
       const jobEntries = chunk.map((c) => c.entry);
-      const result = action === 'create' ? await runCatalogUpsertJob(http, resource, jobEntries, signal) : await runCatalogJob(http, resource, action, jobEntries, signal);
+      const result =
+        action === 'create'
+          ? await runCatalogUpsertJob(http, resource, jobEntries, signal)
+          : await runCatalogJob(http, resource, action, jobEntries, signal);
       for (const [index, e] of result.errors) {
         const { key, entry } = chunk[index];
         if ((action === 'delete' && isAlreadyGone(e)) || failures.has(key)) continue;
-        failures.set(key, { ...e, reason: `Klaviyo could not ${action} ${resource} ${entry.id ?? String(entry.attributes?.external_id)}: ${e.detail}` });
+        failures.set(key, {
+          ...e,
+          reason: `Klaviyo could not ${action} ${resource} ${entry.id ?? String(entry.attributes?.external_id)}: ${e.detail}`,
+        });
       }
     }),
   );

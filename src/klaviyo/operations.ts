@@ -5,7 +5,11 @@ export interface KlaviyoOperation {
   steadyPerMinute: number;
 }
 
-const op = (id: string, burstPerSecond: number, steadyPerMinute: number): KlaviyoOperation => ({ id, burstPerSecond, steadyPerMinute });
+const op = (id: string, burstPerSecond: number, steadyPerMinute: number): KlaviyoOperation => ({
+  id,
+  burstPerSecond,
+  steadyPerMinute,
+});
 
 export const OPERATIONS = {
   createOrUpdateProfile: op('create_or_update_profile', 75, 750),
@@ -44,11 +48,13 @@ const PLURALS: Record<string, string> = { item: 'items', variant: 'variants', ca
  * The nine catalog bulk jobs, each its own rate-limit bucket as Klaviyo counts them: POST 75/s · 750/m; job
  * GET 75/s · 750/m for item and variant create/update, 350/s · 3500/m for deletes and categories.
  */
-export function catalogJobOperations(resource: 'item' | 'variant' | 'category', action: 'create' | 'update' | 'delete'): { post: KlaviyoOperation; get: KlaviyoOperation } {
+export function catalogJobOperations(
+  resource: 'item' | 'variant' | 'category',
+  action: 'create' | 'update' | 'delete',
+): { post: KlaviyoOperation; get: KlaviyoOperation } {
   const isFastGet = action === 'delete' || resource === 'category';
   return {
     post: op(`bulk_${action}_catalog_${PLURALS[resource]}`, 75, 750),
     get: op(JOB_GET_IDS[`${resource}:${action}`], isFastGet ? 350 : 75, isFastGet ? 3500 : 750),
   };
 }
-

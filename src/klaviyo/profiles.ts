@@ -4,10 +4,21 @@ import type { KlaviyoHttp } from './http.ts';
 import { acceptedJobId, type PollSchedule, waitForJob } from './jobs.ts';
 import { OPERATIONS } from './operations.ts';
 import { type RowError, rowIndex } from './row-errors.ts';
-import type { CollectionDocument, ImportErrorResource, JobDocument, ProfileAttributes, ProfileImportJobAttributes, ProfileUpsertResource } from './types.ts';
+import type {
+  CollectionDocument,
+  ImportErrorResource,
+  JobDocument,
+  ProfileAttributes,
+  ProfileImportJobAttributes,
+  ProfileUpsertResource,
+} from './types.ts';
 
 /** Klaviyo's limits for one bulk profile import job. */
-export const PROFILE_IMPORT_LIMITS = { maxProfiles: 10_000, maxJobBytes: 5 * 1024 * 1024, maxProfileBytes: 100 * 1024 } as const;
+export const PROFILE_IMPORT_LIMITS = {
+  maxProfiles: 10_000,
+  maxJobBytes: 5 * 1024 * 1024,
+  maxProfileBytes: 100 * 1024,
+} as const;
 
 const PROFILES_POINTER = '/data/attributes/profiles/data';
 /** Profile jobs: a look at once, then backing off from 250 ms to 5 s. */
@@ -17,10 +28,16 @@ const PROFILE_JOB_POLL: PollSchedule = { firstDelayMs: 0, initialDelayMs: 250, f
 export function measureProfile(profile: ProfileUpsertResource): { bytes: number; problem?: string } {
   const bytes = Buffer.byteLength(JSON.stringify(profile), 'utf8');
   const max = PROFILE_IMPORT_LIMITS.maxProfileBytes;
-  return bytes > max ? { bytes, problem: `the profile is ${bytes} bytes; Klaviyo accepts at most ${max} bytes per profile` } : { bytes };
+  return bytes > max
+    ? { bytes, problem: `the profile is ${bytes} bytes; Klaviyo accepts at most ${max} bytes per profile` }
+    : { bytes };
 }
 
-async function submitImportJob(http: KlaviyoHttp, profiles: ProfileUpsertResource[], signal?: AbortSignal): Promise<string> {
+async function submitImportJob(
+  http: KlaviyoHttp,
+  profiles: ProfileUpsertResource[],
+  signal?: AbortSignal,
+): Promise<string> {
   const res = await http.request<JobDocument<ProfileImportJobAttributes>>(OPERATIONS.bulkImportProfiles, {
     method: 'POST',
     path: '/api/profile-bulk-import-jobs',
@@ -31,15 +48,24 @@ async function submitImportJob(http: KlaviyoHttp, profiles: ProfileUpsertResourc
 }
 
 /** Every import error of a job, by the batch row it points at (else by the external id of its original payload). */
-async function readImportErrors(http: KlaviyoHttp, jobId: string, batch: Array<BatchEntry<ProfileUpsertResource>>, signal?: AbortSignal): Promise<Map<number, RowError>> {
+async function readImportErrors(
+  http: KlaviyoHttp,
+  jobId: string,
+  batch: Array<BatchEntry<ProfileUpsertResource>>,
+  signal?: AbortSignal,
+): Promise<Map<number, RowError>> {
   const byRow = new Map<number, RowError>();
   let path: string | null | undefined = `/api/profile-bulk-import-jobs/${jobId}/import-errors?page[size]=100`;
   while (path) {
-    const res: { body: CollectionDocument<ImportErrorResource> | undefined } = await http.request<CollectionDocument<ImportErrorResource>>(OPERATIONS.getImportErrors, { method: 'GET', path, signal });
+    const res: { body: CollectionDocument<ImportErrorResource> | undefined } = await http.request<
+      CollectionDocument<ImportErrorResource>
+    >(OPERATIONS.getImportErrors, { method: 'GET', path, signal });
     for (const e of res.body?.data ?? []) {
       const pointer = e.attributes.source?.pointer ?? '';
       const externalId = e.attributes.original_payload?.attributes?.external_id;
-      const index = rowIndex(pointer, PROFILES_POINTER, batch.length) ?? batch.findIndex((p) => externalId !== undefined && p.item.attributes.external_id === externalId);
+      const index =
+        rowIndex(pointer, PROFILES_POINTER, batch.length) ??
+        batch.findIndex((p) => externalId !== undefined && p.item.attributes.external_id === externalId);
       if (index >= 0) byRow.set(index, { code: e.attributes.code, detail: e.attributes.detail, pointer });
     }
     path = res.body?.links?.next;
@@ -52,7 +78,11 @@ async function readImportErrors(http: KlaviyoHttp, jobId: string, batch: Array<B
  * profile its outcome from the job's import errors. A job the API refuses as a whole (400 pointing at one
  * profile) is submitted again without that profile, which fails alone.
  */
-export async function importProfiles(http: KlaviyoHttp, batch: Array<BatchEntry<ProfileUpsertResource>>, signal?: AbortSignal): Promise<RecordOutcome[]> {
+export async function importProfiles(
+  http: KlaviyoHttp,
+  batch: Array<BatchEntry<ProfileUpsertResource>>,
+  signal?: AbortSignal,
+): Promise<RecordOutcome[]> {
   const outcomes: RecordOutcome[] = [];
   let pending = batch;
   while (pending.length > 0) {
@@ -68,19 +98,48 @@ export async function importProfiles(http: KlaviyoHttp, batch: Array<BatchEntry<
       const first = e.errors[0];
       const bad = rowIndex(first?.source?.pointer, PROFILES_POINTER, pending.length);
       if (bad === undefined) throw e;
-      outcomes.push({ id: pending[bad].id, outcome: 'failed', reason: `Klaviyo rejected the profile: ${first.detail}`, code: first.code, pointer: first.source?.pointer });
+      outcomes.push({
+        id: pending[bad].id,
+        outcome: 'failed',
+        reason: `Klaviyo rejected the profile: ${first.detail}`,
+        code: first.code,
+        pointer: first.source?.pointer,
+      });
       pending = pending.filter((_p, i) => i !== bad);
       continue;
     }
-    const job = await waitForJob<ProfileImportJobAttributes>(http, OPERATIONS.getBulkImportProfilesJob, `/api/profile-bulk-import-jobs/${jobId}`, PROFILE_JOB_POLL, signal);
+    const job = await waitForJob<ProfileImportJobAttributes>(
+      http,
+      OPERATIONS.getBulkImportProfilesJob,
+      `/api/profile-bulk-import-jobs/${jobId}`,
+      PROFILE_JOB_POLL,
+      signal,
+    );
     if (job.status === 'cancelled') {
-      for (const p of pending) outcomes.push({ id: p.id, outcome: 'failed', reason: `Klaviyo cancelled import job ${jobId}`, code: 'cancelled' });
+      for (const p of pending)
+        outcomes.push({
+          id: p.id,
+          outcome: 'failed',
+          reason: `Klaviyo cancelled import job ${jobId}`,
+          code: 'cancelled',
+        });
       return outcomes;
     }
-    const failed = (job.failed_count ?? 0) > 0 ? await readImportErrors(http, jobId, pending, signal) : new Map<number, RowError>();
+    const failed =
+      (job.failed_count ?? 0) > 0 ? await readImportErrors(http, jobId, pending, signal) : new Map<number, RowError>();
     pending.forEach((p, i) => {
       const f = failed.get(i);
-      outcomes.push(f ? { id: p.id, outcome: 'failed', reason: `Klaviyo rejected the profile: ${f.detail}`, code: f.code, pointer: f.pointer } : { id: p.id, outcome: 'succeeded' });
+      outcomes.push(
+        f
+          ? {
+              id: p.id,
+              outcome: 'failed',
+              reason: `Klaviyo rejected the profile: ${f.detail}`,
+              code: f.code,
+              pointer: f.pointer,
+            }
+          : { id: p.id, outcome: 'succeeded' },
+      );
     });
     pending = [];
   }
@@ -92,5 +151,9 @@ export async function importProfiles(http: KlaviyoHttp, batch: Array<BatchEntry<
  * absent are left as they are in Klaviyo.
  */
 export async function upsertProfile(http: KlaviyoHttp, attributes: ProfileAttributes): Promise<void> {
-  await http.request(OPERATIONS.createOrUpdateProfile, { method: 'POST', path: '/api/profile-import', body: { data: { type: 'profile', attributes } } });
+  await http.request(OPERATIONS.createOrUpdateProfile, {
+    method: 'POST',
+    path: '/api/profile-import',
+    body: { data: { type: 'profile', attributes } },
+  });
 }

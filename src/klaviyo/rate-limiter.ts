@@ -61,7 +61,10 @@ export class KlaviyoRateLimiter {
     const previous = this.queues.get(op.id) ?? Promise.resolve();
     const limits = this.limitsOf(op);
     const mine = previous.catch(() => undefined).then(() => this.waitForSlot(limits, signal));
-    this.queues.set(op.id, mine.catch(() => undefined));
+    this.queues.set(
+      op.id,
+      mine.catch(() => undefined),
+    );
     return mine;
   }
 
@@ -71,9 +74,11 @@ export class KlaviyoRateLimiter {
       const now = this.now();
       w.prune(now);
       let waitMs = Math.max(0, w.pausedUntil - now);
-      if (w.sent.length >= op.steadyPerMinute) waitMs = Math.max(waitMs, w.sent[w.sent.length - op.steadyPerMinute] + MINUTE_MS - now);
+      if (w.sent.length >= op.steadyPerMinute)
+        waitMs = Math.max(waitMs, w.sent[w.sent.length - op.steadyPerMinute] + MINUTE_MS - now);
       const inLastSecond = w.countSince(now - SECOND_MS);
-      if (inLastSecond >= op.burstPerSecond) waitMs = Math.max(waitMs, w.sent[w.sent.length - op.burstPerSecond] + SECOND_MS - now);
+      if (inLastSecond >= op.burstPerSecond)
+        waitMs = Math.max(waitMs, w.sent[w.sent.length - op.burstPerSecond] + SECOND_MS - now);
       if (waitMs <= 0) {
         w.sent.push(now);
         return;

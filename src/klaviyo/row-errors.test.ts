@@ -25,10 +25,25 @@ describe('rowIndex', () => {
 
 describe('outcomesByRow', () => {
   it('fails the rows with an error, with its reason, code and pointer, and succeeds the rest', () => {
-    const errors = new Map([[1, { code: 'invalid', detail: "'price' must be a number.", pointer: '/data/attributes/items/data/1/attributes/price' }]]);
+    const errors = new Map([
+      [
+        1,
+        {
+          code: 'invalid',
+          detail: "'price' must be a number.",
+          pointer: '/data/attributes/items/data/1/attributes/price',
+        },
+      ],
+    ]);
     expect(outcomesByRow([{ id: 'a' }, { id: 'b' }], errors, 'Klaviyo could not update the category')).toEqual([
       { id: 'a', outcome: 'succeeded' },
-      { id: 'b', outcome: 'failed', reason: "Klaviyo could not update the category: 'price' must be a number.", code: 'invalid', pointer: '/data/attributes/items/data/1/attributes/price' },
+      {
+        id: 'b',
+        outcome: 'failed',
+        reason: "Klaviyo could not update the category: 'price' must be a number.",
+        code: 'invalid',
+        pointer: '/data/attributes/items/data/1/attributes/price',
+      },
     ]);
   });
 });

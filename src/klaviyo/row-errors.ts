@@ -21,9 +21,15 @@ export function rowIndex(pointer: string | undefined, collection: string, size: 
 }
 
 /** The outcome of each entry of a batch from the errors by row: failed with Klaviyo's reason, or succeeded. */
-export function outcomesByRow(batch: ReadonlyArray<{ id: string }>, errors: ReadonlyMap<number, RowError>, what: string): RecordOutcome[] {
+export function outcomesByRow(
+  batch: ReadonlyArray<{ id: string }>,
+  errors: ReadonlyMap<number, RowError>,
+  what: string,
+): RecordOutcome[] {
   return batch.map((b, i) => {
     const e = errors.get(i);
-    return e ? { id: b.id, outcome: 'failed', reason: `${what}: ${e.detail}`, code: e.code, pointer: e.pointer } : { id: b.id, outcome: 'succeeded' };
+    return e
+      ? { id: b.id, outcome: 'failed', reason: `${what}: ${e.detail}`, code: e.code, pointer: e.pointer }
+      : { id: b.id, outcome: 'succeeded' };
   });
 }

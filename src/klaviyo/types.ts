@@ -49,7 +49,13 @@ export interface JobDocument<A> {
 export interface ImportErrorResource {
   type: 'import-error';
   id: string;
-  attributes: { code: string; title?: string; detail: string; source: { pointer: string }; original_payload?: { attributes?: ProfileAttributes } | null };
+  attributes: {
+    code: string;
+    title?: string;
+    detail: string;
+    source: { pointer: string };
+    original_payload?: { attributes?: ProfileAttributes } | null;
+  };
 }
 
 export interface CollectionDocument<R> {
@@ -77,7 +83,10 @@ export interface EventProfile {
 /** `EventsBulkCreateQueryResourceObject`: one profile and its events. */
 export interface EventBulkEntry {
   type: 'event-bulk-create';
-  attributes: { profile: { data: EventProfile }; events: { data: Array<{ type: 'event'; attributes: EventAttributes }> } };
+  attributes: {
+    profile: { data: EventProfile };
+    events: { data: Array<{ type: 'event'; attributes: EventAttributes }> };
+  };
 }
 
 /** What a catalog category holds for us: its external id (the commercetools id) and its name. */

@@ -1,8 +1,12 @@
-import { pickLocalized, type LocalizedString } from './localized.ts';
-import { categoryBreadcrumbs, type CategoryNode } from './category-tree.ts';
+import { type CategoryNode, categoryBreadcrumbs } from './category-tree.ts';
+import { type LocalizedString, pickLocalized } from './localized.ts';
 
 /** `Women > Pants > Jeans`: the category's localized name after its ancestors', root first. */
-export function categoryBreadcrumbName(categoryId: string, tree: ReadonlyMap<string, CategoryNode>, locale?: string): string | undefined {
+export function categoryBreadcrumbName(
+  categoryId: string,
+  tree: ReadonlyMap<string, CategoryNode>,
+  locale?: string,
+): string | undefined {
   return categoryBreadcrumbs(categoryId, tree, locale).at(-1);
 }
 
@@ -20,6 +24,13 @@ export function withAncestors(categoryId: string, tree: ReadonlyMap<string, Cate
   return ids;
 }
 
-export function categoryToCatalogAttributes(category: { id: string; name: LocalizedString }, tree: ReadonlyMap<string, CategoryNode>, locale?: string): { external_id: string; name: string } {
-  return { external_id: category.id, name: categoryBreadcrumbName(category.id, tree, locale) ?? pickLocalized(category.name, locale) ?? category.id };
+export function categoryToCatalogAttributes(
+  category: { id: string; name: LocalizedString },
+  tree: ReadonlyMap<string, CategoryNode>,
+  locale?: string,
+): { external_id: string; name: string } {
+  return {
+    external_id: category.id,
+    name: categoryBreadcrumbName(category.id, tree, locale) ?? pickLocalized(category.name, locale) ?? category.id,
+  };
 }

@@ -21,7 +21,12 @@ function nonEmpty(s: string | undefined): string | undefined {
 export function chooseAddress(customer: Customer): BaseAddress | undefined {
   const addresses = customer.addresses ?? [];
   const byId = (id: string | undefined) => (id ? addresses.find((a) => a.id === id) : undefined);
-  return byId(customer.defaultBillingAddressId) ?? byId(customer.billingAddressIds?.[0]) ?? byId(customer.defaultShippingAddressId) ?? addresses[0];
+  return (
+    byId(customer.defaultBillingAddressId) ??
+    byId(customer.billingAddressIds?.[0]) ??
+    byId(customer.defaultShippingAddressId) ??
+    addresses[0]
+  );
 }
 
 export function addressToLocation(a: BaseAddress): ProfileLocation | undefined {
@@ -33,7 +38,7 @@ export function addressToLocation(a: BaseAddress): ProfileLocation | undefined {
     ...(address2 ? { address2 } : {}),
     ...(nonEmpty(a.city) ? { city: nonEmpty(a.city) } : {}),
     ...(nonEmpty(a.country) ? { country: a.country } : {}),
-    ...(nonEmpty(a.region) ?? nonEmpty(a.state) ? { region: nonEmpty(a.region) ?? nonEmpty(a.state) } : {}),
+    ...((nonEmpty(a.region) ?? nonEmpty(a.state)) ? { region: nonEmpty(a.region) ?? nonEmpty(a.state) } : {}),
     ...(nonEmpty(a.postalCode) ? { zip: nonEmpty(a.postalCode) } : {}),
   };
   return Object.keys(location).length > 0 ? location : undefined;
@@ -52,7 +57,10 @@ export function customerToProfile(customer: Customer, options: { properties: Pro
   const phone = toE164(rawPhone, address?.country);
   if (rawPhone && !phone) warnings.push('phone number is not valid; sent without it');
   const email = nonEmpty(customer.email);
-  const properties = filterProperties(customer.custom?.fields as Record<string, unknown> | undefined, options.properties);
+  const properties = filterProperties(
+    customer.custom?.fields as Record<string, unknown> | undefined,
+    options.properties,
+  );
   const location = address ? addressToLocation(address) : undefined;
   const attributes: ProfileUpsertResource['attributes'] = {
     external_id: customer.id,

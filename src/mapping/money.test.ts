@@ -7,7 +7,10 @@ describe('moneyToDecimal', () => {
     [{ centAmount: 500, fractionDigits: 0, currencyCode: 'JPY' }, 500],
     [{ centAmount: 12345, fractionDigits: 3, currencyCode: 'KWD' }, 12.345],
     [{ centAmount: 0, fractionDigits: 2, currencyCode: 'EUR' }, 0],
-    [{ type: 'highPrecision', centAmount: 1, preciseAmount: 123456, fractionDigits: 7, currencyCode: 'EUR' }, 0.0123456],
+    [
+      { type: 'highPrecision', centAmount: 1, preciseAmount: 123456, fractionDigits: 7, currencyCode: 'EUR' },
+      0.0123456,
+    ],
     [{ centAmount: 10, currencyCode: 'EUR' }, 0.1],
   ])('%j → %s', (money, expected) => {
     expect(moneyToDecimal(money)).toBe(expected);

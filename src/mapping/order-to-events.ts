@@ -1,7 +1,7 @@
 import type { LineItem, Order, Payment, Transaction } from '@commercetools/platform-sdk';
 import type { EventAttributes, EventProfile } from '../klaviyo/types.ts';
-import { categoryBreadcrumbs, type CategoryNode } from './category-tree.ts';
-import { pickLocalized, type LocalizedString } from './localized.ts';
+import { type CategoryNode, categoryBreadcrumbs } from './category-tree.ts';
+import { type LocalizedString, pickLocalized } from './localized.ts';
 import type { PropertyFilter } from './mapping-options.ts';
 import { moneyToDecimal } from './money.ts';
 import { filterProperties } from './property-filter.ts';
@@ -47,7 +47,9 @@ export interface OrderContext {
   categories: ReadonlyMap<string, CategoryNode>;
 }
 
-export type OrderMapping = { kind: 'events'; profile: EventProfile; events: EventAttributes[] } | { kind: 'skip'; reason: string };
+export type OrderMapping =
+  | { kind: 'events'; profile: EventProfile; events: EventAttributes[] }
+  | { kind: 'skip'; reason: string };
 
 function compact(obj: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== null));
@@ -76,13 +78,21 @@ interface LineDetails {
 
 function lineDetails(li: LineItem, ctx: OrderContext, options: OrderMappingOptions): LineDetails {
   const product = ctx.products.get(li.productId);
-  const slug = pickLocalized(li.productSlug as LocalizedString | undefined, options.preferredLocale) ?? pickLocalized(product?.slug, options.preferredLocale);
-  const categories = [...new Set((product?.categoryIds ?? []).flatMap((id) => categoryBreadcrumbs(id, ctx.categories, options.preferredLocale)))];
+  const slug =
+    pickLocalized(li.productSlug as LocalizedString | undefined, options.preferredLocale) ??
+    pickLocalized(product?.slug, options.preferredLocale);
+  const categories = [
+    ...new Set(
+      (product?.categoryIds ?? []).flatMap((id) => categoryBreadcrumbs(id, ctx.categories, options.preferredLocale)),
+    ),
+  ];
   return {
     ProductID: li.productId,
     VariantID: li.variant.id,
     SKU: li.variant.sku,
-    ProductName: pickLocalized(li.name as LocalizedString, options.preferredLocale) ?? pickLocalized(product?.name, options.preferredLocale),
+    ProductName:
+      pickLocalized(li.name as LocalizedString, options.preferredLocale) ??
+      pickLocalized(product?.name, options.preferredLocale),
     Quantity: li.quantity,
     ItemPrice: moneyToDecimal(li.price.value),
     RowTotal: moneyToDecimal(li.totalPrice),
@@ -94,7 +104,11 @@ function lineDetails(li: LineItem, ctx: OrderContext, options: OrderMappingOptio
 
 /** Successful refunds across the order's payments, each its own event. */
 export function successfulRefunds(payments: readonly Payment[]): Array<{ payment: Payment; transaction: Transaction }> {
-  return payments.flatMap((payment) => payment.transactions.filter((t) => t.type === 'Refund' && t.state === 'Success').map((transaction) => ({ payment, transaction })));
+  return payments.flatMap((payment) =>
+    payment.transactions
+      .filter((t) => t.type === 'Refund' && t.state === 'Success')
+      .map((transaction) => ({ payment, transaction })),
+  );
 }
 
 /**
@@ -102,16 +116,28 @@ export function successfulRefunds(payments: readonly Payment[]): Array<{ payment
  * import (or real-time after bulk) never duplicates: Placed Order (order id), Ordered Product (line item id),
  * Fulfilled / Cancelled Order (order id, another metric), Refunded Order (refund transaction id).
  */
-export function orderToEvents(order: Order, payments: readonly Payment[], ctx: OrderContext, options: OrderMappingOptions): OrderMapping {
+export function orderToEvents(
+  order: Order,
+  payments: readonly Payment[],
+  ctx: OrderContext,
+  options: OrderMappingOptions,
+): OrderMapping {
   const email = order.customerEmail?.trim() || undefined;
   const externalId = order.customerId || undefined;
   if (!email && !externalId) return { kind: 'skip', reason: 'order has neither a customer email nor a customer id' };
-  const profile: EventProfile = { type: 'profile', attributes: compact({ email, external_id: externalId }) as EventProfile['attributes'] };
+  const profile: EventProfile = {
+    type: 'profile',
+    attributes: compact({ email, external_id: externalId }) as EventProfile['attributes'],
+  };
   const currency = order.totalPrice.currencyCode;
   const total = moneyToDecimal(order.totalPrice);
   const lines = order.lineItems.map((li) => lineDetails(li, ctx, options));
-  const customNames = (order.customLineItems ?? []).map((c) => pickLocalized(c.name as LocalizedString, options.preferredLocale)).filter((n): n is string => Boolean(n));
-  const itemNames = [...new Set([...lines.map((l) => l.ProductName).filter((n): n is string => Boolean(n)), ...customNames])];
+  const customNames = (order.customLineItems ?? [])
+    .map((c) => pickLocalized(c.name as LocalizedString, options.preferredLocale))
+    .filter((n): n is string => Boolean(n));
+  const itemNames = [
+    ...new Set([...lines.map((l) => l.ProductName).filter((n): n is string => Boolean(n)), ...customNames]),
+  ];
   const categories = [...new Set(lines.flatMap((l) => l.Categories))];
   const billing = order.billingAddress;
   const base = compact({
@@ -120,8 +146,15 @@ export function orderToEvents(order: Order, payments: readonly Payment[], ctx: O
     ItemNames: itemNames,
     Categories: categories,
     Items: lines.map((l) => compact({ ...l })),
-    ItemCount: lines.reduce((n, l) => n + l.Quantity, 0) + (order.customLineItems ?? []).reduce((n, c) => n + c.quantity, 0),
-    CustomItems: (order.customLineItems ?? []).map((c) => compact({ Name: pickLocalized(c.name as LocalizedString, options.preferredLocale), Quantity: c.quantity, RowTotal: moneyToDecimal(c.totalPrice) })),
+    ItemCount:
+      lines.reduce((n, l) => n + l.Quantity, 0) + (order.customLineItems ?? []).reduce((n, c) => n + c.quantity, 0),
+    CustomItems: (order.customLineItems ?? []).map((c) =>
+      compact({
+        Name: pickLocalized(c.name as LocalizedString, options.preferredLocale),
+        Quantity: c.quantity,
+        RowTotal: moneyToDecimal(c.totalPrice),
+      }),
+    ),
     DiscountCodes: (order.discountCodes ?? []).map((d) => d.discountCode.id),
     ShippingMethod: order.shippingInfo?.shippingMethodName,
     ShippingCost: order.shippingInfo ? moneyToDecimal(order.shippingInfo.price) : undefined,
@@ -138,7 +171,15 @@ export function orderToEvents(order: Order, payments: readonly Payment[], ctx: O
   const properties = filterProperties(base, options.properties) ?? {};
   const backfill = options.backfill ? { backfill: true } : {};
   const events: EventAttributes[] = [
-    { metric: metric(options.metrics.placedOrder), time: order.createdAt, value: total, value_currency: currency, unique_id: order.id, properties, ...backfill },
+    {
+      metric: metric(options.metrics.placedOrder),
+      time: order.createdAt,
+      value: total,
+      value_currency: currency,
+      unique_id: order.id,
+      properties,
+      ...backfill,
+    },
   ];
   order.lineItems.forEach((li, i) => {
     const l = lines[i];
@@ -148,16 +189,45 @@ export function orderToEvents(order: Order, payments: readonly Payment[], ctx: O
       value: l.RowTotal,
       value_currency: currency,
       unique_id: li.id,
-      properties: compact({ OrderId: order.id, OrderNumber: order.orderNumber, ProductID: l.ProductID, VariantID: l.VariantID, SKU: l.SKU, ProductName: l.ProductName, Quantity: l.Quantity, ItemPrice: l.ItemPrice, RowTotal: l.RowTotal, Categories: l.Categories, ImageURL: l.ImageURL, ProductURL: l.ProductURL }),
+      properties: compact({
+        OrderId: order.id,
+        OrderNumber: order.orderNumber,
+        ProductID: l.ProductID,
+        VariantID: l.VariantID,
+        SKU: l.SKU,
+        ProductName: l.ProductName,
+        Quantity: l.Quantity,
+        ItemPrice: l.ItemPrice,
+        RowTotal: l.RowTotal,
+        Categories: l.Categories,
+        ImageURL: l.ImageURL,
+        ProductURL: l.ProductURL,
+      }),
       ...backfill,
     });
   });
   const stateTime = order.lastModifiedAt ?? order.createdAt;
   if (order.orderState && options.fulfilledStates.includes(order.orderState)) {
-    events.push({ metric: metric(options.metrics.fulfilledOrder), time: stateTime, value: total, value_currency: currency, unique_id: order.id, properties, ...backfill });
+    events.push({
+      metric: metric(options.metrics.fulfilledOrder),
+      time: stateTime,
+      value: total,
+      value_currency: currency,
+      unique_id: order.id,
+      properties,
+      ...backfill,
+    });
   }
   if (order.orderState && options.cancelledStates.includes(order.orderState)) {
-    events.push({ metric: metric(options.metrics.cancelledOrder), time: stateTime, value: total, value_currency: currency, unique_id: order.id, properties, ...backfill });
+    events.push({
+      metric: metric(options.metrics.cancelledOrder),
+      time: stateTime,
+      value: total,
+      value_currency: currency,
+      unique_id: order.id,
+      properties,
+      ...backfill,
+    });
   }
   for (const { payment, transaction } of successfulRefunds(payments)) {
     events.push({
@@ -166,7 +236,15 @@ export function orderToEvents(order: Order, payments: readonly Payment[], ctx: O
       value: moneyToDecimal(transaction.amount),
       value_currency: transaction.amount.currencyCode,
       unique_id: transaction.id,
-      properties: compact({ OrderId: order.id, OrderNumber: order.orderNumber, RefundAmount: moneyToDecimal(transaction.amount), OrderTotal: total, ItemNames: itemNames, Categories: categories, PaymentMethod: payment.paymentMethodInfo?.method }),
+      properties: compact({
+        OrderId: order.id,
+        OrderNumber: order.orderNumber,
+        RefundAmount: moneyToDecimal(transaction.amount),
+        OrderTotal: total,
+        ItemNames: itemNames,
+        Categories: categories,
+        PaymentMethod: payment.paymentMethodInfo?.method,
+      }),
       ...backfill,
     });
   }

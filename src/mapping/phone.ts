@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
  * A phone number in E.164 (`+4930123456`), or undefined when it cannot be made valid. `country` (the
@@ -7,7 +7,10 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 export function toE164(raw: string | undefined, country?: string): string | undefined {
   if (!raw || raw.trim() === '') return undefined;
   const cleaned = raw.trim().replace(/^00/, '+');
-  const parsed = parsePhoneNumberFromString(cleaned, country && /^[A-Z]{2}$/.test(country) ? (country as CountryCode) : undefined);
-  if (!parsed || !parsed.isValid()) return undefined;
+  const parsed = parsePhoneNumberFromString(
+    cleaned,
+    country && /^[A-Z]{2}$/.test(country) ? (country as CountryCode) : undefined,
+  );
+  if (!parsed?.isValid()) return undefined;
   return parsed.format('E.164');
 }

@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { priceAmount, pricesByCurrency, selectPrice } from './price-selection.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
-const eur = (centAmount: number, extra: Record<string, unknown> = {}) => ({ value: { centAmount, fractionDigits: 2, currencyCode: 'EUR' }, ...extra });
-const usd = (centAmount: number, extra: Record<string, unknown> = {}) => ({ value: { centAmount, fractionDigits: 2, currencyCode: 'USD' }, ...extra });
+const eur = (centAmount: number, extra: Record<string, unknown> = {}) => ({
+  value: { centAmount, fractionDigits: 2, currencyCode: 'EUR' },
+  ...extra,
+});
+const usd = (centAmount: number, extra: Record<string, unknown> = {}) => ({
+  value: { centAmount, fractionDigits: 2, currencyCode: 'USD' },
+  ...extra,
+});
 const PAST = { validFrom: '2025-01-01T00:00:00Z', validUntil: '2025-12-31T00:00:00Z' };
 const FUTURE = { validFrom: '2027-01-01T00:00:00Z', validUntil: '2027-12-31T00:00:00Z' };
 const NOW_LONG = { validFrom: '2026-01-01T00:00:00Z', validUntil: '2026-12-31T00:00:00Z' };
@@ -20,20 +26,36 @@ describe('price selection', () => {
     ['expired price ignored', [eur(500, PAST), eur(1000)], 'EUR', 10],
     ['not-yet-valid price ignored', [eur(500, FUTURE), eur(1000)], 'EUR', 10],
     ['a dated price valid now beats an undated one', [eur(1000), eur(800, NOW_LONG)], 'EUR', 8],
-    ['among dated prices valid now, the soonest ending wins', [eur(800, NOW_LONG), eur(700, NOW_SHORT), eur(1000)], 'EUR', 7],
-    ['an unscoped price beats a channel or country price', [eur(900, { channel: { id: 'c' } }), eur(1000), eur(950, { country: 'DE' })], 'EUR', 10],
+    [
+      'among dated prices valid now, the soonest ending wins',
+      [eur(800, NOW_LONG), eur(700, NOW_SHORT), eur(1000)],
+      'EUR',
+      7,
+    ],
+    [
+      'an unscoped price beats a channel or country price',
+      [eur(900, { channel: { id: 'c' } }), eur(1000), eur(950, { country: 'DE' })],
+      'EUR',
+      10,
+    ],
     ['only a channel price → it is used', [eur(900, { channel: { id: 'c' } })], 'EUR', 9],
   ])('%s', (_name, prices, currency, expected) => {
     expect(priceAmount(prices, { currency, nowMs: NOW })).toBe(expected);
   });
 
   it('handles 0 and 3 fraction digits', () => {
-    expect(priceAmount([{ value: { centAmount: 500, fractionDigits: 0, currencyCode: 'JPY' } }], { nowMs: NOW })).toBe(500);
-    expect(priceAmount([{ value: { centAmount: 1234, fractionDigits: 3, currencyCode: 'KWD' } }], { nowMs: NOW })).toBe(1.234);
+    expect(priceAmount([{ value: { centAmount: 500, fractionDigits: 0, currencyCode: 'JPY' } }], { nowMs: NOW })).toBe(
+      500,
+    );
+    expect(priceAmount([{ value: { centAmount: 1234, fractionDigits: 3, currencyCode: 'KWD' } }], { nowMs: NOW })).toBe(
+      1.234,
+    );
   });
 
   it('lists one price per currency for metadata', () => {
-    expect(pricesByCurrency([eur(1000), usd(1200), eur(800, NOW_SHORT), usd(100, { customerGroup: {} })], NOW)).toEqual({ EUR: 8, USD: 12 });
+    expect(pricesByCurrency([eur(1000), usd(1200), eur(800, NOW_SHORT), usd(100, { customerGroup: {} })], NOW)).toEqual(
+      { EUR: 8, USD: 12 },
+    );
   });
 
   it('returns the price object itself', () => {

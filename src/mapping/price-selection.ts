@@ -1,4 +1,4 @@
-import { moneyToDecimal, type MoneyLike } from './money.ts';
+import { type MoneyLike, moneyToDecimal } from './money.ts';
 
 export interface PriceLike {
   value: MoneyLike;
@@ -17,7 +17,10 @@ export interface PriceLike {
  * - a dated price valid now beats an undated one; among dated ones the one whose validity ends soonest wins;
  * - a price without channel and country beats a scoped one.
  */
-export function selectPrice<P extends PriceLike>(prices: readonly P[], options: { currency?: string; nowMs: number }): P | undefined {
+export function selectPrice<P extends PriceLike>(
+  prices: readonly P[],
+  options: { currency?: string; nowMs: number },
+): P | undefined {
   const eligible = prices.filter((p) => {
     if (p.customerGroup) return false;
     if (p.validFrom && Date.parse(p.validFrom) > options.nowMs) return false;

@@ -10,5 +10,11 @@ export function productSummary(p: Product): ProductSummary {
     const url = v.images?.[0]?.url ?? data.masterVariant.images?.[0]?.url;
     if (url) imageByVariantId[v.id] = url;
   }
-  return { id: p.id, name: data.name as LocalizedString, slug: data.slug as LocalizedString, categoryIds: data.categories.map((c) => c.id), imageByVariantId };
+  return {
+    id: p.id,
+    name: data.name as LocalizedString,
+    slug: data.slug as LocalizedString,
+    categoryIds: data.categories.map((c) => c.id),
+    imageByVariantId,
+  };
 }

@@ -2,7 +2,7 @@ import type { ProductData } from '@commercetools/platform-sdk';
 import { describe, expect, it } from 'vitest';
 import { categoryBreadcrumbName, withAncestors } from './category-to-catalog.ts';
 import type { CategoryNode } from './category-tree.ts';
-import { inventoryQuantity, productToCatalog, productUrl, type CatalogMappingOptions } from './product-to-catalog.ts';
+import { type CatalogMappingOptions, inventoryQuantity, productToCatalog, productUrl } from './product-to-catalog.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const TREE = new Map<string, CategoryNode>([
@@ -10,14 +10,30 @@ const TREE = new Map<string, CategoryNode>([
   ['mid', { id: 'mid', name: { en: 'Pants', de: 'Hosen' }, parentId: 'root' }],
   ['leaf', { id: 'leaf', name: { en: 'Jeans' }, parentId: 'mid' }],
 ]);
-const OPTIONS: CatalogMappingOptions = { preferredLocale: 'de-DE', preferredCurrency: 'EUR', inventoryChannelId: 'berlin', productUrlTemplate: 'https://shop/p/{{productSlug}}', allowImageless: false, nowMs: NOW };
-const price = (centAmount: number, currencyCode = 'EUR') => ({ id: `${centAmount}`, value: { type: 'centPrecision', centAmount, currencyCode, fractionDigits: 2 } });
+const OPTIONS: CatalogMappingOptions = {
+  preferredLocale: 'de-DE',
+  preferredCurrency: 'EUR',
+  inventoryChannelId: 'berlin',
+  productUrlTemplate: 'https://shop/p/{{productSlug}}',
+  allowImageless: false,
+  nowMs: NOW,
+};
+const price = (centAmount: number, currencyCode = 'EUR') => ({
+  id: `${centAmount}`,
+  value: { type: 'centPrecision', centAmount, currencyCode, fractionDigits: 2 },
+});
 
 const DATA = {
   name: { en: 'Slim Jeans', de: 'Schmale Jeans' },
   slug: { en: 'slim-jeans', de: 'schmale-jeans' },
   categories: [{ typeId: 'category', id: 'leaf' }],
-  masterVariant: { id: 1, sku: 'J-1', prices: [price(4999), price(5999, 'USD')], images: [{ url: 'https://img/j1.jpg', dimensions: { w: 1, h: 1 } }], availability: { availableQuantity: 12, channels: { berlin: { availableQuantity: 0 } } } },
+  masterVariant: {
+    id: 1,
+    sku: 'J-1',
+    prices: [price(4999), price(5999, 'USD')],
+    images: [{ url: 'https://img/j1.jpg', dimensions: { w: 1, h: 1 } }],
+    availability: { availableQuantity: 12, channels: { berlin: { availableQuantity: 0 } } },
+  },
   variants: [
     { id: 2, sku: 'J-2', prices: [price(5499)], images: [], availability: { availableQuantity: 3 } },
     { id: 3, prices: [price(100)], images: [] },
@@ -46,13 +62,24 @@ describe('productToCatalog', () => {
       },
       published: true,
     });
-    expect(m.product.categoryIds).toEqual(['$custom:::$default:::leaf', '$custom:::$default:::mid', '$custom:::$default:::root']);
+    expect(m.product.categoryIds).toEqual([
+      '$custom:::$default:::leaf',
+      '$custom:::$default:::mid',
+      '$custom:::$default:::root',
+    ]);
   });
 
   it('maps one variant per SKU with its own price and stock, and warns about variants without SKU', () => {
     const m = productToCatalog('p-1', DATA, TREE, OPTIONS);
     if (m.kind !== 'product') throw new Error('expected a product');
-    expect(m.product.variants.map((v) => [v.variantId, v.attributes.price, v.attributes.inventory_quantity, v.attributes.image_full_url])).toEqual([
+    expect(
+      m.product.variants.map((v) => [
+        v.variantId,
+        v.attributes.price,
+        v.attributes.inventory_quantity,
+        v.attributes.image_full_url,
+      ]),
+    ).toEqual([
       ['$custom:::$default:::J-1', 49.99, 0, 'https://img/j1.jpg'],
       ['$custom:::$default:::J-2', 54.99, 3, 'https://img/j1.jpg'],
     ]);
@@ -61,7 +88,10 @@ describe('productToCatalog', () => {
 
   it('skips a product without any image unless allowed', () => {
     const noImages = { ...DATA, masterVariant: { ...DATA.masterVariant, images: [] } } as unknown as ProductData;
-    expect(productToCatalog('p-2', noImages, TREE, OPTIONS)).toEqual({ kind: 'skip', reason: expect.stringContaining('no image') });
+    expect(productToCatalog('p-2', noImages, TREE, OPTIONS)).toEqual({
+      kind: 'skip',
+      reason: expect.stringContaining('no image'),
+    });
     expect(productToCatalog('p-2', noImages, TREE, { ...OPTIONS, allowImageless: true }).kind).toBe('product');
   });
 
@@ -75,8 +105,18 @@ describe('inventoryQuantity', () => {
   it.each([
     ['the channel quantity, even 0', { availableQuantity: 9, channels: { c: { availableQuantity: 0 } } }, 'c', 0],
     ['the channel quantity', { availableQuantity: 9, channels: { c: { availableQuantity: 4 } } }, 'c', 4],
-    ['the overall quantity when the channel has none', { availableQuantity: 9, channels: { other: { availableQuantity: 4 } } }, 'c', 9],
-    ['the overall quantity without a channel configured', { availableQuantity: 9, channels: { c: { availableQuantity: 4 } } }, undefined, 9],
+    [
+      'the overall quantity when the channel has none',
+      { availableQuantity: 9, channels: { other: { availableQuantity: 4 } } },
+      'c',
+      9,
+    ],
+    [
+      'the overall quantity without a channel configured',
+      { availableQuantity: 9, channels: { c: { availableQuantity: 4 } } },
+      undefined,
+      9,
+    ],
     ['0 without availability', undefined, 'c', 0],
   ])('%s', (_name, availability, channel, expected) => {
     expect(inventoryQuantity({ availability } as never, channel)).toBe(expected);

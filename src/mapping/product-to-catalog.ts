@@ -1,8 +1,8 @@
 import type { ProductData, ProductVariant } from '@commercetools/platform-sdk';
 import { catalogId } from '../core/catalog-id.ts';
 import { withAncestors } from './category-to-catalog.ts';
-import { pickLocalized, type LocalizedString } from './localized.ts';
 import type { CategoryNode } from './category-tree.ts';
+import { type LocalizedString, pickLocalized } from './localized.ts';
 import { priceAmount, pricesByCurrency } from './price-selection.ts';
 
 export interface CatalogMappingOptions {
@@ -66,10 +66,20 @@ function allLocales(value: LocalizedString | undefined): string {
  * stock including 0, URL from the template, description '' when none, the first image (required unless
  * allowed), other locales and currencies in custom_metadata.
  */
-export function productToCatalog(id: string, data: ProductData, tree: ReadonlyMap<string, CategoryNode>, options: CatalogMappingOptions): ProductMapping {
+export function productToCatalog(
+  id: string,
+  data: ProductData,
+  tree: ReadonlyMap<string, CategoryNode>,
+  options: CatalogMappingOptions,
+): ProductMapping {
   const variants = [data.masterVariant, ...data.variants];
   const images = variants.flatMap((v) => (v.images ?? []).map((i) => i.url));
-  if (images.length === 0 && !options.allowImageless) return { kind: 'skip', reason: 'product has no image (Klaviyo catalog items need one; set ALLOW_IMAGELESS_PRODUCTS=true to import it anyway)' };
+  if (images.length === 0 && !options.allowImageless)
+    return {
+      kind: 'skip',
+      reason:
+        'product has no image (Klaviyo catalog items need one; set ALLOW_IMAGELESS_PRODUCTS=true to import it anyway)',
+    };
   const locale = options.preferredLocale;
   const title = pickLocalized(data.name as LocalizedString, locale) ?? id;
   const slug = pickLocalized(data.slug as LocalizedString, locale);
@@ -121,7 +131,7 @@ export function productToCatalog(id: string, data: ProductData, tree: ReadonlyMa
         url,
         price: priceAmount(v.prices ?? [], priceOptions),
         inventory_quantity: inventoryQuantity(v, options.inventoryChannelId),
-        ...(variantImages[0] ?? images[0] ? { image_full_url: variantImages[0] ?? images[0] } : {}),
+        ...((variantImages[0] ?? images[0]) ? { image_full_url: variantImages[0] ?? images[0] } : {}),
         images: variantImages.length ? variantImages : item.images,
         custom_metadata: metadataFor(v),
         published: true,

@@ -14,7 +14,14 @@ import { orderProcessor, paymentProcessor } from './processors/order.ts';
 import { productProcessor } from './processors/product.ts';
 
 /** Every processor, by the names REALTIME_DISABLED_PROCESSORS uses. */
-export const PROCESSORS = [customerProcessor, orderProcessor, paymentProcessor, categoryProcessor, productProcessor, inventoryProcessor];
+export const PROCESSORS = [
+  customerProcessor,
+  orderProcessor,
+  paymentProcessor,
+  categoryProcessor,
+  productProcessor,
+  inventoryProcessor,
+];
 
 const CATEGORY_TREE_TTL_MS = 60_000;
 
@@ -39,7 +46,11 @@ export function createRealtime(config: Config, ct: CommercetoolsApi, klaviyo: Kl
       logger,
       settings: {
         customerProperties: config.customerProperties,
-        orders: { ...config.orders, preferredLocale: config.preferredLocale, productUrlTemplate: config.productUrlTemplate },
+        orders: {
+          ...config.orders,
+          preferredLocale: config.preferredLocale,
+          productUrlTemplate: config.productUrlTemplate,
+        },
         preferredLocale: config.preferredLocale,
         preferredCurrency: config.preferredCurrency,
         productUrlTemplate: config.productUrlTemplate,

@@ -14,7 +14,8 @@ export class Dispatcher {
 
   async dispatch(n: Notification): Promise<ProcessResult> {
     if (n.kind === 'test') return ignored('subscription test message acknowledged');
-    if (n.kind === 'unknown' || n.kind === 'event') return ignored(`notification type ${n.type ?? n.kind} is not synced`);
+    if (n.kind === 'unknown' || n.kind === 'event')
+      return ignored(`notification type ${n.type ?? n.kind} is not synced`);
     const processor = this.processors.find((p) => p.handles(n));
     if (!processor) return ignored(`no processor for ${n.resourceType}`);
     if (this.disabled.has(processor.name)) return ignored(`processor ${processor.name} is switched off`);

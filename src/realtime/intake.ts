@@ -36,7 +36,11 @@ export interface IntakeStats {
 /** Thrown to a transport that redelivers when its handler throws (EventBridge): the notification was not handled yet. */
 export class RedeliveryRequestedError extends AppError {
   constructor(deliveryId: string, detail: string, transport: string) {
-    super('REDELIVERY_REQUESTED', `notification ${deliveryId} could not be handled yet (${detail}); ${transport} will retry it`, { disposition: 'retryable' });
+    super(
+      'REDELIVERY_REQUESTED',
+      `notification ${deliveryId} could not be handled yet (${detail}); ${transport} will retry it`,
+      { disposition: 'retryable' },
+    );
   }
 }
 
@@ -66,7 +70,10 @@ function codeOf(e: unknown): string {
  */
 export class Intake {
   private readonly recent = new RecentIds(20_000);
-  readonly stats: IntakeStats = { byStatus: { applied: 0, ignored: 0, duplicate: 0, 'dead-lettered': 0, retry: 0 }, recentLatenciesMs: [] };
+  readonly stats: IntakeStats = {
+    byStatus: { applied: 0, ignored: 0, duplicate: 0, 'dead-lettered': 0, retry: 0 },
+    recentLatenciesMs: [],
+  };
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -77,18 +84,27 @@ export class Intake {
   async receive(delivery: Delivery): Promise<IntakeResult> {
     let decoded: { notification: Notification; messageId?: string };
     try {
-      decoded = delivery.envelope === 'pubsub' ? decodePubSubPush(delivery.body, { skipBase64Decode: false }) : { notification: decodeCommercetoolsPayload(delivery.body) };
+      decoded =
+        delivery.envelope === 'pubsub'
+          ? decodePubSubPush(delivery.body, { skipBase64Decode: false })
+          : { notification: decodeCommercetoolsPayload(delivery.body) };
     } catch (e) {
       if (!(e instanceof InvalidNotificationError)) throw e;
       // A malformed delivery can never succeed: keep it as a dead letter and acknowledge it.
       const notificationId = `invalid:${delivery.deliveryId ?? `${Date.now()}:${Math.random().toString(36).slice(2)}`}`;
-      return this.deadLetter({ kind: 'unknown', id: notificationId, isPayloadIncluded: false, raw: {} }, e, delivery.body);
+      return this.deadLetter(
+        { kind: 'unknown', id: notificationId, isPayloadIncluded: false, raw: {} },
+        e,
+        delivery.body,
+      );
     }
     return this.handle(decoded.notification, { deliveryId: decoded.messageId ?? delivery.deliveryId });
   }
 
   /** Replays dead letters (all, or those with the given keys); a letter applied or ignored now is removed. */
-  async replay(keys?: readonly string[]): Promise<Array<{ key: string; notificationId: string; status: IntakeStatus; detail: string }>> {
+  async replay(
+    keys?: readonly string[],
+  ): Promise<Array<{ key: string; notificationId: string; status: IntakeStatus; detail: string }>> {
     const letters = (await this.deadLetters.list()).filter((l) => !keys || keys.includes(l.key));
     const results = [];
     for (const letter of letters) {
@@ -99,8 +115,14 @@ export class Intake {
         result = { isAcknowledged: false, status: 'retry', detail: e instanceof Error ? e.message : String(e) };
       }
       // Dead-lettered again: handling updated the letter.
-      if (result.status === 'applied' || result.status === 'ignored') await this.deadLetters.remove(letter.key, letter.version);
-      results.push({ key: letter.key, notificationId: letter.notificationId, status: result.status, detail: result.detail });
+      if (result.status === 'applied' || result.status === 'ignored')
+        await this.deadLetters.remove(letter.key, letter.version);
+      results.push({
+        key: letter.key,
+        notificationId: letter.notificationId,
+        status: result.status,
+        detail: result.detail,
+      });
     }
     return results;
   }
@@ -108,12 +130,25 @@ export class Intake {
   private async handle(n: Notification, options: { deliveryId?: string; isReplay?: boolean }): Promise<IntakeResult> {
     const started = performance.now();
     try {
-      if (!options.isReplay && (this.recent.has(n.id) || (options.deliveryId && this.recent.has(`delivery:${options.deliveryId}`)))) {
-        return this.done({ isAcknowledged: true, status: 'duplicate', detail: 'already handled' }, n, options.deliveryId);
+      if (
+        !options.isReplay &&
+        (this.recent.has(n.id) || (options.deliveryId && this.recent.has(`delivery:${options.deliveryId}`)))
+      ) {
+        return this.done(
+          { isAcknowledged: true, status: 'duplicate', detail: 'already handled' },
+          n,
+          options.deliveryId,
+        );
       }
       try {
         const r = await this.dispatcher.dispatch(n);
-        return this.done(r.status === 'applied' ? { isAcknowledged: true, status: 'applied', detail: r.detail } : { isAcknowledged: true, status: 'ignored', detail: r.reason }, n, options.deliveryId);
+        return this.done(
+          r.status === 'applied'
+            ? { isAcknowledged: true, status: 'applied', detail: r.detail }
+            : { isAcknowledged: true, status: 'ignored', detail: r.reason },
+          n,
+          options.deliveryId,
+        );
       } catch (e) {
         if (dispositionOf(e) === 'permanent') return await this.deadLetter(n, e, n.raw, options.deliveryId);
         return this.retry(n, e);
@@ -130,7 +165,16 @@ export class Intake {
       this.recent.add(n.id);
       if (deliveryId) this.recent.add(`delivery:${deliveryId}`);
     }
-    this.logger.info({ notificationId: n.id, resourceType: n.resourceType, resourceId: n.resourceId, type: n.type, status: result.status }, `notification ${result.status}`);
+    this.logger.info(
+      {
+        notificationId: n.id,
+        resourceType: n.resourceType,
+        resourceId: n.resourceId,
+        type: n.type,
+        status: result.status,
+      },
+      `notification ${result.status}`,
+    );
     return result;
   }
 
@@ -139,7 +183,11 @@ export class Intake {
     const reason = e instanceof Error ? e.message : String(e);
     this.stats.byStatus.retry++;
     const fields = { notificationId: n.id, resourceType: n.resourceType, resourceId: n.resourceId, err: reason };
-    if (dispositionOf(e) === 'fatal') this.logger.error(fields, 'notification cannot be handled until the configuration is fixed; it will be redelivered');
+    if (dispositionOf(e) === 'fatal')
+      this.logger.error(
+        fields,
+        'notification cannot be handled until the configuration is fixed; it will be redelivered',
+      );
     else this.logger.warn(fields, 'notification failed; it will be redelivered');
     return { isAcknowledged: false, status: 'retry', detail: reason };
   }
@@ -148,11 +196,23 @@ export class Intake {
   private async deadLetter(n: Notification, e: unknown, payload: unknown, deliveryId?: string): Promise<IntakeResult> {
     const reason = e instanceof Error ? e.message : String(e);
     try {
-      await this.deadLetters.put({ notificationId: n.id, resourceType: n.resourceType, resourceId: n.resourceId, type: n.type, reason, code: e instanceof InvalidNotificationError ? 'invalid_notification' : codeOf(e), payload });
+      await this.deadLetters.put({
+        notificationId: n.id,
+        resourceType: n.resourceType,
+        resourceId: n.resourceId,
+        type: n.type,
+        reason,
+        code: e instanceof InvalidNotificationError ? 'invalid_notification' : codeOf(e),
+        payload,
+      });
     } catch (storeError) {
       // Without a dead letter the failure would be lost: ask for redelivery instead.
       this.stats.byStatus.retry++;
-      return { isAcknowledged: false, status: 'retry', detail: `could not store the dead letter: ${storeError instanceof Error ? storeError.message : String(storeError)}` };
+      return {
+        isAcknowledged: false,
+        status: 'retry',
+        detail: `could not store the dead letter: ${storeError instanceof Error ? storeError.message : String(storeError)}`,
+      };
     }
     return this.done({ isAcknowledged: true, status: 'dead-lettered', detail: reason }, n, deliveryId);
   }

@@ -11,7 +11,15 @@ const example = (name: string): unknown => JSON.parse(readFileSync(`${EXAMPLES}/
 describe('commercetools payloads (the published examples)', () => {
   it('a Message with its payload', () => {
     const n = parsePlatformPayload(example('message-payload'));
-    expect(n).toMatchObject({ kind: 'message', id: '<message_id>', resourceType: 'customer', resourceId: '<customer_id>', type: 'CustomerLastNameSet', version: 2, isPayloadIncluded: true });
+    expect(n).toMatchObject({
+      kind: 'message',
+      id: '<message_id>',
+      resourceType: 'customer',
+      resourceId: '<customer_id>',
+      type: 'CustomerLastNameSet',
+      version: 2,
+      isPayloadIncluded: true,
+    });
     expect(n.message?.lastName).toBe('Doe');
   });
 
@@ -21,22 +29,45 @@ describe('commercetools payloads (the published examples)', () => {
     ['resource-deleted-payload', 'deleted'],
   ])('%s → %s', (name, kind) => {
     const n = parsePlatformPayload(example(name));
-    expect(n).toMatchObject({ kind, resourceType: 'product', resourceId: expect.stringMatching(/^<product[-_]id>$/), version: expect.any(Number) });
+    expect(n).toMatchObject({
+      kind,
+      resourceType: 'product',
+      resourceId: expect.stringMatching(/^<product[-_]id>$/),
+      version: expect.any(Number),
+    });
     expect(n.id).toContain(n.resourceId);
   });
 
   it('a Message whose payload was not included', () => {
-    const n = parsePlatformPayload({ ...(example('message-payload') as object), type: undefined, lastName: undefined, payloadNotIncluded: example('payload-not-included') });
-    expect(n).toMatchObject({ kind: 'message', isPayloadIncluded: false, type: 'ProductPublished', message: undefined });
+    const n = parsePlatformPayload({
+      ...(example('message-payload') as object),
+      type: undefined,
+      lastName: undefined,
+      payloadNotIncluded: example('payload-not-included'),
+    });
+    expect(n).toMatchObject({
+      kind: 'message',
+      isPayloadIncluded: false,
+      type: 'ProductPublished',
+      message: undefined,
+    });
   });
 
   it('CloudEvents: data holds the platform payload', () => {
     const n = decodeCommercetoolsPayload(example('cloudevents-payload'));
-    expect(n).toMatchObject({ kind: 'message', type: 'ProductPublished', resourceType: 'product', resourceId: 'b32d1013-cd25-4cb4-95ab-99c494531d73' });
+    expect(n).toMatchObject({
+      kind: 'message',
+      type: 'ProductPublished',
+      resourceType: 'product',
+      resourceId: 'b32d1013-cd25-4cb4-95ab-99c494531d73',
+    });
   });
 
   it('an Event payload is recognized (and not synced)', () => {
-    expect(parsePlatformPayload(example('event-payload'))).toMatchObject({ kind: 'event', type: 'ImportContainerCreated' });
+    expect(parsePlatformPayload(example('event-payload'))).toMatchObject({
+      kind: 'event',
+      type: 'ImportContainerCreated',
+    });
   });
 
   it('rejects what is not a JSON object', () => {
@@ -47,7 +78,10 @@ describe('commercetools payloads (the published examples)', () => {
 describe('Pub/Sub push envelopes', () => {
   const payload = example('message-payload');
   it('decodes base64 message.data and keeps the delivery id', () => {
-    const body = { message: { data: Buffer.from(JSON.stringify(payload)).toString('base64'), messageId: 'm-1' }, subscription: 's' };
+    const body = {
+      message: { data: Buffer.from(JSON.stringify(payload)).toString('base64'), messageId: 'm-1' },
+      subscription: 's',
+    };
     const { notification, messageId } = decodePubSubPush(body, { skipBase64Decode: false });
     expect(messageId).toBe('m-1');
     expect(notification.type).toBe('CustomerLastNameSet');
@@ -56,6 +90,8 @@ describe('Pub/Sub push envelopes', () => {
   it('takes the raw payload in SKIP_BASE64_DECODE mode, and tells what is missing otherwise', () => {
     expect(decodePubSubPush(payload, { skipBase64Decode: true }).notification.type).toBe('CustomerLastNameSet');
     expect(() => decodePubSubPush({ message: {} }, { skipBase64Decode: false })).toThrow('message.data');
-    expect(() => decodePubSubPush({ message: { data: '%%%' } }, { skipBase64Decode: false })).toThrow('not base64-encoded JSON');
+    expect(() => decodePubSubPush({ message: { data: '%%%' } }, { skipBase64Decode: false })).toThrow(
+      'not base64-encoded JSON',
+    );
   });
 });

@@ -42,19 +42,57 @@ export function parsePlatformPayload(input: unknown): Notification {
   const resourceId = typeof resource?.id === 'string' ? resource.id : undefined;
   const base = { resourceType, resourceId, raw: p, isPayloadIncluded: true };
   // The message commercetools sends when a subscription is created or changed, to test the destination.
-  if (resourceType === 'subscription' || (typeof p.type === 'string' && /test/i.test(p.type)) || (p.notificationType === undefined && resource === undefined && typeof p.projectKey === 'string')) {
+  if (
+    resourceType === 'subscription' ||
+    (typeof p.type === 'string' && /test/i.test(p.type)) ||
+    (p.notificationType === undefined && resource === undefined && typeof p.projectKey === 'string')
+  ) {
     return { ...base, kind: 'test', id: `test:${String(p.id ?? p.projectKey ?? '')}` };
   }
   if (p.notificationType === 'Message') {
     const id = typeof p.id === 'string' ? p.id : `${resourceId}:${String(p.resourceVersion)}`;
     const isIncluded = !asObject(p.payloadNotIncluded);
-    return { ...base, kind: 'message', id, type: typeof p.type === 'string' ? p.type : asObject(p.payloadNotIncluded)?.payloadType as string | undefined, version: typeof p.resourceVersion === 'number' ? p.resourceVersion : undefined, message: isIncluded ? p : undefined, isPayloadIncluded: isIncluded };
+    return {
+      ...base,
+      kind: 'message',
+      id,
+      type: typeof p.type === 'string' ? p.type : (asObject(p.payloadNotIncluded)?.payloadType as string | undefined),
+      version: typeof p.resourceVersion === 'number' ? p.resourceVersion : undefined,
+      message: isIncluded ? p : undefined,
+      isPayloadIncluded: isIncluded,
+    };
   }
-  if (p.notificationType === 'ResourceCreated' || p.notificationType === 'ResourceUpdated' || p.notificationType === 'ResourceDeleted') {
-    const kind = p.notificationType === 'ResourceCreated' ? 'created' : p.notificationType === 'ResourceUpdated' ? 'updated' : 'deleted';
+  if (
+    p.notificationType === 'ResourceCreated' ||
+    p.notificationType === 'ResourceUpdated' ||
+    p.notificationType === 'ResourceDeleted'
+  ) {
+    const kind =
+      p.notificationType === 'ResourceCreated'
+        ? 'created'
+        : p.notificationType === 'ResourceUpdated'
+          ? 'updated'
+          : 'deleted';
     const version = typeof p.version === 'number' ? p.version : undefined;
-    return { ...base, kind, id: `${resourceType}:${resourceId}:${p.notificationType}:${String(version)}`, type: p.notificationType, version };
+    return {
+      ...base,
+      kind,
+      id: `${resourceType}:${resourceId}:${p.notificationType}:${String(version)}`,
+      type: p.notificationType,
+      version,
+    };
   }
-  if (p.notificationType === 'Event') return { ...base, kind: 'event', id: String(p.id ?? 'event'), type: typeof p.type === 'string' ? p.type : undefined };
-  return { ...base, kind: 'unknown', id: String(p.id ?? 'unknown'), type: typeof p.type === 'string' ? p.type : undefined };
+  if (p.notificationType === 'Event')
+    return {
+      ...base,
+      kind: 'event',
+      id: String(p.id ?? 'event'),
+      type: typeof p.type === 'string' ? p.type : undefined,
+    };
+  return {
+    ...base,
+    kind: 'unknown',
+    id: String(p.id ?? 'unknown'),
+    type: typeof p.type === 'string' ? p.type : undefined,
+  };
 }

@@ -5,7 +5,10 @@ describe('Batcher', () => {
   it('closes a batch at the item limit', () => {
     const b = new Batcher<number>(3, 1_000_000, () => 1);
     const closed = [1, 2, 3, 4, 5, 6, 7].map((n) => b.add(n)).filter(Boolean);
-    expect(closed).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(closed).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(b.flush()).toEqual([7]);
     expect(b.flush()).toBeUndefined();
   });
@@ -19,7 +22,13 @@ describe('Batcher', () => {
   });
 
   it('bounds the sum of weights (events per order) when a weight is given', () => {
-    const b = new Batcher<number>(10, 1_000_000, () => 1, 0, (n) => n);
+    const b = new Batcher<number>(
+      10,
+      1_000_000,
+      () => 1,
+      0,
+      (n) => n,
+    );
     expect(b.add(4)).toBeUndefined();
     expect(b.add(6)).toBeUndefined();
     expect(b.add(1)).toEqual([4, 6]);

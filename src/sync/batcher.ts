@@ -25,7 +25,8 @@ export class Batcher<T> {
     const size = this.sizeOf(item) + 1;
     const weight = this.weightOf(item);
     let closed: T[] | undefined;
-    if (this.items.length > 0 && (this.weight + weight > this.maxWeight || this.bytes + size > this.maxBytes)) closed = this.flush();
+    if (this.items.length > 0 && (this.weight + weight > this.maxWeight || this.bytes + size > this.maxBytes))
+      closed = this.flush();
     this.items.push(item);
     this.bytes += size;
     this.weight += weight;

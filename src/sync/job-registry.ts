@@ -7,7 +7,7 @@ import { ENTITY_KINDS } from '../core/entity-kind.ts';
 import { InvalidRequestError, LockHeldError, NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { freshReport, JobRunner } from './job-runner.ts';
-import { type FailureReport, type RunOptions, type RunReport } from './run-report.ts';
+import type { FailureReport, RunOptions, RunReport } from './run-report.ts';
 import type { StreamDefinition } from './stream.ts';
 
 export type AnyStream = StreamDefinition<{ id: string }, unknown>;
@@ -50,7 +50,9 @@ export class JobRegistry {
   /** Failed and skipped records of the current or last run (deduplicated by id, last outcome wins). */
   async failures(kind: EntityKind): Promise<FailureReport | undefined> {
     const runner = this.active.get(kind);
-    const report = runner ? runner.failures : (this.lastFailures.get(kind) ?? (await this.deps.store.get<FailureReport>(`failures-${kind}`))?.value);
+    const report = runner
+      ? runner.failures
+      : (this.lastFailures.get(kind) ?? (await this.deps.store.get<FailureReport>(`failures-${kind}`))?.value);
     if (!report) return undefined;
     const byId = new Map(report.failures.map((f) => [f.id, f]));
     return { ...report, failures: [...byId.values()] };
@@ -65,23 +67,43 @@ export class JobRegistry {
     const running = this.active.get(kind);
     if (running) {
       const lease = this.leases.get(kind);
-      throw new LockHeldError(lease?.holder ?? { owner: this.deps.owner, jobId: running.report.jobId, acquiredAt: running.report.startedAt, expiresAt: running.report.updatedAt });
+      throw new LockHeldError(
+        lease?.holder ?? {
+          owner: this.deps.owner,
+          jobId: running.report.jobId,
+          acquiredAt: running.report.startedAt,
+          expiresAt: running.report.updatedAt,
+        },
+      );
     }
     if (options.ids && options.startId) throw new InvalidRequestError("Use either 'ids' or 'startId', not both.");
-    if (options.resume && (options.ids || options.startId || options.since || options.until || options.backfill !== undefined)) {
-      throw new InvalidRequestError("'resume' continues the last run with its own options; do not combine it with other options.");
+    if (
+      options.resume &&
+      (options.ids || options.startId || options.since || options.until || options.backfill !== undefined)
+    ) {
+      throw new InvalidRequestError(
+        "'resume' continues the last run with its own options; do not combine it with other options.",
+      );
     }
     for (const field of ['since', 'until'] as const) {
       const v = options[field];
-      if (v !== undefined && (Number.isNaN(Date.parse(v)) || !/^\d{4}-\d{2}-\d{2}/.test(v))) throw new InvalidRequestError(`'${field}' must be an ISO 8601 date or date-time, e.g. 2024-01-31T00:00:00Z (got '${v}').`);
+      if (v !== undefined && (Number.isNaN(Date.parse(v)) || !/^\d{4}-\d{2}-\d{2}/.test(v)))
+        throw new InvalidRequestError(
+          `'${field}' must be an ISO 8601 date or date-time, e.g. 2024-01-31T00:00:00Z (got '${v}').`,
+        );
     }
-    if (options.since && options.until && Date.parse(options.since) >= Date.parse(options.until)) throw new InvalidRequestError("'since' must be earlier than 'until'.");
-    if (options.ids && (options.since || options.until)) throw new InvalidRequestError("Use either 'ids' or a 'since'/'until' window, not both.");
+    if (options.since && options.until && Date.parse(options.since) >= Date.parse(options.until))
+      throw new InvalidRequestError("'since' must be earlier than 'until'.");
+    if (options.ids && (options.since || options.until))
+      throw new InvalidRequestError("Use either 'ids' or a 'since'/'until' window, not both.");
     if (options.deleteAll !== undefined || options.confirmDeletion !== undefined) {
       if (options.deleteAll !== true || options.confirmDeletion !== kind) {
-        throw new InvalidRequestError(`To delete every ${kind === 'products' ? 'item and variant' : 'category'} in the Klaviyo catalog send both "deleteAll": true and "confirmDeletion": "${kind}". This removes all of them, including those not created by this service.`);
+        throw new InvalidRequestError(
+          `To delete every ${kind === 'products' ? 'item and variant' : 'category'} in the Klaviyo catalog send both "deleteAll": true and "confirmDeletion": "${kind}". This removes all of them, including those not created by this service.`,
+        );
       }
-      if (options.ids || options.startId || options.resume) throw new InvalidRequestError("'deleteAll' cannot be combined with 'ids', 'startId' or 'resume'.");
+      if (options.ids || options.startId || options.resume)
+        throw new InvalidRequestError("'deleteAll' cannot be combined with 'ids', 'startId' or 'resume'.");
     }
     options = {
       ...options,
@@ -89,8 +111,17 @@ export class JobRegistry {
       ...(options.until ? { until: new Date(options.until).toISOString() } : {}),
     };
 
-    const jobId = `${kind}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-    let report = freshReport({ jobId, type: kind, options, owner: this.deps.owner, startedAt: new Date().toISOString() });
+    const jobId = `${kind}-${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    let report = freshReport({
+      jobId,
+      type: kind,
+      options,
+      owner: this.deps.owner,
+      startedAt: new Date().toISOString(),
+    });
     if (options.resume) {
       const previous = await this.status(kind);
       if (!previous || !RESUMABLE.has(previous.status)) {
@@ -160,17 +191,27 @@ export class JobRegistry {
       await lease.release().catch(() => undefined);
       throw e;
     }
-    this.deps.logger.info({ kind, jobId, resumedFrom: report.resumedFrom, cursor: report.cursor, ids: options.ids?.length }, `${kind} import started`);
+    this.deps.logger.info(
+      { kind, jobId, resumedFrom: report.resumedFrom, cursor: report.cursor, ids: options.ids?.length },
+      `${kind} import started`,
+    );
     const finished = runner
       .start()
       .catch((e: unknown) => this.deps.logger.error({ kind, jobId, err: String(e) }, 'run ended unexpectedly'))
       .finally(async () => {
-        await lease.release().catch((e: unknown) => this.deps.logger.warn({ kind, jobId, err: String(e) }, 'could not release the lock; it expires by itself'));
+        await lease
+          .release()
+          .catch((e: unknown) =>
+            this.deps.logger.warn({ kind, jobId, err: String(e) }, 'could not release the lock; it expires by itself'),
+          );
         this.last.set(kind, { ...runner.report });
         this.active.delete(kind);
         this.leases.delete(kind);
       });
-    this.finished.set(kind, finished.then(() => undefined));
+    this.finished.set(
+      kind,
+      finished.then(() => undefined),
+    );
     return { ...report, counts: { ...report.counts } };
   }
 
@@ -236,5 +277,10 @@ export class JobRegistry {
 function snapshot(runner: JobRunner<{ id: string }, unknown>): RunReport {
   const r = runner.report;
   const elapsed = (Date.now() - Date.parse(r.startedAt)) / 1000;
-  return { ...r, counts: { ...r.counts }, lastErrors: [...r.lastErrors], elapsedSeconds: Math.round(elapsed * 10) / 10 };
+  return {
+    ...r,
+    counts: { ...r.counts },
+    lastErrors: [...r.lastErrors],
+    elapsedSeconds: Math.round(elapsed * 10) / 10,
+  };
 }

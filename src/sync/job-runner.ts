@@ -3,8 +3,15 @@ import { isAbortError } from '../core/abort.ts';
 import { AppError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { Batcher } from './batcher.ts';
-import { emptyCounts, MAX_KEPT_FAILURES, MAX_LAST_ERRORS, type FailureReport, type RecordOutcomeNote, type RunReport } from './run-report.ts';
-import type { RecordOutcome, StreamDefinition } from './stream.ts';
+import {
+  emptyCounts,
+  type FailureReport,
+  MAX_KEPT_FAILURES,
+  MAX_LAST_ERRORS,
+  type RecordOutcomeNote,
+  type RunReport,
+} from './run-report.ts';
+import type { Mapped, RecordOutcome, StreamDefinition } from './stream.ts';
 
 export interface RunHooks {
   /** Persists the report (checkpoint). Called after finished batches (at most every `saveEveryMs`) and at the end. */
@@ -97,14 +104,18 @@ export class JobRunner<R extends { id: string }, I> {
     list.push(entry);
     while (list.length > MAX_LAST_ERRORS) {
       const skip = list.findIndex((e) => e.outcome !== 'failed');
-      list.splice(skip >= 0 ? skip : 0, 1);
+      list.splice(Math.max(skip, 0), 1);
     }
   }
 
   private refreshRates(): void {
     const elapsed = (Date.now() - this.startedMs) / 1000;
     const c = this.report.counts;
-    const processedThisRun = c.succeeded + c.failed + c.skipped - (this.baseCounts.succeeded + this.baseCounts.failed + this.baseCounts.skipped);
+    const processedThisRun =
+      c.succeeded +
+      c.failed +
+      c.skipped -
+      (this.baseCounts.succeeded + this.baseCounts.failed + this.baseCounts.skipped);
     this.report.elapsedSeconds = Math.round(elapsed * 10) / 10;
     this.report.recordsPerSecond = elapsed > 0 ? Math.round((processedThisRun / elapsed) * 10) / 10 : 0;
     if (this.report.total !== undefined && this.report.recordsPerSecond > 0) {
@@ -128,7 +139,11 @@ export class JobRunner<R extends { id: string }, I> {
     this.refreshRates();
     // The checkpoint holds only what its cursor covers, so a resume after a crash counts nothing twice.
     // Saves are chained so a later checkpoint is never overwritten by an earlier one.
-    const checkpoint: RunReport = { ...this.report, counts: this.coveredCounts(), lastErrors: [...this.report.lastErrors] };
+    const checkpoint: RunReport = {
+      ...this.report,
+      counts: this.coveredCounts(),
+      lastErrors: [...this.report.lastErrors],
+    };
     this.saving = this.saving.catch(() => undefined).then(() => this.hooks.save(checkpoint));
     await this.saving;
     await this.saveFailures(force);
@@ -160,7 +175,8 @@ export class JobRunner<R extends { id: string }, I> {
 
   private coveredCounts(): RunReport['counts'] {
     const c = { ...this.report.counts };
-    for (const seg of this.segments) for (const k of Object.keys(c) as Array<keyof RunReport['counts']>) c[k] -= seg.counts[k];
+    for (const seg of this.segments)
+      for (const k of Object.keys(c) as Array<keyof RunReport['counts']>) c[k] -= seg.counts[k];
     return c;
   }
 
@@ -194,7 +210,17 @@ export class JobRunner<R extends { id: string }, I> {
     const progress = setInterval(() => {
       this.refreshRates();
       const c = this.report.counts;
-      this.logger.info({ kind, jobId: this.report.jobId, ...c, recordsPerSecond: this.report.recordsPerSecond, etaSeconds: this.report.etaSeconds, cursor: this.report.cursor }, 'import progress');
+      this.logger.info(
+        {
+          kind,
+          jobId: this.report.jobId,
+          ...c,
+          recordsPerSecond: this.report.recordsPerSecond,
+          etaSeconds: this.report.etaSeconds,
+          cursor: this.report.cursor,
+        },
+        'import progress',
+      );
     }, this.hooks.progressEveryMs ?? 5000);
     progress.unref();
 
@@ -202,7 +228,9 @@ export class JobRunner<R extends { id: string }, I> {
     try {
       const { reader, limits } = this.stream;
       if (reader.countTotal && this.report.total === undefined) {
-        this.report.total = await reader.countTotal(this.report.options, this.stopController.signal).catch(() => undefined);
+        this.report.total = await reader
+          .countTotal(this.report.options, this.stopController.signal)
+          .catch(() => undefined);
       }
       const batcher = new Batcher<{ id: string; item: I; bytes: number; weight?: number }>(
         limits.maxBatchItems,
@@ -239,11 +267,15 @@ export class JobRunner<R extends { id: string }, I> {
           // Mapping is synchronous: give the event loop a turn now and then so the API stays responsive.
           if (++sinceYield % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
           this.count(open, 'read');
-          let mapped;
+          let mapped: Mapped<I>;
           try {
             mapped = this.stream.map(record);
           } catch (e) {
-            mapped = { kind: 'skip' as const, id: record.id, reason: `could not be mapped: ${e instanceof Error ? e.message : String(e)}` };
+            mapped = {
+              kind: 'skip' as const,
+              id: record.id,
+              reason: `could not be mapped: ${e instanceof Error ? e.message : String(e)}`,
+            };
           }
           if (mapped.kind === 'skip') {
             this.count(open, 'skipped');
@@ -253,7 +285,11 @@ export class JobRunner<R extends { id: string }, I> {
             this.note({ id: mapped.id, outcome: 'failed', reason: mapped.reason });
           } else if (mapped.bytes > limits.maxBatchBytes) {
             this.count(open, 'failed');
-            this.note({ id: mapped.id, outcome: 'failed', reason: `payload of ${mapped.bytes} bytes exceeds Klaviyo's request limit` });
+            this.note({
+              id: mapped.id,
+              outcome: 'failed',
+              reason: `payload of ${mapped.bytes} bytes exceeds Klaviyo's request limit`,
+            });
           } else {
             for (const w of mapped.warnings ?? []) this.note({ id: mapped.id, outcome: 'warning', reason: w });
             const closed = batcher.add(mapped);
@@ -270,7 +306,8 @@ export class JobRunner<R extends { id: string }, I> {
           open.endId = record.id;
         }
         const lastMissing = page.missingIds[page.missingIds.length - 1];
-        if (lastMissing !== undefined && (open.endId === undefined || lastMissing > open.endId)) open.endId = lastMissing;
+        if (lastMissing !== undefined && (open.endId === undefined || lastMissing > open.endId))
+          open.endId = lastMissing;
         if (this.stopController.signal.aborted) break;
         await this.saveIfDue();
       }
@@ -295,10 +332,23 @@ export class JobRunner<R extends { id: string }, I> {
     this.uncountUncovered();
     this.report.endedAt = new Date().toISOString();
     if (this.report.status === 'running') this.report.status = this.stopReason ?? 'completed';
-    await this.saveIfDue(true).catch((e: unknown) => this.logger.error({ kind, jobId: this.report.jobId, err: errorSummary(e) }, 'could not save the final checkpoint'));
+    await this.saveIfDue(true).catch((e: unknown) =>
+      this.logger.error(
+        { kind, jobId: this.report.jobId, err: errorSummary(e) },
+        'could not save the final checkpoint',
+      ),
+    );
     const c = this.report.counts;
     this.logger.info(
-      { kind, jobId: this.report.jobId, status: this.report.status, ...c, elapsedSeconds: this.report.elapsedSeconds, recordsPerSecond: this.report.recordsPerSecond, cursor: this.report.cursor },
+      {
+        kind,
+        jobId: this.report.jobId,
+        status: this.report.status,
+        ...c,
+        elapsedSeconds: this.report.elapsedSeconds,
+        recordsPerSecond: this.report.recordsPerSecond,
+        cursor: this.report.cursor,
+      },
       `${kind} import ${this.report.status}: ${c.succeeded} imported, ${c.failed} failed, ${c.skipped} skipped of ${c.read} read in ${this.report.elapsedSeconds} s`,
     );
     return this.report;
@@ -325,8 +375,16 @@ export class JobRunner<R extends { id: string }, I> {
     } catch (e) {
       if (isAbortError(e) || dispositionOf(e) === 'fatal') throw e;
       const reason = e instanceof AppError ? e.message : `write failed: ${e instanceof Error ? e.message : String(e)}`;
-      const code = e instanceof KlaviyoApiError ? (e.errors[0]?.code ?? String(e.status)) : e instanceof AppError ? e.code : undefined;
-      this.apply(batch.map((b) => ({ id: b.id, outcome: 'failed' as const, reason, code })), segment);
+      const code =
+        e instanceof KlaviyoApiError
+          ? (e.errors[0]?.code ?? String(e.status))
+          : e instanceof AppError
+            ? e.code
+            : undefined;
+      this.apply(
+        batch.map((b) => ({ id: b.id, outcome: 'failed' as const, reason, code })),
+        segment,
+      );
     }
   }
 }
@@ -336,6 +394,16 @@ export function errorSummary(e: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 
-export function freshReport(base: Omit<RunReport, 'counts' | 'lastErrors' | 'recordsPerSecond' | 'elapsedSeconds' | 'updatedAt' | 'status'>): RunReport {
-  return { ...base, status: 'running', counts: emptyCounts(), lastErrors: [], recordsPerSecond: 0, elapsedSeconds: 0, updatedAt: base.startedAt };
+export function freshReport(
+  base: Omit<RunReport, 'counts' | 'lastErrors' | 'recordsPerSecond' | 'elapsedSeconds' | 'updatedAt' | 'status'>,
+): RunReport {
+  return {
+    ...base,
+    status: 'running',
+    counts: emptyCounts(),
+    lastErrors: [],
+    recordsPerSecond: 0,
+    elapsedSeconds: 0,
+    updatedAt: base.startedAt,
+  };
 }

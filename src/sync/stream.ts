@@ -10,7 +10,14 @@ export interface SourcePage<R> {
 }
 
 export type Mapped<I> =
-  | { kind: 'item'; id: string; item: I; bytes: number; /** Counted against maxBatchItems; default 1. */ weight?: number; warnings?: string[] }
+  | {
+      kind: 'item';
+      id: string;
+      item: I;
+      bytes: number /** Counted against maxBatchItems; default 1. */;
+      weight?: number;
+      warnings?: string[];
+    }
   | { kind: 'skip'; id: string; reason: string }
   /** Mapped, but known to be refused by Klaviyo (e.g. over a size limit): failed without sending. */
   | { kind: 'fail'; id: string; reason: string };

@@ -36,11 +36,25 @@ describe('management API authentication', () => {
       const anonymous = await request<any>('POST', `${stack.service.url}/sync/customers`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.body).toEqual({ error: 'UNAUTHENTICATED', message: 'Authentication required.' });
-      expect((await request('GET', `${stack.service.url}/sync/status`, { headers: { authorization: 'Bearer wrong-wrong-wrong-wrong' } })).status).toBe(401);
+      expect(
+        (
+          await request('GET', `${stack.service.url}/sync/status`, {
+            headers: { authorization: 'Bearer wrong-wrong-wrong-wrong' },
+          })
+        ).status,
+      ).toBe(401);
       expect((await request('GET', `${stack.service.url}/events/dead-letters`)).status).toBe(401);
-      const ok = await request('POST', `${stack.service.url}/sync/customers`, { headers: { authorization: `Bearer ${token}` } });
+      const ok = await request('POST', `${stack.service.url}/sync/customers`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(ok.status).toBe(202);
-      expect((await request('GET', `${stack.service.url}/events/dead-letters`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect(
+        (
+          await request('GET', `${stack.service.url}/events/dead-letters`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status,
+      ).toBe(200);
       expect((await request('GET', `${stack.service.url}/health`)).status).toBe(200);
     } finally {
       await stack.close();

@@ -2,15 +2,23 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../emulators/data/generate.ts';
 import { request } from '../helpers/http.ts';
-import { serviceEnv, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { type Stack, serviceEnv, startStack, waitForRun } from '../helpers/stack.ts';
 
 type R = Record<string, any>;
 let stack: Stack;
-const customers = [...generateDataset({ size: 'tiny' })].filter((r) => r.typeId === 'customer').map((r) => r.resource as R);
+const customers = [...generateDataset({ size: 'tiny' })]
+  .filter((r) => r.typeId === 'customer')
+  .map((r) => r.resource as R);
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/ct-klaviyo.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/ct-klaviyo.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -24,7 +32,11 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.close());
 
-const env = () => ({ ...serviceEnv(stack.ct, stack.klaviyo.url), PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', LOG_LEVEL: 'silent' });
+const env = () => ({
+  ...serviceEnv(stack.ct, stack.klaviyo.url),
+  PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}',
+  LOG_LEVEL: 'silent',
+});
 
 describe('ct-klaviyo', () => {
   it('--help everywhere', async () => {
@@ -32,7 +44,10 @@ describe('ct-klaviyo', () => {
     expect(main.code).toBe(0);
     expect(main.stdout).toContain('sync <type|all>');
     const commands = ['sync', 'status', 'serve', 'emulators', 'demo', 'failures', 'retry-failed'];
-    const [unknown, ...helps] = await Promise.all([cli(['frobnicate']), ...commands.map((command) => cli([command, '--help']))]);
+    const [unknown, ...helps] = await Promise.all([
+      cli(['frobnicate']),
+      ...commands.map((command) => cli([command, '--help'])),
+    ]);
     commands.forEach((command, i) => {
       expect(helps[i].code, command).toBe(0);
       expect(helps[i].stdout).toContain(`Usage: ct-klaviyo ${command}`);
@@ -44,7 +59,12 @@ describe('ct-klaviyo', () => {
     const r = await cli(['sync', 'all'], env());
     expect(r.code, r.stderr).toBe(0);
     const table = r.stdout.slice(r.stdout.indexOf('type '));
-    expect(table.split('\n').slice(2, 6).map((l) => l.split(/\s+/)[0])).toEqual(['categories', 'products', 'customers', 'orders']);
+    expect(
+      table
+        .split('\n')
+        .slice(2, 6)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['categories', 'products', 'customers', 'orders']);
     expect(table).toMatch(/customers\s+completed\s+30\s+30\s+0\s+0/);
   });
 
@@ -71,7 +91,12 @@ describe('ct-klaviyo', () => {
     const s = await cli(['status', '--url', stack.service.url]);
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/customers\s+completed/);
-    expect(s.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['customers', 'orders', 'categories', 'products']);
+    expect(
+      s.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['customers', 'orders', 'categories', 'products']);
     const failures = await cli(['failures', 'customers', '--url', stack.service.url, '--csv']);
     expect(failures.code).toBe(0);
     expect(failures.stdout.split('\n')[0]).toBe('id,outcome,reason,code,pointer,at');

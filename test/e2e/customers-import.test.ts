@@ -1,11 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildCatalog, DEFAULT_REFERENCE_TIME, generateCustomer, generateDataset } from '../../emulators/data/generate.ts';
+import {
+  buildCatalog,
+  DEFAULT_REFERENCE_TIME,
+  generateCustomer,
+  generateDataset,
+} from '../../emulators/data/generate.ts';
 import { request } from '../helpers/http.ts';
-import { emulatorProfiles, KLAVIYO_KEY, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { emulatorProfiles, KLAVIYO_KEY, type Stack, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 let stack: Stack;
-const tinyCustomers = [...generateDataset({ size: 'tiny' })].filter((r) => r.typeId === 'customer').map((r) => r.resource as any);
-const post = (path: string, body?: unknown) => request<any>('POST', `${stack.service.url}${path}`, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body });
+const tinyCustomers = [...generateDataset({ size: 'tiny' })]
+  .filter((r) => r.typeId === 'customer')
+  .map((r) => r.resource as any);
+const post = (path: string, body?: unknown) =>
+  request<any>(
+    'POST',
+    `${stack.service.url}${path}`,
+    body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body },
+  );
 const get = (path: string) => request<any>('GET', `${stack.service.url}${path}`);
 
 beforeAll(async () => {
@@ -20,9 +32,18 @@ describe('POST /sync/customers', () => {
   it('imports every customer of the tiny dataset as exactly one profile with the right fields', async () => {
     const started = await post('/sync/customers');
     expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ type: 'customers', status: 'running', statusUrl: '/sync/customers', jobId: expect.stringMatching(/^customers-/) });
+    expect(started.body).toMatchObject({
+      type: 'customers',
+      status: 'running',
+      statusUrl: '/sync/customers',
+      jobId: expect.stringMatching(/^customers-/),
+    });
     const report = await waitForRun(stack.service.url, 'customers');
-    expect(report).toMatchObject({ status: 'completed', total: tinyCustomers.length, counts: { read: tinyCustomers.length, succeeded: tinyCustomers.length, failed: 0, skipped: 0 } });
+    expect(report).toMatchObject({
+      status: 'completed',
+      total: tinyCustomers.length,
+      counts: { read: tinyCustomers.length, succeeded: tinyCustomers.length, failed: 0, skipped: 0 },
+    });
     expect(report.cursor).toBe([...tinyCustomers.map((c) => c.id)].sort().at(-1));
     const profiles = await emulatorProfiles(stack.klaviyo.url);
     expect(profiles).toHaveLength(tinyCustomers.length);
@@ -35,7 +56,8 @@ describe('POST /sync/customers', () => {
       expect(p.last_name).toBe(c.lastName);
       expect(p.organization ?? null).toBe(c.companyName ?? null);
       if (c.addresses.length > 0) expect(p.location?.country).toBeDefined();
-      if (c.custom?.fields?.loyaltyPoints !== undefined) expect(p.properties.loyaltyPoints).toBe(c.custom.fields.loyaltyPoints);
+      if (c.custom?.fields?.loyaltyPoints !== undefined)
+        expect(p.properties.loyaltyPoints).toBe(c.custom.fields.loyaltyPoints);
       if (p.phone_number) expect(p.phone_number).toMatch(/^\+[1-9]\d{6,14}$/);
     }
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
@@ -57,7 +79,9 @@ describe('POST /sync/customers', () => {
     expect(started.status).toBe(202);
     const report = await waitForRun(stack.service.url, 'customers');
     expect(report.counts).toEqual({ read: 4, succeeded: 3, failed: 0, skipped: 1 });
-    expect(report.lastErrors).toEqual([expect.objectContaining({ id: 'no-such-customer', outcome: 'skipped', reason: 'not found in commercetools' })]);
+    expect(report.lastErrors).toEqual([
+      expect.objectContaining({ id: 'no-such-customer', outcome: 'skipped', reason: 'not found in commercetools' }),
+    ]);
     expect((await emulatorProfiles(stack.klaviyo.url)).map((p) => p.external_id).sort()).toEqual([...ids].sort());
   });
 
@@ -86,7 +110,10 @@ describe('POST /sync/customers', () => {
   });
 
   it('answers 400 for a body that is not JSON, and for resume with nothing to resume', async () => {
-    const bad = await request<any>('POST', `${stack.service.url}/sync/customers`, { headers: { 'content-type': 'application/json' }, rawBody: '{"ids": [' });
+    const bad = await request<any>('POST', `${stack.service.url}/sync/customers`, {
+      headers: { 'content-type': 'application/json' },
+      rawBody: '{"ids": [',
+    });
     expect(bad.status).toBe(400);
     await post('/sync/customers');
     await waitForRun(stack.service.url, 'customers');
@@ -96,12 +123,25 @@ describe('POST /sync/customers', () => {
   });
 
   it('a customer Klaviyo rejects is reported with its id and reason while the rest land', async () => {
-    const bad = { ...tinyCustomers[0], id: '00000000-0000-4000-8000-00000000bad1', email: 'broken@@example..com', key: undefined, customerNumber: 'bad' };
+    const bad = {
+      ...tinyCustomers[0],
+      id: '00000000-0000-4000-8000-00000000bad1',
+      email: 'broken@@example..com',
+      key: undefined,
+      customerNumber: 'bad',
+    };
     stack.ct.load([{ typeId: 'customer', resource: bad }]);
     await post('/sync/customers');
     const report = await waitForRun(stack.service.url, 'customers');
     expect(report.counts).toMatchObject({ read: tinyCustomers.length + 1, succeeded: tinyCustomers.length, failed: 1 });
-    expect(report.lastErrors).toEqual([expect.objectContaining({ id: bad.id, outcome: 'failed', code: 'invalid', reason: expect.stringContaining('Invalid email') })]);
+    expect(report.lastErrors).toEqual([
+      expect.objectContaining({
+        id: bad.id,
+        outcome: 'failed',
+        code: 'invalid',
+        reason: expect.stringContaining('Invalid email'),
+      }),
+    ]);
     expect(JSON.stringify(report)).not.toContain('broken@@');
     await stack.ct.storage.delete('demo', 'customer', bad.id);
   });
@@ -118,7 +158,10 @@ describe('status, stop and concurrency', () => {
   });
 
   it('answers 409 with the holder for a concurrent start, in this instance and from a second one', async () => {
-    const slow = await request('POST', `${stack.klaviyo.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'bulk_import_profiles', kind: 'slow', delayMs: 1500, count: 1 } });
+    const slow = await request('POST', `${stack.klaviyo.url}/__emulator/faults`, {
+      headers: { 'content-type': 'application/json' },
+      body: { target: 'bulk_import_profiles', kind: 'slow', delayMs: 1500, count: 1 },
+    });
     expect(slow.status).toBe(201);
     const first = await post('/sync/customers');
     expect(first.status).toBe(202);
@@ -128,7 +171,10 @@ describe('status, stop and concurrency', () => {
     const other = await stack.startAnother();
     const fromOther = await request<any>('POST', `${other.url}/sync/customers`);
     expect(fromOther.status).toBe(409);
-    expect(fromOther.body).toMatchObject({ error: 'CT_LOCK_HELD', holder: { jobId: first.body.jobId, owner: stack.config.instanceId, since: expect.any(String) } });
+    expect(fromOther.body).toMatchObject({
+      error: 'CT_LOCK_HELD',
+      holder: { jobId: first.body.jobId, owner: stack.config.instanceId, since: expect.any(String) },
+    });
     const seenFromOther = await request<any>('GET', `${other.url}/sync/customers`);
     expect(seenFromOther.body).toMatchObject({ jobId: first.body.jobId, status: 'running' });
     await waitForRun(stack.service.url, 'customers');
@@ -141,8 +187,14 @@ describe('health', () => {
     expect((await get('/health')).body).toEqual({ status: 'ok' });
     const ready = await get('/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual([{ name: 'commercetools', ok: true }, { name: 'klaviyo', ok: true }]);
-    await request('POST', `${stack.klaviyo.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'get_catalog_items', kind: 'status', status: 401, count: 1 } });
+    expect(ready.body.checks).toEqual([
+      { name: 'commercetools', ok: true },
+      { name: 'klaviyo', ok: true },
+    ]);
+    await request('POST', `${stack.klaviyo.url}/__emulator/faults`, {
+      headers: { 'content-type': 'application/json' },
+      body: { target: 'get_catalog_items', kind: 'status', status: 401, count: 1 },
+    });
     const notReady = await get('/ready');
     expect(notReady.status).toBe(503);
     expect(notReady.body.checks[1]).toMatchObject({ name: 'klaviyo', ok: false });
@@ -155,7 +207,12 @@ describe('10,000 customers', () => {
     try {
       const refMs = Date.parse(DEFAULT_REFERENCE_TIME);
       const catalog = buildCatalog(5, { customers: 10_000, products: 1, orders: 0 }, refMs);
-      s.ct.load(Array.from({ length: 10_000 }, (_v, i) => ({ typeId: 'customer' as const, resource: generateCustomer(5, i, refMs, catalog.customerGroupId, 'type') })));
+      s.ct.load(
+        Array.from({ length: 10_000 }, (_v, i) => ({
+          typeId: 'customer' as const,
+          resource: generateCustomer(5, i, refMs, catalog.customerGroupId, 'type'),
+        })),
+      );
       expect((await request('POST', `${s.service.url}/sync/customers`)).status).toBe(202);
       const report = await waitForRun(s.service.url, 'customers', 120_000);
       expect(report.counts).toEqual({ read: 10_000, succeeded: 10_000, failed: 0, skipped: 0 });
@@ -168,4 +225,3 @@ describe('10,000 customers', () => {
     }
   });
 });
-

@@ -1,10 +1,10 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { builtService } from '../helpers/built-service.ts';
-import { startServiceProcess } from '../helpers/service-process.ts';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, DEFAULT_REFERENCE_TIME, generateCustomer } from '../../emulators/data/generate.ts';
+import { builtService } from '../helpers/built-service.ts';
 import { request, waitFor } from '../helpers/http.ts';
-import { emulatorProfiles, serviceEnv, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { startServiceProcess } from '../helpers/service-process.ts';
+import { emulatorProfiles, type Stack, serviceEnv, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 const EXTRA = 2_000;
 let stack: Stack;
@@ -14,10 +14,16 @@ const children: ChildProcess[] = [];
 function loadExtraCustomers(s: Stack, seed: number): void {
   const refMs = Date.parse(DEFAULT_REFERENCE_TIME);
   const catalog = buildCatalog(seed, { customers: EXTRA, products: 1, orders: 0 }, refMs);
-  s.ct.load(Array.from({ length: EXTRA }, (_v, i) => ({ typeId: 'customer' as const, resource: generateCustomer(seed, i, refMs, catalog.customerGroupId, 'type') })));
+  s.ct.load(
+    Array.from({ length: EXTRA }, (_v, i) => ({
+      typeId: 'customer' as const,
+      resource: generateCustomer(seed, i, refMs, catalog.customerGroupId, 'type'),
+    })),
+  );
 }
 
-const fault = (url: string, body: unknown) => request('POST', `${url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
+const fault = (url: string, body: unknown) =>
+  request('POST', `${url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
 
 beforeAll(async () => {
   stack = await startStack({ service: { profileBatchSize: 100 } });
@@ -36,7 +42,11 @@ describe('stop and resume', () => {
     await fault(stack.klaviyo.url, { target: 'bulk_import_profiles', kind: 'slow', delayMs: 120, count: 1000 });
     const started = await request<any>('POST', `${stack.service.url}/sync/customers`);
     expect(started.status).toBe(202);
-    await waitFor(async () => (await request<any>('GET', `${stack.service.url}/sync/customers`)).body.counts.succeeded >= 300, 30_000, 'some progress');
+    await waitFor(
+      async () => (await request<any>('GET', `${stack.service.url}/sync/customers`)).body.counts.succeeded >= 300,
+      30_000,
+      'some progress',
+    );
     const stopped = await request<any>('POST', `${stack.service.url}/sync/customers/stop`);
     expect(stopped.status).toBe(200);
     expect(stopped.body.status).toBe('stopped');
@@ -48,11 +58,17 @@ describe('stop and resume', () => {
     // The lock is free again: a status read shows the stopped run, and resume may start.
     expect((await request<any>('GET', `${stack.service.url}/sync/customers`)).body.status).toBe('stopped');
     await request('DELETE', `${stack.klaviyo.url}/__emulator/faults`);
-    const resumed = await request<any>('POST', `${stack.service.url}/sync/customers`, { headers: { 'content-type': 'application/json' }, body: { resume: true } });
+    const resumed = await request<any>('POST', `${stack.service.url}/sync/customers`, {
+      headers: { 'content-type': 'application/json' },
+      body: { resume: true },
+    });
     expect(resumed.status).toBe(202);
     expect(resumed.body).toMatchObject({ resumedFrom: started.body.jobId, cursor: stopped.body.cursor });
     const report = await waitForRun(stack.service.url, 'customers');
-    expect(report).toMatchObject({ status: 'completed', counts: { read: total, succeeded: total, failed: 0, skipped: 0 } });
+    expect(report).toMatchObject({
+      status: 'completed',
+      counts: { read: total, succeeded: total, failed: 0, skipped: 0 },
+    });
     const profiles = await emulatorProfiles(stack.klaviyo.url);
     expect(profiles).toHaveLength(total);
     expect(new Set(profiles.map((p) => p.external_id)).size).toBe(total);
@@ -69,7 +85,10 @@ describe('faults', () => {
     ]);
     await request('POST', `${stack.service.url}/sync/customers`);
     const report = await waitForRun(stack.service.url, 'customers', 120_000);
-    expect(report).toMatchObject({ status: 'completed', counts: { read: total, succeeded: total, failed: 0, skipped: 0 } });
+    expect(report).toMatchObject({
+      status: 'completed',
+      counts: { read: total, succeeded: total, failed: 0, skipped: 0 },
+    });
     expect(await emulatorProfiles(stack.klaviyo.url)).toHaveLength(total);
     const log = await request<any>('GET', `${stack.klaviyo.url}/__emulator/requests`);
     expect(log.body.byOperation.bulk_import_profiles.byStatus['429']).toBe(4);
@@ -96,24 +115,44 @@ describe('faults', () => {
 describe('crash', () => {
   it('a process killed mid-run leaves a lease that expires; then resume completes the import exactly once', async () => {
     await fault(stack.klaviyo.url, { target: 'bulk_import_profiles', kind: 'slow', delayMs: 150, count: 1000 });
-    const { url, child } = await startServiceProcess(serviceEnv(stack.ct, stack.klaviyo.url, { PROFILE_BATCH_SIZE: '100' }), children);
+    const { url, child } = await startServiceProcess(
+      serviceEnv(stack.ct, stack.klaviyo.url, { PROFILE_BATCH_SIZE: '100' }),
+      children,
+    );
     expect((await request('POST', `${url}/sync/customers`)).status).toBe(202);
-    await waitFor(async () => (await request<any>('GET', `${url}/sync/customers`)).body.counts.succeeded >= 200, 30_000, 'some progress in the child');
+    await waitFor(
+      async () => (await request<any>('GET', `${url}/sync/customers`)).body.counts.succeeded >= 200,
+      30_000,
+      'some progress in the child',
+    );
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     // The dead holder's lease is still valid for a moment: a start is refused, status says running.
-    const refused = await request<any>('POST', `${stack.service.url}/sync/customers`, { headers: { 'content-type': 'application/json' }, body: { resume: true } });
+    const refused = await request<any>('POST', `${stack.service.url}/sync/customers`, {
+      headers: { 'content-type': 'application/json' },
+      body: { resume: true },
+    });
     expect([400, 409]).toContain(refused.status);
-    const interrupted = await waitFor(async () => {
-      const s = await request<any>('GET', `${stack.service.url}/sync/customers`);
-      return s.body.status === 'interrupted' ? s.body : undefined;
-    }, 15_000, 'the lease to expire');
+    const interrupted = await waitFor(
+      async () => {
+        const s = await request<any>('GET', `${stack.service.url}/sync/customers`);
+        return s.body.status === 'interrupted' ? s.body : undefined;
+      },
+      15_000,
+      'the lease to expire',
+    );
     expect(interrupted.counts.succeeded).toBeGreaterThan(0);
     await request('DELETE', `${stack.klaviyo.url}/__emulator/faults`);
-    const resumed = await request<any>('POST', `${stack.service.url}/sync/customers`, { headers: { 'content-type': 'application/json' }, body: { resume: true } });
+    const resumed = await request<any>('POST', `${stack.service.url}/sync/customers`, {
+      headers: { 'content-type': 'application/json' },
+      body: { resume: true },
+    });
     expect(resumed.status).toBe(202);
     const report = await waitForRun(stack.service.url, 'customers');
-    expect(report).toMatchObject({ status: 'completed', counts: { read: total, succeeded: total, failed: 0, skipped: 0 } });
+    expect(report).toMatchObject({
+      status: 'completed',
+      counts: { read: total, succeeded: total, failed: 0, skipped: 0 },
+    });
     const profiles = await emulatorProfiles(stack.klaviyo.url);
     expect(new Set(profiles.map((p) => p.external_id)).size).toBe(total);
     expect(profiles).toHaveLength(total);
@@ -122,8 +161,16 @@ describe('crash', () => {
 
 describe('startup', () => {
   it('a missing or malformed variable fails startup with one message listing each problem', () => {
-    const env = { ...serviceEnv({ url: 'http://127.0.0.1:1', projectKey: 'demo' }, 'http://127.0.0.1:2'), KLAVIYO_AUTH_KEY: '', CT_API_CLIENT: 'not-json' };
-    const r = spawnSync(process.execPath, [builtService()], { env: { ...process.env, ...env }, encoding: 'utf8', cwd: process.cwd() });
+    const env = {
+      ...serviceEnv({ url: 'http://127.0.0.1:1', projectKey: 'demo' }, 'http://127.0.0.1:2'),
+      KLAVIYO_AUTH_KEY: '',
+      CT_API_CLIENT: 'not-json',
+    };
+    const r = spawnSync(process.execPath, [builtService()], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      cwd: process.cwd(),
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('KLAVIYO_AUTH_KEY is required');
     expect(r.stderr).toContain('CT_API_CLIENT must be JSON');

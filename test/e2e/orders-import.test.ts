@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectedOutcome } from '../helpers/expected.ts';
 import { request, waitFor } from '../helpers/http.ts';
-import { KLAVIYO_KEY, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { KLAVIYO_KEY, type Stack, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 type R = Record<string, any>;
 let stack: Stack;
@@ -11,14 +11,30 @@ const products = new Map(small.products.map((p) => [p.id as string, p]));
 const categories = new Map(small.categories.map((c) => [c.id as string, c]));
 const EXPECTED = small.metrics;
 
-const post = (path: string, body?: unknown) => request<any>('POST', `${stack.service.url}${path}`, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body });
-const events = async (metric?: string): Promise<R[]> => (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}${metric ? `&metric=${encodeURIComponent(metric)}` : ''}`)).body;
-const summary = async () => (await request<R>('GET', `${stack.klaviyo.url}/__emulator/summary?key=${KLAVIYO_KEY}`)).body;
+const post = (path: string, body?: unknown) =>
+  request<any>(
+    'POST',
+    `${stack.service.url}${path}`,
+    body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body },
+  );
+const events = async (metric?: string): Promise<R[]> =>
+  (
+    await request<R[]>(
+      'GET',
+      `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}${metric ? `&metric=${encodeURIComponent(metric)}` : ''}`,
+    )
+  ).body;
+const summary = async () =>
+  (await request<R>('GET', `${stack.klaviyo.url}/__emulator/summary?key=${KLAVIYO_KEY}`)).body;
 const reset = () => request('POST', `${stack.klaviyo.url}/__emulator/reset`);
-const fault = (body: unknown) => request('POST', `${stack.klaviyo.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
+const fault = (body: unknown) =>
+  request('POST', `${stack.klaviyo.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body });
 
 beforeAll(async () => {
-  stack = await startStack({ ct: { dataset: 'small' }, env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PREFERRED_LOCALE: 'en' } });
+  stack = await startStack({
+    ct: { dataset: 'small' },
+    env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PREFERRED_LOCALE: 'en' },
+  });
 });
 afterAll(async () => stack.close());
 afterEach(async () => {
@@ -30,8 +46,16 @@ describe('POST /sync/orders', () => {
     await reset();
     expect((await post('/sync/orders')).status).toBe(202);
     const report = await waitForRun(stack.service.url, 'orders');
-    expect(report.counts).toEqual({ read: orders.length, succeeded: importable.length, failed: 0, skipped: orders.length - importable.length });
-    expect(report.lastErrors[0]).toMatchObject({ outcome: 'skipped', reason: 'order has neither a customer email nor a customer id' });
+    expect(report.counts).toEqual({
+      read: orders.length,
+      succeeded: importable.length,
+      failed: 0,
+      skipped: orders.length - importable.length,
+    });
+    expect(report.lastErrors[0]).toMatchObject({
+      outcome: 'skipped',
+      reason: 'order has neither a customer email nor a customer id',
+    });
     expect((await summary()).events.byMetric).toEqual(EXPECTED);
     expect((await events()).every((e) => e.backfill === true)).toBe(true);
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
@@ -69,12 +93,24 @@ describe('POST /sync/orders', () => {
       const li = o.lineItems[0];
       const product = products.get(li.productId) as R;
       const leaf = categories.get(product.masterData.current.categories[0].id) as R;
-      const breadcrumb = [...leaf.ancestors.map((a: R) => (categories.get(a.id) as R).name.en), leaf.name.en].join(' > ');
+      const breadcrumb = [...leaf.ancestors.map((a: R) => (categories.get(a.id) as R).name.en), leaf.name.en].join(
+        ' > ',
+      );
       expect(p.Categories).toContain(breadcrumb);
-      expect(p.Items[0]).toMatchObject({ ProductID: li.productId, Quantity: li.quantity, ItemPrice: li.price.value.centAmount / 10 ** li.price.value.fractionDigits, ProductURL: `https://shop.example/p/${li.productSlug.en}` });
+      expect(p.Items[0]).toMatchObject({
+        ProductID: li.productId,
+        Quantity: li.quantity,
+        ItemPrice: li.price.value.centAmount / 10 ** li.price.value.fractionDigits,
+        ProductURL: `https://shop.example/p/${li.productSlug.en}`,
+      });
       const ordered = byKey.get(`Ordered Product|${li.id}`);
       expect(ordered?.value).toBe(li.totalPrice.centAmount / 10 ** li.totalPrice.fractionDigits);
-      expect(ordered?.properties).toMatchObject({ ProductName: li.name.en, ProductID: li.productId, Quantity: li.quantity, Categories: expect.arrayContaining([breadcrumb]) });
+      expect(ordered?.properties).toMatchObject({
+        ProductName: li.name.en,
+        ProductID: li.productId,
+        Quantity: li.quantity,
+        Categories: expect.arrayContaining([breadcrumb]),
+      });
       if (li.variant.sku) expect(ordered?.properties.SKU).toBe(li.variant.sku);
       if (li.variant.images[0]) expect(ordered?.properties.ImageURL).toBe(li.variant.images[0].url);
       expect(Boolean(byKey.get(`Fulfilled Order|${o.id}`))).toBe(['Confirmed', 'Complete'].includes(o.orderState));
@@ -120,18 +156,40 @@ describe('POST /sync/orders', () => {
   it('an order Klaviyo rejects fails with its id and reason while the rest of its batch lands', async () => {
     await reset();
     const template = importable.find((o) => o.customerId) as R;
-    const rejected = { ...template, id: '00000000-0000-4000-8000-0000000bad01', orderNumber: 'BAD-1', customerId: undefined, customerEmail: 'not-an-email', lineItems: template.lineItems.map((li: R, i: number) => ({ ...li, id: `bad1-li-${i}` })) };
-    const huge = { ...template, id: '00000000-0000-4000-8000-0000000bad02', orderNumber: 'BAD-2', custom: { type: { typeId: 'type', id: 't' }, fields: { giftNote: 'x'.repeat(150 * 1024) } }, lineItems: template.lineItems.map((li: R, i: number) => ({ ...li, id: `bad2-li-${i}` })) };
-    stack.ct.load([{ typeId: 'order', resource: rejected }, { typeId: 'order', resource: huge }]);
+    const rejected = {
+      ...template,
+      id: '00000000-0000-4000-8000-0000000bad01',
+      orderNumber: 'BAD-1',
+      customerId: undefined,
+      customerEmail: 'not-an-email',
+      lineItems: template.lineItems.map((li: R, i: number) => ({ ...li, id: `bad1-li-${i}` })),
+    };
+    const huge = {
+      ...template,
+      id: '00000000-0000-4000-8000-0000000bad02',
+      orderNumber: 'BAD-2',
+      custom: { type: { typeId: 'type', id: 't' }, fields: { giftNote: 'x'.repeat(150 * 1024) } },
+      lineItems: template.lineItems.map((li: R, i: number) => ({ ...li, id: `bad2-li-${i}` })),
+    };
+    stack.ct.load([
+      { typeId: 'order', resource: rejected },
+      { typeId: 'order', resource: huge },
+    ]);
     try {
       await post('/sync/orders');
       const report = await waitForRun(stack.service.url, 'orders');
       expect(report.counts).toMatchObject({ succeeded: importable.length, failed: 2 });
       const failures = report.lastErrors.filter((e: R) => e.outcome === 'failed');
-      expect(failures).toEqual(expect.arrayContaining([
-        expect.objectContaining({ id: rejected.id, code: 'invalid', reason: expect.stringContaining('Invalid email') }),
-        expect.objectContaining({ id: huge.id, reason: expect.stringContaining('100 KB') }),
-      ]));
+      expect(failures).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            id: rejected.id,
+            code: 'invalid',
+            reason: expect.stringContaining('Invalid email'),
+          }),
+          expect.objectContaining({ id: huge.id, reason: expect.stringContaining('100 KB') }),
+        ]),
+      );
       expect((await summary()).events.byMetric).toEqual(EXPECTED);
     } finally {
       await stack.ct.storage.delete('demo', 'order', rejected.id);
@@ -145,14 +203,23 @@ describe('stop, crash and resume', () => {
     await reset();
     await fault({ target: 'bulk_create_events', kind: 'slow', delayMs: 150, count: 1000 });
     const started = await post('/sync/orders');
-    await waitFor(async () => (await request<any>('GET', `${stack.service.url}/sync/orders`)).body.counts.succeeded >= 500, 30_000, 'progress');
+    await waitFor(
+      async () => (await request<any>('GET', `${stack.service.url}/sync/orders`)).body.counts.succeeded >= 500,
+      30_000,
+      'progress',
+    );
     const stopped = await post('/sync/orders/stop');
     expect(stopped.body.status).toBe('stopped');
     expect(stopped.body.counts.succeeded).toBeLessThan(importable.length);
     await request('DELETE', `${stack.klaviyo.url}/__emulator/faults`);
     expect((await post('/sync/orders', { resume: true })).body.resumedFrom).toBe(started.body.jobId);
     const report = await waitForRun(stack.service.url, 'orders');
-    expect(report.counts).toEqual({ read: orders.length, succeeded: importable.length, failed: 0, skipped: orders.length - importable.length });
+    expect(report.counts).toEqual({
+      read: orders.length,
+      succeeded: importable.length,
+      failed: 0,
+      skipped: orders.length - importable.length,
+    });
     expect((await summary()).events.byMetric).toEqual(EXPECTED);
   });
 

@@ -8,11 +8,13 @@ import { createLambdaHandlers } from '../../src/lambda.ts';
 import { request } from '../helpers/http.ts';
 import { message, pubsub } from '../helpers/notifications.ts';
 import { runNode } from '../helpers/service-process.ts';
-import { KLAVIYO_KEY, serviceEnv, startStack, type Stack } from '../helpers/stack.ts';
+import { KLAVIYO_KEY, type Stack, serviceEnv, startStack } from '../helpers/stack.ts';
 
 type R = Record<string, any>;
 const AUDIENCE = 'https://sync.example.test/events/pubsub';
-const customers = [...generateDataset({ size: 'tiny' })].filter((r) => r.typeId === 'customer').map((r) => r.resource as R);
+const customers = [...generateDataset({ size: 'tiny' })]
+  .filter((r) => r.typeId === 'customer')
+  .map((r) => r.resource as R);
 let jwks: Server;
 let jwksUrl: string;
 let sign: (claims: { aud?: string; iss?: string; email?: string }) => Promise<string>;
@@ -42,10 +44,19 @@ afterAll(async () => {
 
 describe('Pub/Sub OIDC push authentication', () => {
   it('accepts a token signed for the configured audience and refuses others with 401', async () => {
-    const stack = await startStack({ env: { PUSH_OIDC_AUDIENCE: AUDIENCE, PUSH_OIDC_JWKS_URL: jwksUrl, PUSH_OIDC_EMAIL: 'pubsub@project.iam.gserviceaccount.com' } });
+    const stack = await startStack({
+      env: {
+        PUSH_OIDC_AUDIENCE: AUDIENCE,
+        PUSH_OIDC_JWKS_URL: jwksUrl,
+        PUSH_OIDC_EMAIL: 'pubsub@project.iam.gserviceaccount.com',
+      },
+    });
     try {
       const post = async (token?: string) =>
-        request<any>('POST', `${stack.service.url}/events/pubsub`, { headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: pubsub(message('customer', customers[0].id, 'CustomerCreated')) });
+        request<any>('POST', `${stack.service.url}/events/pubsub`, {
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: pubsub(message('customer', customers[0].id, 'CustomerCreated')),
+        });
       expect((await post(await sign({}))).status).toBe(200);
       expect((await post(await sign({ aud: 'https://other.example/' }))).status).toBe(401);
       expect((await post(await sign({ iss: 'https://evil.example' }))).status).toBe(401);
@@ -67,9 +78,14 @@ describe('AWS Lambda handlers', () => {
   afterAll(async () => stack.close());
 
   it('SQS: processes a batch and reports only the transiently failed records for redelivery', async () => {
-    const config = loadConfig(serviceEnv(stack.ct, stack.klaviyo.url, { REALTIME_RETRY_BUDGET_SECONDS: '0' }), { envFile: false });
+    const config = loadConfig(serviceEnv(stack.ct, stack.klaviyo.url, { REALTIME_RETRY_BUDGET_SECONDS: '0' }), {
+      envFile: false,
+    });
     const handlers = createLambdaHandlers(config, createLogger({ level: 'silent' }));
-    await request('POST', `${stack.klaviyo.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'create_or_update_profile', kind: 'status', status: 503, count: 1 } });
+    await request('POST', `${stack.klaviyo.url}/__emulator/faults`, {
+      headers: { 'content-type': 'application/json' },
+      body: { target: 'create_or_update_profile', kind: 'status', status: 503, count: 1 },
+    });
     const result = await handlers.sqs({
       Records: [
         { messageId: 'sqs-1', body: JSON.stringify(message('customer', customers[4].id, 'CustomerCreated')) },
@@ -80,16 +96,27 @@ describe('AWS Lambda handlers', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'sqs-1' }] });
     const profiles = (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/profiles?key=${KLAVIYO_KEY}`)).body;
     expect(profiles.map((p) => p.external_id)).toContain(customers[5].id);
-    const retried = await handlers.sqs({ Records: [{ messageId: 'sqs-1', body: JSON.stringify(message('customer', customers[4].id, 'CustomerCreated')) }] });
+    const retried = await handlers.sqs({
+      Records: [{ messageId: 'sqs-1', body: JSON.stringify(message('customer', customers[4].id, 'CustomerCreated')) }],
+    });
     expect(retried.batchItemFailures).toEqual([]);
   });
 
   it('EventBridge: detail is the payload; a transient failure throws so EventBridge retries', async () => {
-    const config = loadConfig(serviceEnv(stack.ct, stack.klaviyo.url, { REALTIME_RETRY_BUDGET_SECONDS: '0' }), { envFile: false });
+    const config = loadConfig(serviceEnv(stack.ct, stack.klaviyo.url, { REALTIME_RETRY_BUDGET_SECONDS: '0' }), {
+      envFile: false,
+    });
     const handlers = createLambdaHandlers(config, createLogger({ level: 'silent' }));
-    expect(await handlers.eventBridge({ id: 'eb-1', detail: message('customer', customers[6].id, 'CustomerCreated') })).toEqual({ status: 'ok' });
-    await request('POST', `${stack.klaviyo.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'create_or_update_profile', kind: 'status', status: 500, count: 1 } });
-    await expect(handlers.eventBridge({ id: 'eb-2', detail: message('customer', customers[7].id, 'CustomerCreated') })).rejects.toThrow('EventBridge will retry');
+    expect(
+      await handlers.eventBridge({ id: 'eb-1', detail: message('customer', customers[6].id, 'CustomerCreated') }),
+    ).toEqual({ status: 'ok' });
+    await request('POST', `${stack.klaviyo.url}/__emulator/faults`, {
+      headers: { 'content-type': 'application/json' },
+      body: { target: 'create_or_update_profile', kind: 'status', status: 500, count: 1 },
+    });
+    await expect(
+      handlers.eventBridge({ id: 'eb-2', detail: message('customer', customers[7].id, 'CustomerCreated') }),
+    ).rejects.toThrow('EventBridge will retry');
   });
 });
 
@@ -99,15 +126,42 @@ describe('subscription setup', () => {
     try {
       const env = { ...process.env, ...serviceEnv(stack.ct, stack.klaviyo.url) };
       for (let i = 0; i < 2; i++) {
-        const r = await runNode(['scripts/create-subscriptions.ts', '--destination', 'pubsub', '--project-id', 'gcp-p', '--topic', 'ct-events'], env);
+        const r = await runNode(
+          [
+            'scripts/create-subscriptions.ts',
+            '--destination',
+            'pubsub',
+            '--project-id',
+            'gcp-p',
+            '--topic',
+            'ct-events',
+          ],
+          env,
+        );
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout).toContain("Created subscription 'ct-klaviyo-sync'");
       }
-      const token = (await request<any>('POST', `${stack.ct.url}/oauth/token?grant_type=client_credentials`, { headers: { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } })).body.access_token;
-      const subs = await request<any>('GET', `${stack.ct.url}/demo/subscriptions`, { headers: { Authorization: `Bearer ${token}` } });
+      const token = (
+        await request<any>('POST', `${stack.ct.url}/oauth/token?grant_type=client_credentials`, {
+          headers: { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+        })
+      ).body.access_token;
+      const subs = await request<any>('GET', `${stack.ct.url}/demo/subscriptions`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
       expect(subs.body.results).toHaveLength(1);
-      expect(subs.body.results[0]).toMatchObject({ key: 'ct-klaviyo-sync', destination: { type: 'GoogleCloudPubSub', projectId: 'gcp-p', topic: 'ct-events' } });
-      expect(subs.body.results[0].messages.map((m: R) => m.resourceTypeId).sort()).toEqual(['category', 'customer', 'inventory-entry', 'order', 'payment', 'product']);
+      expect(subs.body.results[0]).toMatchObject({
+        key: 'ct-klaviyo-sync',
+        destination: { type: 'GoogleCloudPubSub', projectId: 'gcp-p', topic: 'ct-events' },
+      });
+      expect(subs.body.results[0].messages.map((m: R) => m.resourceTypeId).sort()).toEqual([
+        'category',
+        'customer',
+        'inventory-entry',
+        'order',
+        'payment',
+        'product',
+      ]);
       const bad = await runNode(['scripts/create-subscriptions.ts', '--destination', 'sqs'], env);
       expect(bad.status).toBe(1);
       expect(bad.stderr).toContain('--queue-url and --region are required');

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,12 +39,18 @@ describe('emulator command lines', () => {
     const health = await request<any>('GET', `${url}/__emulator/health`);
     expect(health.body.spec.version).toBe('2026-07-15');
     expect(health.body.validation).toEqual({ isOn: true, specVersion: '2026-07-15' });
-    const r = await request('GET', `${url}/api/profiles`, { headers: { Authorization: 'Klaviyo-API-Key pk_cli', revision: '2026-07-15' } });
+    const r = await request('GET', `${url}/api/profiles`, {
+      headers: { Authorization: 'Klaviyo-API-Key pk_cli', revision: '2026-07-15' },
+    });
     expect(r.status).toBe(200);
   });
 
   it('the Klaviyo emulator refuses to start without its OpenAPI file, and says how to proceed', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulators/klaviyo/cli.ts', '--port', '0', '--spec', '/nonexistent/openapi.json'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'emulators/klaviyo/cli.ts', '--port', '0', '--spec', '/nonexistent/openapi.json'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("Klaviyo's OpenAPI file could not be read from /nonexistent/openapi.json");
     expect(r.stderr).toContain('--no-validation');
@@ -61,7 +67,14 @@ describe('emulator command lines', () => {
   });
 
   it('the commercetools stand-in starts with a dataset and prints the env to use', async () => {
-    const { url, output } = await startCli('emulators/commercetools/cli.ts', ['--port', '0', '--dataset', 'tiny', '--project', 'cli-project']);
+    const { url, output } = await startCli('emulators/commercetools/cli.ts', [
+      '--port',
+      '0',
+      '--dataset',
+      'tiny',
+      '--project',
+      'cli-project',
+    ]);
     expect(output()).toContain(`CT_API_URL=${url}`);
     expect(output()).toContain('CT_PROJECT_ID=cli-project');
     const summary = await request<any>('GET', `${url}/__emulator/summary`);
@@ -80,16 +93,25 @@ describe('emulator command lines', () => {
 
   it('exports a dataset as NDJSON, one file per resource type', () => {
     const dir = mkdtempSync(join(tmpdir(), 'data-export-'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulators/data/cli.ts', '--dataset', 'tiny', '--out', dir], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'emulators/data/cli.ts', '--dataset', 'tiny', '--out', dir],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
-    const customers = readFileSync(join(dir, 'customer.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const customers = readFileSync(join(dir, 'customer.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(customers).toHaveLength(30);
     expect(customers[0].id).toMatch(/^[0-9a-f-]{36}$/);
     expect(readFileSync(join(dir, 'order.ndjson'), 'utf8').trim().split('\n')).toHaveLength(80);
   });
 
   it('--help describes the options', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulators/commercetools/cli.ts', '--help'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulators/commercetools/cli.ts', '--help'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('--dataset');
   });

@@ -1,7 +1,10 @@
-import { ClientBuilder } from '@commercetools/ts-client';
 import { createApiBuilderFromCtpClient } from '@commercetools/platform-sdk';
+import { ClientBuilder } from '@commercetools/ts-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCommercetoolsEmulator, type RunningCommercetoolsEmulator } from '../../emulators/commercetools/build-emulator.ts';
+import {
+  type RunningCommercetoolsEmulator,
+  startCommercetoolsEmulator,
+} from '../../emulators/commercetools/build-emulator.ts';
 import { buildCatalog, DEFAULT_REFERENCE_TIME, generateCustomer } from '../../emulators/data/generate.ts';
 import { request } from '../helpers/http.ts';
 
@@ -10,7 +13,9 @@ let ct: RunningCommercetoolsEmulator;
 let auth: Record<string, string>;
 
 async function token(url: string): Promise<string> {
-  const r = await request<any>('POST', `${url}/oauth/token?grant_type=client_credentials`, { headers: { Authorization: `Basic ${Buffer.from('any-client:any-secret').toString('base64')}` } });
+  const r = await request<any>('POST', `${url}/oauth/token?grant_type=client_credentials`, {
+    headers: { Authorization: `Basic ${Buffer.from('any-client:any-secret').toString('base64')}` },
+  });
   expect(r.status).toBe(200);
   return r.body.access_token;
 }
@@ -19,7 +24,12 @@ beforeAll(async () => {
   ct = await startCommercetoolsEmulator({ dataset: 'tiny' });
   const refMs = Date.parse(DEFAULT_REFERENCE_TIME);
   const catalog = buildCatalog(99, { customers: CUSTOMERS, products: 1, orders: 0 }, refMs);
-  ct.load(Array.from({ length: CUSTOMERS }, (_v, i) => ({ typeId: 'customer' as const, resource: generateCustomer(99, i, refMs, catalog.customerGroupId, 'type-id') })));
+  ct.load(
+    Array.from({ length: CUSTOMERS }, (_v, i) => ({
+      typeId: 'customer' as const,
+      resource: generateCustomer(99, i, refMs, catalog.customerGroupId, 'type-id'),
+    })),
+  );
   auth = { Authorization: `Bearer ${await token(ct.url)}`, 'content-type': 'application/json' };
 });
 afterAll(async () => ct.close());
@@ -66,14 +76,19 @@ describe('keyset paging (sort=id asc, where id > last, limit 500, withTotal=fals
     const all = (await get(`/orders?limit=500&where=${encodeURIComponent('orderState = "Cancelled"')}`)).body.results;
     expect(all.length).toBeGreaterThan(0);
     const cursor = all[0].id;
-    const after = await get(`/orders?limit=500&withTotal=false&where=${encodeURIComponent('orderState = :state and id > :cursor')}&var.state=Cancelled&var.cursor=${cursor}`);
+    const after = await get(
+      `/orders?limit=500&withTotal=false&where=${encodeURIComponent('orderState = :state and id > :cursor')}&var.state=Cancelled&var.cursor=${cursor}`,
+    );
     expect(after.body.results.map((o: any) => o.id)).toEqual(all.slice(1).map((o: any) => o.id));
   });
 
   it('serves published product projections only, sorted by id', async () => {
     const projections = await get(`/product-projections?sort=${encodeURIComponent('id asc')}&limit=500`);
     const products = await get('/products?limit=500');
-    const published = products.body.results.filter((p: any) => p.masterData.published).map((p: any) => p.id).sort();
+    const published = products.body.results
+      .filter((p: any) => p.masterData.published)
+      .map((p: any) => p.id)
+      .sort();
     expect(projections.body.results.map((p: any) => p.id)).toEqual(published);
     expect(published.length).toBeLessThan(products.body.results.length + 1);
   });
@@ -99,9 +114,19 @@ describe('paging limits of the real API', () => {
 
 describe('custom objects: optimistic concurrency like the real API', () => {
   it('version 0 creates; version 0 on an existing object is 409 ConcurrentModification with currentVersion', async () => {
-    const created = await post('/custom-objects', { container: 'locks', key: 'customers', value: { owner: 'a' }, version: 0 });
+    const created = await post('/custom-objects', {
+      container: 'locks',
+      key: 'customers',
+      value: { owner: 'a' },
+      version: 0,
+    });
     expect(created.status).toBe(201);
-    const again = await post('/custom-objects', { container: 'locks', key: 'customers', value: { owner: 'b' }, version: 0 });
+    const again = await post('/custom-objects', {
+      container: 'locks',
+      key: 'customers',
+      value: { owner: 'b' },
+      version: 0,
+    });
     expect(again.status).toBe(409);
     expect(again.body.errors[0]).toMatchObject({ code: 'ConcurrentModification', currentVersion: 1 });
     expect((await get('/custom-objects/locks/customers')).body.value).toEqual({ owner: 'a' });
@@ -117,7 +142,11 @@ describe('custom objects: optimistic concurrency like the real API', () => {
   });
 
   it('two racing creates with version 0: exactly one wins', async () => {
-    const results = await Promise.all(['x', 'y', 'z'].map((owner) => post('/custom-objects', { container: 'race', key: 'k', value: { owner }, version: 0 })));
+    const results = await Promise.all(
+      ['x', 'y', 'z'].map((owner) =>
+        post('/custom-objects', { container: 'race', key: 'k', value: { owner }, version: 0 }),
+      ),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
   });
 
@@ -149,21 +178,36 @@ describe('versioned deletes of other resources', () => {
 
 describe('fault injection', () => {
   it('injects 503 for the next N requests of one resource, then answers normally', async () => {
-    await request('POST', `${ct.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'orders', kind: 'status', status: 503, count: 2 } });
+    await request('POST', `${ct.url}/__emulator/faults`, {
+      headers: { 'content-type': 'application/json' },
+      body: { target: 'orders', kind: 'status', status: 503, count: 2 },
+    });
     expect((await get('/customers?limit=1')).status).toBe(200);
-    expect([(await get('/orders?limit=1')).status, (await get('/orders?limit=1')).status, (await get('/orders?limit=1')).status]).toEqual([503, 503, 200]);
+    expect([
+      (await get('/orders?limit=1')).status,
+      (await get('/orders?limit=1')).status,
+      (await get('/orders?limit=1')).status,
+    ]).toEqual([503, 503, 200]);
   });
 
   it('injects 429 with Retry-After', async () => {
-    await request('POST', `${ct.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'customers', kind: 'status', status: 429, count: 1, retryAfterSeconds: 3 } });
+    await request('POST', `${ct.url}/__emulator/faults`, {
+      headers: { 'content-type': 'application/json' },
+      body: { target: 'customers', kind: 'status', status: 429, count: 1, retryAfterSeconds: 3 },
+    });
     const r = await get('/customers?limit=1');
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('3');
   });
 
   it('lose-response applies a write and cuts the connection before the answer', async () => {
-    await request('POST', `${ct.url}/__emulator/faults`, { headers: { 'content-type': 'application/json' }, body: { target: 'custom-objects', kind: 'lose-response', count: 1 } });
-    await expect(post('/custom-objects', { container: 'faults', key: 'lost-answer', value: 1, version: 0 })).rejects.toThrow();
+    await request('POST', `${ct.url}/__emulator/faults`, {
+      headers: { 'content-type': 'application/json' },
+      body: { target: 'custom-objects', kind: 'lose-response', count: 1 },
+    });
+    await expect(
+      post('/custom-objects', { container: 'faults', key: 'lost-answer', value: 1, version: 0 }),
+    ).rejects.toThrow();
     const stored = await get('/custom-objects/faults/lost-answer');
     expect(stored.status).toBe(200);
     expect(stored.body.value).toBe(1);
@@ -174,20 +218,39 @@ describe('the official SDK works against the stand-in unchanged', () => {
   it('authenticates with client credentials and pages with process()', async () => {
     const client = new ClientBuilder()
       .withProjectKey('demo')
-      .withClientCredentialsFlow({ host: ct.url, projectKey: 'demo', credentials: { clientId: 'sdk-client', clientSecret: 'sdk-secret' }, scopes: ['manage_project:demo'], httpClient: fetch })
+      .withClientCredentialsFlow({
+        host: ct.url,
+        projectKey: 'demo',
+        credentials: { clientId: 'sdk-client', clientSecret: 'sdk-secret' },
+        scopes: ['manage_project:demo'],
+        httpClient: fetch,
+      })
       .withHttpMiddleware({ host: ct.url, httpClient: fetch })
       .build();
     const api = createApiBuilderFromCtpClient(client).withProjectKey({ projectKey: 'demo' });
     const ids: string[] = [];
-    await client.process(api.customers().get({ queryArgs: { limit: 500 } }).clientRequest(), async (response: any) => {
-      ids.push(...response.body.results.map((c: any) => c.id));
-      return response;
-    }, { accumulate: false });
+    await client.process(
+      api
+        .customers()
+        .get({ queryArgs: { limit: 500 } })
+        .clientRequest(),
+      async (response: any) => {
+        ids.push(...response.body.results.map((c: any) => c.id));
+        return response;
+      },
+      { accumulate: false },
+    );
     expect(ids.length).toBe(CUSTOMERS + 30);
     expect(new Set(ids).size).toBe(ids.length);
-    const category = await api.categories().get({ queryArgs: { limit: 1, expand: ['ancestors[*]'] } }).execute();
+    const category = await api
+      .categories()
+      .get({ queryArgs: { limit: 1, expand: ['ancestors[*]'] } })
+      .execute();
     expect(category.statusCode).toBe(200);
-    const co = await api.customObjects().post({ body: { container: 'sdk', key: 'k', value: { a: 1 } } }).execute();
+    const co = await api
+      .customObjects()
+      .post({ body: { container: 'sdk', key: 'k', value: { a: 1 } } })
+      .execute();
     expect(co.body.version).toBe(1);
   });
 });

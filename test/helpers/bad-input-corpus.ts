@@ -9,7 +9,12 @@ type R = Record<string, any>;
 export const tinyDataset = [...generateDataset({ size: 'tiny' })];
 const template = (type: string) => tinyDataset.find((r) => r.typeId === type)?.resource as R;
 export const corpusId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const money = (currencyCode: string, centAmount: number, fractionDigits: number) => ({ type: 'centPrecision', currencyCode, centAmount, fractionDigits });
+const money = (currencyCode: string, centAmount: number, fractionDigits: number) => ({
+  type: 'centPrecision',
+  currencyCode,
+  centAmount,
+  fractionDigits,
+});
 
 export function badInputCorpus(): Array<{ typeId: 'customer' | 'order' | 'product' | 'category'; resource: R }> {
   const c = template('customer');
@@ -22,28 +27,104 @@ export function badInputCorpus(): Array<{ typeId: 'customer' | 'order' | 'produc
     { ...c, id: corpusId(3), firstName: 'x'.repeat(5000), lastName: '😀🎉 Zoë Ñandú 名前', companyName: null },
     { ...c, id: corpusId(4), custom: { type: { typeId: 'type', id: 't' }, fields: { notes: 'y'.repeat(150 * 1024) } } },
     { ...c, id: corpusId(5), email: 'no-at-sign.example.com' },
-    { ...c, id: corpusId(6), title: null, middleName: null, defaultBillingAddressId: 'missing', billingAddressIds: ['missing'] },
+    {
+      ...c,
+      id: corpusId(6),
+      title: null,
+      middleName: null,
+      defaultBillingAddressId: 'missing',
+      billingAddressIds: ['missing'],
+    },
   ];
   let parent: R | undefined;
   const deep = Array.from({ length: 8 }, (_v, i) => {
     const cid = corpusId(100 + i);
-    const node = { ...cat, id: cid, key: `deep-${i}`, name: { en: `Level ${i} ${'é'.repeat(i)}` }, slug: { en: `level-${i}` }, parent: parent ? { typeId: 'category', id: parent.id } : undefined, ancestors: parent ? [...parent.ancestors, { typeId: 'category', id: parent.id }] : [] };
+    const node = {
+      ...cat,
+      id: cid,
+      key: `deep-${i}`,
+      name: { en: `Level ${i} ${'é'.repeat(i)}` },
+      slug: { en: `level-${i}` },
+      parent: parent ? { typeId: 'category', id: parent.id } : undefined,
+      ancestors: parent ? [...parent.ancestors, { typeId: 'category', id: parent.id }] : [],
+    };
     parent = node;
     return node;
   });
-  const variant = (n: number, extra: R = {}) => ({ id: n, sku: `BAD-${n}`, prices: [], images: [{ url: `https://img.example/${n}.jpg` }], attributes: [], ...extra });
-  const wide = Array.from({ length: 150 }, (_v, i) => variant(i + 2, { prices: [{ id: `p${i}`, value: money(i % 2 ? 'KWD' : 'JPY', 12345, i % 2 ? 3 : 0) }] }));
-  const data = (extra: R) => ({ ...p.masterData.current, categories: [{ typeId: 'category', id: deep[7].id }], ...extra });
+  const variant = (n: number, extra: R = {}) => ({
+    id: n,
+    sku: `BAD-${n}`,
+    prices: [],
+    images: [{ url: `https://img.example/${n}.jpg` }],
+    attributes: [],
+    ...extra,
+  });
+  const wide = Array.from({ length: 150 }, (_v, i) =>
+    variant(i + 2, { prices: [{ id: `p${i}`, value: money(i % 2 ? 'KWD' : 'JPY', 12345, i % 2 ? 3 : 0) }] }),
+  );
+  const data = (extra: R) => ({
+    ...p.masterData.current,
+    categories: [{ typeId: 'category', id: deep[7].id }],
+    ...extra,
+  });
   const products = [
-    { ...p, id: corpusId(200), masterData: { ...p.masterData, published: true, current: data({ masterVariant: variant(1), variants: wide }) } },
-    { ...p, id: corpusId(201), masterData: { ...p.masterData, published: true, current: data({ name: { 'zz-ZZ': '' }, slug: {}, description: null, masterVariant: variant(1, { sku: undefined }), variants: [] }) } },
-    { ...p, id: corpusId(202), masterData: { ...p.masterData, published: true, current: data({ masterVariant: variant(1, { images: [] }), variants: [] }) } },
+    {
+      ...p,
+      id: corpusId(200),
+      masterData: { ...p.masterData, published: true, current: data({ masterVariant: variant(1), variants: wide }) },
+    },
+    {
+      ...p,
+      id: corpusId(201),
+      masterData: {
+        ...p.masterData,
+        published: true,
+        current: data({
+          name: { 'zz-ZZ': '' },
+          slug: {},
+          description: null,
+          masterVariant: variant(1, { sku: undefined }),
+          variants: [],
+        }),
+      },
+    },
+    {
+      ...p,
+      id: corpusId(202),
+      masterData: {
+        ...p.masterData,
+        published: true,
+        current: data({ masterVariant: variant(1, { images: [] }), variants: [] }),
+      },
+    },
   ];
   const orders = [
     { ...o, id: corpusId(300), customerId: undefined, customerEmail: undefined },
-    { ...o, id: corpusId(301), customerId: corpusId(1), customerEmail: undefined, totalPrice: money('KWD', 1234567, 3), lineItems: o.lineItems.map((li: R, i: number) => ({ ...li, id: `bad301-${i}`, name: { en: '🎁'.repeat(50) } })) },
-    { ...o, id: corpusId(302), customerEmail: 'still@example.com', customerId: undefined, lineItems: [], customLineItems: [], custom: { fields: { giftNote: 'z'.repeat(120 * 1024) } } },
-    { ...o, id: corpusId(303), customerEmail: 'jp@example.com', customerId: undefined, totalPrice: money('JPY', 98765, 0), lineItems: o.lineItems.map((li: R, i: number) => ({ ...li, id: `bad303-${i}`, productId: 'no-such-product' })) },
+    {
+      ...o,
+      id: corpusId(301),
+      customerId: corpusId(1),
+      customerEmail: undefined,
+      totalPrice: money('KWD', 1234567, 3),
+      lineItems: o.lineItems.map((li: R, i: number) => ({ ...li, id: `bad301-${i}`, name: { en: '🎁'.repeat(50) } })),
+    },
+    {
+      ...o,
+      id: corpusId(302),
+      customerEmail: 'still@example.com',
+      customerId: undefined,
+      lineItems: [],
+      customLineItems: [],
+      custom: { fields: { giftNote: 'z'.repeat(120 * 1024) } },
+    },
+    {
+      ...o,
+      id: corpusId(303),
+      customerEmail: 'jp@example.com',
+      customerId: undefined,
+      totalPrice: money('JPY', 98765, 0),
+      lineItems: o.lineItems.map((li: R, i: number) => ({ ...li, id: `bad303-${i}`, productId: 'no-such-product' })),
+    },
   ];
   return [
     ...customers.map((resource) => ({ typeId: 'customer' as const, resource })),
@@ -52,4 +133,3 @@ export function badInputCorpus(): Array<{ typeId: 'customer' | 'order' | 'produc
     ...orders.map((resource) => ({ typeId: 'order' as const, resource })),
   ];
 }
-

@@ -18,7 +18,9 @@ function newestSource(dir: string): number {
  * tests of separate service processes run what production runs, never a stale copy of it.
  */
 export function builtService(): string {
-  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` (npm test does) before this test.`);
-  if (newestSource('src') > statSync(BUILT_MAIN).mtimeMs) throw new Error(`${BUILT_MAIN} is older than src/: run \`npm run build\` (npm test does) before this test.`);
+  if (!existsSync(BUILT_MAIN))
+    throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` (npm test does) before this test.`);
+  if (newestSource('src') > statSync(BUILT_MAIN).mtimeMs)
+    throw new Error(`${BUILT_MAIN} is older than src/: run \`npm run build\` (npm test does) before this test.`);
   return BUILT_MAIN;
 }

@@ -44,11 +44,16 @@ const processed = (c: Counts) => c.succeeded + c.failed + c.skipped;
 const status = async (url: string, type: string) => (await request<Report>('GET', `${url}/sync/${type}`)).body;
 /** Waits until the run of `type` on that instance is no longer running, and returns its report. */
 const ended = (url: string, type: string, timeoutMs: number, what: string) =>
-  waitFor(async () => {
-    const s = await status(url, type);
-    return s.status !== 'running' ? s : undefined;
-  }, timeoutMs, what);
-const post = (url: string, body: unknown) => request<Report & { message?: string }>('POST', url, { headers: { 'content-type': 'application/json' }, body });
+  waitFor(
+    async () => {
+      const s = await status(url, type);
+      return s.status !== 'running' ? s : undefined;
+    },
+    timeoutMs,
+    what,
+  );
+const post = (url: string, body: unknown) =>
+  request<Report & { message?: string }>('POST', url, { headers: { 'content-type': 'application/json' }, body });
 
 /**
  * One import of `type`, run by a chain of service processes: each is SIGKILLed when its progress reaches a
@@ -76,7 +81,8 @@ export async function runCrashChain(o: CrashChainOptions): Promise<CrashChainRes
       before = processed(seen.counts);
       const resumed = await post(`${url}/sync/${o.type}`, { resume: true });
       if (resumed.status !== 202) throw new Error(`resume was refused (${resumed.status}): ${resumed.body.message}`);
-      if (resumed.body.resumedFrom !== previousJob) throw new Error(`resumed ${resumed.body.resumedFrom}, expected ${previousJob}`);
+      if (resumed.body.resumedFrom !== previousJob)
+        throw new Error(`resumed ${resumed.body.resumedFrom}, expected ${previousJob}`);
       previousJob = resumed.body.jobId;
       resumes++;
     } else {
@@ -92,12 +98,18 @@ export async function runCrashChain(o: CrashChainOptions): Promise<CrashChainRes
     // The kill point: a seeded share (10–50 %) of the work this process has left, so each kill lands while the
     // run is going (a condition on its progress, not a timer).
     const target = before + Math.max(1, Math.ceil((o.expectedProcessed - before) * (0.1 + 0.4 * random.next())));
-    const at = await waitFor(async () => {
-      const s = await status(url, o.type);
-      return s.status !== 'running' || processed(s.counts) >= target ? s : undefined;
-    }, timeoutMs, `${o.type} progress to reach ${target}`);
+    const at = await waitFor(
+      async () => {
+        const s = await status(url, o.type);
+        return s.status !== 'running' || processed(s.counts) >= target ? s : undefined;
+      },
+      timeoutMs,
+      `${o.type} progress to reach ${target}`,
+    );
     child.kill('SIGKILL');
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    await new Promise((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve),
+    );
     if (at.status !== 'running') return { killedAt, resumes, report: at };
     killedAt.push(processed(at.counts));
   }

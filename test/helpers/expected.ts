@@ -1,4 +1,4 @@
-import { generateDataset, type DatasetName } from '../../emulators/data/generate.ts';
+import { type DatasetName, generateDataset } from '../../emulators/data/generate.ts';
 
 type R = Record<string, any>;
 
@@ -12,7 +12,10 @@ export function expectedOutcome(size: DatasetName) {
   const orders = of('order');
   const payments = new Map(of('payment').map((p) => [p.id as string, p]));
   const importable = orders.filter((o) => o.customerId || o.customerEmail);
-  const refundsOf = (o: R): R[] => o.paymentInfo.payments.flatMap((p: R) => payments.get(p.id)?.transactions.filter((t: R) => t.type === 'Refund' && t.state === 'Success') ?? []);
+  const refundsOf = (o: R): R[] =>
+    o.paymentInfo.payments.flatMap(
+      (p: R) => payments.get(p.id)?.transactions.filter((t: R) => t.type === 'Refund' && t.state === 'Success') ?? [],
+    );
   const products = of('product');
   const published = products.filter((p) => p.masterData.published);
   const variantsOf = (p: R): R[] => [p.masterData.current.masterVariant, ...p.masterData.current.variants];

@@ -8,7 +8,11 @@ export interface HttpResult<T = unknown> {
  * A bare HTTP call that never throws on status: tests assert on what the server answered. It does throw when
  * no answer comes within `timeoutMs` (default 2 minutes), so a hung server fails the test with its URL.
  */
-export async function request<T = unknown>(method: string, url: string, options: { headers?: Record<string, string>; body?: unknown; rawBody?: string; timeoutMs?: number } = {}): Promise<HttpResult<T>> {
+export async function request<T = unknown>(
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: unknown; rawBody?: string; timeoutMs?: number } = {},
+): Promise<HttpResult<T>> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   let res: Response;
   let text: string;
@@ -21,7 +25,8 @@ export async function request<T = unknown>(method: string, url: string, options:
     });
     text = await res.text();
   } catch (e) {
-    if (e instanceof Error && e.name === 'TimeoutError') throw new Error(`No answer within ${timeoutMs} ms from ${method} ${url}`);
+    if (e instanceof Error && e.name === 'TimeoutError')
+      throw new Error(`No answer within ${timeoutMs} ms from ${method} ${url}`);
     throw e;
   }
   let body: unknown = text;
@@ -35,19 +40,37 @@ export async function request<T = unknown>(method: string, url: string, options:
 
 /** A Klaviyo API caller with the headers the real API requires. */
 export function klaviyoCaller(baseUrl: string, apiKey = 'pk_test_account') {
-  const headers = { Authorization: `Klaviyo-API-Key ${apiKey}`, revision: '2026-07-15', 'content-type': 'application/vnd.api+json', accept: 'application/vnd.api+json' };
-  return <T = KlaviyoDoc>(method: string, path: string, body?: unknown) => request<T>(method, `${baseUrl}${path}`, { headers, body });
+  const headers = {
+    Authorization: `Klaviyo-API-Key ${apiKey}`,
+    revision: '2026-07-15',
+    'content-type': 'application/vnd.api+json',
+    accept: 'application/vnd.api+json',
+  };
+  return <T = KlaviyoDoc>(method: string, path: string, body?: unknown) =>
+    request<T>(method, `${baseUrl}${path}`, { headers, body });
 }
 
 export interface KlaviyoDoc {
   data: any;
   links?: { self?: string; next?: string | null; prev?: string | null };
   included?: any[];
-  errors?: Array<{ id: string; status: number; code: string; title: string; detail: string; source?: { pointer?: string; parameter?: string }; meta?: Record<string, unknown> }>;
+  errors?: Array<{
+    id: string;
+    status: number;
+    code: string;
+    title: string;
+    detail: string;
+    source?: { pointer?: string; parameter?: string };
+    meta?: Record<string, unknown>;
+  }>;
 }
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs`: a condition wait, never a fixed sleep. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

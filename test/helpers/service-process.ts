@@ -2,8 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { builtService } from './built-service.ts';
 
 /** Starts the built service as its own process (what `npm start` runs) and resolves with its URL once it listens. */
-export function startServiceProcess(env: Record<string, string>, children: ChildProcess[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [builtService()], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServiceProcess(
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [builtService()], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -24,7 +30,10 @@ export function startServiceProcess(env: Record<string, string>, children: Child
 }
 
 /** Runs a command to completion without blocking this process (whose emulators the command may call). */
-export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInputCorpus, corpusId } from '../helpers/bad-input-corpus.ts';
 import { request } from '../helpers/http.ts';
-import { KLAVIYO_KEY, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { KLAVIYO_KEY, type Stack, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 /**
  * A corpus of awkward commercetools data loaded beside the tiny dataset: every record ends succeeded, failed
@@ -12,7 +12,9 @@ let stack: Stack;
 const id = corpusId;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PREFERRED_CURRENCY: 'EUR' } });
+  stack = await startStack({
+    env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PREFERRED_CURRENCY: 'EUR' },
+  });
   stack.ct.load(badInputCorpus());
 });
 afterAll(async () => stack.close());
@@ -25,13 +27,20 @@ describe('bad input corpus', () => {
       const r = await waitForRun(stack.service.url, type, 120_000);
       expect(r.status, `${type}: ${JSON.stringify(r.error)}`).toBe('completed');
       expect(r.counts.read).toBe(r.counts.succeeded + r.counts.failed + r.counts.skipped);
-      const failures = String((await request<string>('GET', `${stack.service.url}/sync/${type}/failures`)).body ?? '').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const failures = String((await request<string>('GET', `${stack.service.url}/sync/${type}/failures`)).body ?? '')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       expect(failures.length).toBe(r.counts.failed + r.counts.skipped);
       for (const f of failures) expect(f.reason, JSON.stringify(f)).toMatch(/\w{3}/);
       reports[type] = { ...r, failures };
     }
     const byId = (type: string, n: number) => reports[type].failures.find((f: R) => f.id === id(n));
-    expect(byId('customers', 4)).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('at most 102400 bytes per profile') });
+    expect(byId('customers', 4)).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringContaining('at most 102400 bytes per profile'),
+    });
     expect(byId('customers', 5)).toMatchObject({ outcome: 'failed', code: 'invalid' });
     expect(byId('customers', 1)).toBeUndefined();
     expect(byId('products', 202)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('no image') });
@@ -40,11 +49,15 @@ describe('bad input corpus', () => {
     const summary = (await request<R>('GET', `${stack.klaviyo.url}/__emulator/summary?key=${KLAVIYO_KEY}`)).body;
     expect(summary.catalog.categories).toBe(reports.categories.counts.succeeded);
     expect(summary.catalog.items).toBe(reports.products.counts.succeeded);
-    const events = (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}&metric=Placed%20Order`)).body;
+    const events = (
+      await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}&metric=Placed%20Order`)
+    ).body;
     expect(events.length).toBe(reports.orders.counts.succeeded);
     expect(events.find((e) => e.unique_id === id(301))).toMatchObject({ value: 1234.567, value_currency: 'KWD' });
     expect(events.find((e) => e.unique_id === id(303))).toMatchObject({ value: 98765, value_currency: 'JPY' });
-    const wide = (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/catalog/variants?key=${KLAVIYO_KEY}`)).body.filter((v) => v.item === `$custom:::$default:::${id(200)}`);
+    const wide = (
+      await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/catalog/variants?key=${KLAVIYO_KEY}`)
+    ).body.filter((v) => v.item === `$custom:::$default:::${id(200)}`);
     expect(wide).toHaveLength(151);
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
   });

@@ -2,11 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deterministicUuid } from '../../emulators/data/random.ts';
 import type { FaultRule } from '../../emulators/shared/faults.ts';
-import { runCrashChain, type CrashChainOptions } from '../helpers/crash-chain.ts';
+import { type CrashChainOptions, runCrashChain } from '../helpers/crash-chain.ts';
 import { expectedOutcome } from '../helpers/expected.ts';
 import { addFaults, clearFaults } from '../helpers/faults.ts';
 import { request } from '../helpers/http.ts';
-import { KLAVIYO_KEY, serviceEnv, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { KLAVIYO_KEY, type Stack, serviceEnv, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 /**
  * Crash suite: for every type, one import is run by a chain of service processes, each SIGKILLed at a seeded
@@ -44,16 +44,33 @@ const extraProducts = Array.from({ length: EXTRA_PRODUCTS }, (_v, i) => {
   }
   return copy;
 });
-const extraVariants = extraProducts.reduce((n, p) => n + [p.masterData.current.masterVariant, ...p.masterData.current.variants].filter((v: R) => v.sku).length, 0);
-const products = { published: small.published.length + EXTRA_PRODUCTS, withImage: small.withImage.length + EXTRA_PRODUCTS, variants: small.variants.length + extraVariants };
+const extraVariants = extraProducts.reduce(
+  (n, p) => n + [p.masterData.current.masterVariant, ...p.masterData.current.variants].filter((v: R) => v.sku).length,
+  0,
+);
+const products = {
+  published: small.published.length + EXTRA_PRODUCTS,
+  withImage: small.withImage.length + EXTRA_PRODUCTS,
+  variants: small.variants.length + extraVariants,
+};
 
 let stack: Stack;
 const children: ChildProcess[] = [];
-const kl = async (path: string): Promise<R[]> => (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/${path}?key=${KLAVIYO_KEY}`)).body;
+const kl = async (path: string): Promise<R[]> =>
+  (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/${path}?key=${KLAVIYO_KEY}`)).body;
 const liftFaults = () => clearFaults([stack.klaviyo.url, stack.ct.url]);
 
 /** What each type must end with, and the slow answers that stretch its run so the kills land mid-run. */
-const TYPES: Record<Type, { processed: number; slow: Array<[target: string, ms: number]>; slowCt?: string; counts: () => R; landed: () => Promise<void> }> = {
+const TYPES: Record<
+  Type,
+  {
+    processed: number;
+    slow: Array<[target: string, ms: number]>;
+    slowCt?: string;
+    counts: () => R;
+    landed: () => Promise<void>;
+  }
+> = {
   customers: {
     processed: small.customers.length,
     slow: [['bulk_import_profiles', 150]],
@@ -68,16 +85,27 @@ const TYPES: Record<Type, { processed: number; slow: Array<[target: string, ms: 
     processed: small.orders.length,
     slow: [['bulk_create_events', 150]],
     slowCt: 'orders',
-    counts: () => ({ read: small.orders.length, succeeded: small.importable.length, failed: 0, skipped: small.orders.length - small.importable.length }),
+    counts: () => ({
+      read: small.orders.length,
+      succeeded: small.importable.length,
+      failed: 0,
+      skipped: small.orders.length - small.importable.length,
+    }),
     landed: async () => {
-      expect((await kl('summary') as unknown as R).events.byMetric).toEqual(small.metrics);
-      const placed = await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}&metric=Placed%20Order`);
+      expect(((await kl('summary')) as unknown as R).events.byMetric).toEqual(small.metrics);
+      const placed = await request<R[]>(
+        'GET',
+        `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}&metric=Placed%20Order`,
+      );
       expect(new Set(placed.body.map((e) => e.unique_id)).size).toBe(small.importable.length);
     },
   },
   categories: {
     processed: categoryCount,
-    slow: [['bulk_create_catalog_categories', 150], ['get_bulk_create_categories_job', 50]],
+    slow: [
+      ['bulk_create_catalog_categories', 150],
+      ['get_bulk_create_categories_job', 50],
+    ],
     counts: () => ({ read: categoryCount, succeeded: categoryCount, failed: 0, skipped: 0 }),
     landed: async () => {
       const categories = await kl('catalog/categories');
@@ -87,8 +115,16 @@ const TYPES: Record<Type, { processed: number; slow: Array<[target: string, ms: 
   },
   products: {
     processed: products.published,
-    slow: [['bulk_create_catalog_items', 150], ['bulk_create_catalog_variants', 150]],
-    counts: () => ({ read: products.published, succeeded: products.withImage, failed: 0, skipped: products.published - products.withImage }),
+    slow: [
+      ['bulk_create_catalog_items', 150],
+      ['bulk_create_catalog_variants', 150],
+    ],
+    counts: () => ({
+      read: products.published,
+      succeeded: products.withImage,
+      failed: 0,
+      skipped: products.published - products.withImage,
+    }),
     landed: async () => {
       const items = await kl('catalog/items');
       const variants = await kl('catalog/variants');
@@ -101,7 +137,10 @@ const TYPES: Record<Type, { processed: number; slow: Array<[target: string, ms: 
 };
 
 beforeAll(async () => {
-  stack = await startStack({ ct: { dataset: 'small' }, env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}' } });
+  stack = await startStack({
+    ct: { dataset: 'small' },
+    env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}' },
+  });
   stack.ct.load(extraCategories.map((resource) => ({ typeId: 'category' as const, resource })));
   stack.ct.load(extraProducts.map((resource) => ({ typeId: 'product' as const, resource })));
 });
@@ -118,18 +157,28 @@ describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new 
     await request('POST', `${stack.klaviyo.url}/__emulator/reset`);
     if (type === 'products') {
       // Only the categories the products use (the extra ones are there for the categories case).
-      await request('POST', `${stack.service.url}/sync/categories`, { headers: { 'content-type': 'application/json' }, body: { ids: small.categories.map((c) => c.id) } });
+      await request('POST', `${stack.service.url}/sync/categories`, {
+        headers: { 'content-type': 'application/json' },
+        body: { ids: small.categories.map((c) => c.id) },
+      });
       expect((await waitForRun(stack.service.url, 'categories')).status).toBe('completed');
     }
     // Every write is slow, and some much slower, so concurrent batches finish at different moments.
-    await addFaults(stack.klaviyo.url, spec.slow.flatMap(([target, delayMs]): FaultRule[] => [
-      { target, kind: 'slow', delayMs: delayMs * 4, probability: 0.3 },
-      { target, kind: 'slow', delayMs, count: 100_000 },
-    ]));
+    await addFaults(
+      stack.klaviyo.url,
+      spec.slow.flatMap(([target, delayMs]): FaultRule[] => [
+        { target, kind: 'slow', delayMs: delayMs * 4, probability: 0.3 },
+        { target, kind: 'slow', delayMs, count: 100_000 },
+      ]),
+    );
     if (spec.slowCt) await addFaults(stack.ct.url, { target: spec.slowCt, kind: 'slow', delayMs: 150, count: 100_000 });
 
     const result = await runCrashChain({
-      env: serviceEnv(stack.ct, stack.klaviyo.url, { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', PROFILE_BATCH_SIZE: '100', LOCK_TTL_SECONDS: '2' }),
+      env: serviceEnv(stack.ct, stack.klaviyo.url, {
+        PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}',
+        PROFILE_BATCH_SIZE: '100',
+        LOCK_TTL_SECONDS: '2',
+      }),
       type,
       seed,
       kills: KILLS,

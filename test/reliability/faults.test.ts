@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectedOutcome } from '../helpers/expected.ts';
 import { addFaults, clearFaults } from '../helpers/faults.ts';
 import { request } from '../helpers/http.ts';
-import { KLAVIYO_KEY, emulatorProfiles, specViolations, startStack, waitForRun, type Stack } from '../helpers/stack.ts';
+import { emulatorProfiles, KLAVIYO_KEY, type Stack, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 /**
  * The fault matrix: frequent faults on both sides at once (429 storms, 5xx, slow answers, dropped connections
@@ -21,11 +21,18 @@ let stack: Stack;
 const small = expectedOutcome('small');
 const injected: Record<string, number> = {};
 
-const kl = async (path: string): Promise<R[]> => (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/${path}?key=${KLAVIYO_KEY}`)).body;
-const requestLog = async (): Promise<{ byOperation: Record<string, { byStatus: Record<string, number> }>; recent: LogEntry[] }> => (await request<any>('GET', `${stack.klaviyo.url}/__emulator/requests?limit=5000`)).body;
+const kl = async (path: string): Promise<R[]> =>
+  (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/${path}?key=${KLAVIYO_KEY}`)).body;
+const requestLog = async (): Promise<{
+  byOperation: Record<string, { byStatus: Record<string, number> }>;
+  recent: LogEntry[];
+}> => (await request<any>('GET', `${stack.klaviyo.url}/__emulator/requests?limit=5000`)).body;
 
 async function runToCompletion(type: string, body: unknown = {}): Promise<R> {
-  const started = await request<R>('POST', `${stack.service.url}/sync/${type}`, { headers: { 'content-type': 'application/json' }, body });
+  const started = await request<R>('POST', `${stack.service.url}/sync/${type}`, {
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   expect(started.status).toBe(202);
   const report = await waitForRun(stack.service.url, type, 180_000);
   expect(report.status, JSON.stringify(report.error)).toBe('completed');
@@ -33,7 +40,12 @@ async function runToCompletion(type: string, body: unknown = {}): Promise<R> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ ct: { dataset: 'small', faultSeed: 3 }, klaviyo: { faultSeed: 5 }, service: { profileBatchSize: 200 }, env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', LOCK_TTL_SECONDS: '30' } });
+  stack = await startStack({
+    ct: { dataset: 'small', faultSeed: 3 },
+    klaviyo: { faultSeed: 5 },
+    service: { profileBatchSize: 200 },
+    env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', LOCK_TTL_SECONDS: '30' },
+  });
 });
 afterAll(async () => {
   // The figures of this run, for the README's Reliability section.
@@ -64,13 +76,25 @@ describe('fault matrix', () => {
       { target: '*', kind: 'slow', delayMs: 50, probability: 0.1 },
     ]);
     const customers = await runToCompletion('customers');
-    expect(customers.counts).toEqual({ read: small.customers.length, succeeded: small.customers.length, failed: 0, skipped: 0 });
+    expect(customers.counts).toEqual({
+      read: small.customers.length,
+      succeeded: small.customers.length,
+      failed: 0,
+      skipped: 0,
+    });
     const orders = await runToCompletion('orders');
-    expect(orders.counts).toEqual({ read: small.orders.length, succeeded: small.importable.length, failed: 0, skipped: small.orders.length - small.importable.length });
+    expect(orders.counts).toEqual({
+      read: small.orders.length,
+      succeeded: small.importable.length,
+      failed: 0,
+      skipped: small.orders.length - small.importable.length,
+    });
 
     const profiles = await emulatorProfiles(stack.klaviyo.url);
-    expect(new Set(profiles.filter((p) => p.external_id).map((p) => p.external_id))).toEqual(new Set(small.customers.map((c) => c.id)));
-    expect((await kl('summary') as unknown as R).events.byMetric).toEqual(small.metrics);
+    expect(new Set(profiles.filter((p) => p.external_id).map((p) => p.external_id))).toEqual(
+      new Set(small.customers.map((c) => c.id)),
+    );
+    expect(((await kl('summary')) as unknown as R).events.byMetric).toEqual(small.metrics);
     const log = await requestLog();
     expect(log.byOperation.bulk_create_events.byStatus['500']).toBeGreaterThan(0);
     expect(log.byOperation.bulk_create_events.byStatus['0']).toBeGreaterThan(0);
@@ -94,15 +118,35 @@ describe('fault matrix', () => {
       { target: 'bulk_create_catalog_variants', kind: 'drop', probability: 0.1 },
       { target: 'bulk_create_catalog_variants', kind: 'lose-response', probability: 0.15 },
       { target: 'get_bulk_create_variants_job', kind: 'status', status: 503, probability: 0.2 },
-      { target: 'get_bulk_create_catalog_items_job', kind: 'status', status: 429, probability: 0.2, retryAfterSeconds: 1 },
+      {
+        target: 'get_bulk_create_catalog_items_job',
+        kind: 'status',
+        status: 429,
+        probability: 0.2,
+        retryAfterSeconds: 1,
+      },
       { target: '*', kind: 'slow', delayMs: 50, probability: 0.1 },
     ]);
     const categories = await runToCompletion('categories');
-    expect(categories.counts).toEqual({ read: small.categories.length, succeeded: small.categories.length, failed: 0, skipped: 0 });
+    expect(categories.counts).toEqual({
+      read: small.categories.length,
+      succeeded: small.categories.length,
+      failed: 0,
+      skipped: 0,
+    });
     const products = await runToCompletion('products');
-    expect(products.counts).toEqual({ read: small.published.length, succeeded: small.withImage.length, failed: 0, skipped: small.published.length - small.withImage.length });
+    expect(products.counts).toEqual({
+      read: small.published.length,
+      succeeded: small.withImage.length,
+      failed: 0,
+      skipped: small.published.length - small.withImage.length,
+    });
 
-    const [kCategories, items, variants] = await Promise.all([kl('catalog/categories'), kl('catalog/items'), kl('catalog/variants')]);
+    const [kCategories, items, variants] = await Promise.all([
+      kl('catalog/categories'),
+      kl('catalog/items'),
+      kl('catalog/variants'),
+    ]);
     expect(new Set(kCategories.map((c) => c.external_id))).toEqual(new Set(small.categories.map((c) => c.id)));
     expect(kCategories).toHaveLength(small.categories.length);
     expect(new Set(items.map((i) => i.external_id))).toEqual(new Set(small.withImage.map((p) => p.id)));
@@ -111,7 +155,10 @@ describe('fault matrix', () => {
     expect(variants).toHaveLength(small.variants.length);
     // Answers were lost after catalog jobs had been created: the retried creates found the resources there.
     const log = await requestLog();
-    const lost = ['bulk_create_catalog_categories', 'bulk_create_catalog_items', 'bulk_create_catalog_variants'].reduce((n, op) => n + (log.byOperation[op]?.byStatus['0'] ?? 0), 0);
+    const lost = ['bulk_create_catalog_categories', 'bulk_create_catalog_items', 'bulk_create_catalog_variants'].reduce(
+      (n, op) => n + (log.byOperation[op]?.byStatus['0'] ?? 0),
+      0,
+    );
     expect(lost).toBeGreaterThan(0);
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
   });
@@ -119,11 +166,13 @@ describe('fault matrix', () => {
   it('a 429 storm: every request of the operation waits out Retry-After, and none trips the real limit afterwards', async () => {
     await request('POST', `${stack.klaviyo.url}/__emulator/reset`);
     const STORM = 12;
-    await addFaults(stack.klaviyo.url, [{ target: 'bulk_create_events', kind: 'status', status: 429, count: STORM, retryAfterSeconds: 1 }]);
+    await addFaults(stack.klaviyo.url, [
+      { target: 'bulk_create_events', kind: 'status', status: 429, count: STORM, retryAfterSeconds: 1 },
+    ]);
     const report = await runToCompletion('orders');
     injected['status:429'] = (injected['status:429'] ?? 0) + STORM;
     expect(report.counts.succeeded).toBe(small.importable.length);
-    expect((await kl('summary') as unknown as R).events.byMetric).toEqual(small.metrics);
+    expect(((await kl('summary')) as unknown as R).events.byMetric).toEqual(small.metrics);
 
     const all = (await requestLog()).recent;
     const entries = all.filter((e) => e.operationId === 'bulk_create_events');
@@ -135,11 +184,17 @@ describe('fault matrix', () => {
     // emulator handles one request at a time, so a request it took up the moment it finished another may have
     // been sent earlier (while the 429 was on its way): only a request it took up while idle proves a send.
     const start = (e: LogEntry) => Date.parse(e.at);
-    const tookUpWhileIdle = (r: LogEntry) => !all.some((e) => e !== r && start(e) <= start(r) && start(e) + e.durationMs >= start(r) - 5);
+    const tookUpWhileIdle = (r: LogEntry) =>
+      !all.some((e) => e !== r && start(e) <= start(r) && start(e) + e.durationMs >= start(r) - 5);
     for (const s of storm) {
       const answered = start(s) + s.durationMs;
-      const early = entries.filter((e) => start(e) > answered + 50 && start(e) < answered + 1000 - 50 && tookUpWhileIdle(e));
-      expect(early, `requests sent within Retry-After of the 429 answered at ${new Date(answered).toISOString()}`).toEqual([]);
+      const early = entries.filter(
+        (e) => start(e) > answered + 50 && start(e) < answered + 1000 - 50 && tookUpWhileIdle(e),
+      );
+      expect(
+        early,
+        `requests sent within Retry-After of the 429 answered at ${new Date(answered).toISOString()}`,
+      ).toEqual([]);
     }
   });
 });

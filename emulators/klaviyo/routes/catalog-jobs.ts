@@ -1,21 +1,52 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, KlaviyoError, notFound, paginate } from '../jsonapi.ts';
-import { CATALOG_JOB_ACTIONS, SERVED_OPERATIONS, parseCatalogJobPath, type CatalogJobAction, type CatalogResource } from '../operations.ts';
-import { categoryResource, itemResource, variantResource, type CatalogStore, type ResourceInput } from '../store/catalog.ts';
+import {
+  CATALOG_JOB_ACTIONS,
+  type CatalogJobAction,
+  type CatalogResource,
+  parseCatalogJobPath,
+  SERVED_OPERATIONS,
+} from '../operations.ts';
+import {
+  type CatalogStore,
+  categoryResource,
+  itemResource,
+  type ResourceInput,
+  variantResource,
+} from '../store/catalog.ts';
 import type { Job, JobError, JobOutcome } from '../store/jobs.ts';
+import {
+  bulkEntries,
+  collection,
+  type JsonObject,
+  type OpContext,
+  type OpHandler,
+  requireData,
+  single,
+} from './context.ts';
 import { filterJobs } from './profile-jobs.ts';
-import { bulkEntries, collection, requireData, single, type JsonObject, type OpContext, type OpHandler } from './context.ts';
 
 export const MAX_RESOURCES_PER_CATALOG_JOB = 100;
 export const MAX_CATALOG_JOBS_IN_PROGRESS = 500;
 
-const PLURAL: Record<CatalogResource, 'items' | 'variants' | 'categories'> = { item: 'items', variant: 'variants', category: 'categories' };
+const PLURAL: Record<CatalogResource, 'items' | 'variants' | 'categories'> = {
+  item: 'items',
+  variant: 'variants',
+  category: 'categories',
+};
 
 function jobType(resource: CatalogResource, action: CatalogJobAction): string {
   return `catalog-${resource}-bulk-${action}-job`;
 }
 
-function applyEntry(store: CatalogStore, resource: CatalogResource, action: CatalogJobAction, entry: ResourceInput, now: string, pointer: string): string {
+function applyEntry(
+  store: CatalogStore,
+  resource: CatalogResource,
+  action: CatalogJobAction,
+  entry: ResourceInput,
+  now: string,
+  pointer: string,
+): string {
   const id = entry.id as string;
   switch (`${resource}:${action}`) {
     case 'item:create':
@@ -42,7 +73,12 @@ function applyEntry(store: CatalogStore, resource: CatalogResource, action: Cata
   }
 }
 
-function runJob(store: CatalogStore, resource: CatalogResource, action: CatalogJobAction, entries: JsonObject[]): JobOutcome {
+function runJob(
+  store: CatalogStore,
+  resource: CatalogResource,
+  action: CatalogJobAction,
+  entries: JsonObject[],
+): JobOutcome {
   const key = PLURAL[resource];
   const errors: JobError[] = [];
   const resultIds: string[] = [];
@@ -52,7 +88,13 @@ function runJob(store: CatalogStore, resource: CatalogResource, action: CatalogJ
       resultIds.push(applyEntry(store, resource, action, entry as ResourceInput, new Date().toISOString(), pointer));
     } catch (e) {
       if (!(e instanceof KlaviyoError)) throw e;
-      errors.push({ id: randomUUID(), code: e.code, title: e.title, detail: e.detail, source: { pointer: e.source.pointer?.startsWith(pointer) ? e.source.pointer : pointer } });
+      errors.push({
+        id: randomUUID(),
+        code: e.code,
+        title: e.title,
+        detail: e.detail,
+        source: { pointer: e.source.pointer?.startsWith(pointer) ? e.source.pointer : pointer },
+      });
     }
   });
   return { completed: entries.length - errors.length, failed: errors.length, errors, resultIds };
@@ -72,10 +114,18 @@ function jobResource(job: Job, resource: CatalogResource, action: CatalogJobActi
     errors: job.errors.map(({ id, code, title, detail, source }) => ({ id, code, title, detail, source })),
     expires_at: job.expires_at,
   };
-  const relationships = action === 'delete'
-    ? undefined
-    : { [key]: { data: job.resultIds.map((id) => ({ type: `catalog-${resource}`, id })), links: { self: `${self}/relationships/${key}`, related: `${self}/${key}` } } };
-  return relationships ? { type: jobType(resource, action), id: job.id, attributes, relationships, links: { self } } : { type: jobType(resource, action), id: job.id, attributes, links: { self } };
+  const relationships =
+    action === 'delete'
+      ? undefined
+      : {
+          [key]: {
+            data: job.resultIds.map((id) => ({ type: `catalog-${resource}`, id })),
+            links: { self: `${self}/relationships/${key}`, related: `${self}/${key}` },
+          },
+        };
+  return relationships
+    ? { type: jobType(resource, action), id: job.id, attributes, relationships, links: { self } }
+    : { type: jobType(resource, action), id: job.id, attributes, links: { self } };
 }
 
 function included(ctx: OpContext, job: Job, resource: CatalogResource): unknown[] | undefined {
@@ -83,9 +133,19 @@ function included(ctx: OpContext, job: Job, resource: CatalogResource): unknown[
   const c = ctx.account.catalog;
   return job.resultIds
     .map((id) => {
-      if (resource === 'item') return c.items.get(id) && itemResource(c.items.get(id) as NonNullable<ReturnType<typeof c.items.get>>, ctx.baseUrl);
-      if (resource === 'variant') return c.variants.get(id) && variantResource(c.variants.get(id) as NonNullable<ReturnType<typeof c.variants.get>>, ctx.baseUrl);
-      return c.categories.get(id) && categoryResource(c.categories.get(id) as NonNullable<ReturnType<typeof c.categories.get>>, ctx.baseUrl);
+      if (resource === 'item')
+        return (
+          c.items.get(id) && itemResource(c.items.get(id) as NonNullable<ReturnType<typeof c.items.get>>, ctx.baseUrl)
+        );
+      if (resource === 'variant')
+        return (
+          c.variants.get(id) &&
+          variantResource(c.variants.get(id) as NonNullable<ReturnType<typeof c.variants.get>>, ctx.baseUrl)
+        );
+      return (
+        c.categories.get(id) &&
+        categoryResource(c.categories.get(id) as NonNullable<ReturnType<typeof c.categories.get>>, ctx.baseUrl)
+      );
     })
     .filter(Boolean);
 }
@@ -95,36 +155,67 @@ function postHandler(resource: CatalogResource, action: CatalogJobAction): OpHan
     const d = requireData(ctx.body, jobType(resource, action));
     const key = PLURAL[resource];
     const entries = bulkEntries(d, key);
-    if (entries.length === 0) throw invalid(`At least one entry is required in '${key}'.`, { pointer: `/data/attributes/${key}/data` });
+    if (entries.length === 0)
+      throw invalid(`At least one entry is required in '${key}'.`, { pointer: `/data/attributes/${key}/data` });
     if (entries.length > MAX_RESOURCES_PER_CATALOG_JOB) {
-      throw invalid(`A catalog bulk job can contain at most ${MAX_RESOURCES_PER_CATALOG_JOB} resources (got ${entries.length}).`, { pointer: `/data/attributes/${key}/data` });
+      throw invalid(
+        `A catalog bulk job can contain at most ${MAX_RESOURCES_PER_CATALOG_JOB} resources (got ${entries.length}).`,
+        { pointer: `/data/attributes/${key}/data` },
+      );
     }
     entries.forEach((e, i) => {
-      if (action !== 'create' && typeof e.id !== 'string') throw invalid("'id' is a required field.", { pointer: `/data/attributes/${key}/data/${i}/id` });
+      if (action !== 'create' && typeof e.id !== 'string')
+        throw invalid("'id' is a required field.", { pointer: `/data/attributes/${key}/data/${i}/id` });
     });
     if (ctx.account.jobs.inProgress('catalog-') >= MAX_CATALOG_JOBS_IN_PROGRESS) {
-      throw new KlaviyoError(429, 'throttled', 'Request was throttled.', `At most ${MAX_CATALOG_JOBS_IN_PROGRESS} catalog jobs can be in progress at once.`, { pointer: '/data' }, {}, { 'Retry-After': '1' });
+      throw new KlaviyoError(
+        429,
+        'throttled',
+        'Request was throttled.',
+        `At most ${MAX_CATALOG_JOBS_IN_PROGRESS} catalog jobs can be in progress at once.`,
+        { pointer: '/data' },
+        {},
+        { 'Retry-After': '1' },
+      );
     }
     const store = ctx.account.catalog;
-    const job = ctx.account.jobs.create(jobType(resource, action), entries.length, ctx.nowMs, () => runJob(store, resource, action, entries));
-    return single(202, jobResource(job, resource, action, ctx.baseUrl), `${ctx.baseUrl}/api/catalog-${resource}-bulk-${action}-jobs`);
+    const job = ctx.account.jobs.create(jobType(resource, action), entries.length, ctx.nowMs, () =>
+      runJob(store, resource, action, entries),
+    );
+    return single(
+      202,
+      jobResource(job, resource, action, ctx.baseUrl),
+      `${ctx.baseUrl}/api/catalog-${resource}-bulk-${action}-jobs`,
+    );
   };
 }
 
 function getHandler(resource: CatalogResource, action: CatalogJobAction): OpHandler {
   return (ctx) => {
     const job = ctx.account.jobs.jobs.get(ctx.params.job_id);
-    if (!job || job.type !== jobType(resource, action)) throw notFound(`A ${jobType(resource, action)} with id '${ctx.params.job_id}' does not exist.`);
+    if (!job || job.type !== jobType(resource, action))
+      throw notFound(`A ${jobType(resource, action)} with id '${ctx.params.job_id}' does not exist.`);
     ctx.account.jobs.poll(job, ctx.nowMs);
-    return single(200, jobResource(job, resource, action, ctx.baseUrl), `${ctx.baseUrl}/api/catalog-${resource}-bulk-${action}-jobs/${job.id}`, included(ctx, job, resource));
+    return single(
+      200,
+      jobResource(job, resource, action, ctx.baseUrl),
+      `${ctx.baseUrl}/api/catalog-${resource}-bulk-${action}-jobs/${job.id}`,
+      included(ctx, job, resource),
+    );
   };
 }
 
 function listHandler(resource: CatalogResource, action: CatalogJobAction): OpHandler {
   return (ctx) => {
-    const jobs = filterJobs([...ctx.account.jobs.jobs.values()].filter((j) => j.type === jobType(resource, action)), ctx.url.searchParams.get('filter'));
+    const jobs = filterJobs(
+      [...ctx.account.jobs.jobs.values()].filter((j) => j.type === jobType(resource, action)),
+      ctx.url.searchParams.get('filter'),
+    );
     const { page, links } = paginate(jobs, ctx.url, 100);
-    return collection(page.map((j) => jobResource(j, resource, action, ctx.baseUrl)), links);
+    return collection(
+      page.map((j) => jobResource(j, resource, action, ctx.baseUrl)),
+      links,
+    );
   };
 }
 
@@ -134,11 +225,12 @@ function buildHandlers(): Record<string, OpHandler> {
     const parsed = parseCatalogJobPath(op.path);
     if (!parsed || !CATALOG_JOB_ACTIONS.includes(parsed.action)) continue;
     const isItemPath = op.path.endsWith('{job_id}');
-    handlers[op.operationId] = op.method === 'POST'
-      ? postHandler(parsed.resource, parsed.action)
-      : isItemPath
-        ? getHandler(parsed.resource, parsed.action)
-        : listHandler(parsed.resource, parsed.action);
+    handlers[op.operationId] =
+      op.method === 'POST'
+        ? postHandler(parsed.resource, parsed.action)
+        : isItemPath
+          ? getHandler(parsed.resource, parsed.action)
+          : listHandler(parsed.resource, parsed.action);
   }
   return handlers;
 }

@@ -1,7 +1,15 @@
+import { type FilterCondition, matchesCondition, parseFilter } from '../filter.ts';
 import { paginate } from '../jsonapi.ts';
-import { matchesCondition, parseFilter, type FilterCondition } from '../filter.ts';
-import { categoryResource, itemResource, variantResource, type CatalogCategory, type CatalogItem, type CatalogVariant, type ResourceInput } from '../store/catalog.ts';
-import { collection, requireData, requireIdentifiers, single, type OpContext, type OpHandler } from './context.ts';
+import {
+  type CatalogCategory,
+  type CatalogItem,
+  type CatalogVariant,
+  categoryResource,
+  itemResource,
+  type ResourceInput,
+  variantResource,
+} from '../store/catalog.ts';
+import { collection, type OpContext, type OpHandler, requireData, requireIdentifiers, single } from './context.ts';
 
 const enc = encodeURIComponent;
 
@@ -42,19 +50,36 @@ function sorted<T extends { created?: string; updated: string }>(list: T[], sort
 
 function includedVariants(ctx: OpContext, items: CatalogItem[]): unknown[] | undefined {
   if (!(ctx.url.searchParams.get('include') ?? '').split(',').includes('variants')) return undefined;
-  return items.flatMap((i) => [...i.variantIds].map((vid) => ctx.account.catalog.variants.get(vid)).filter((v) => v !== undefined).map((v) => variantResource(v, ctx.baseUrl)));
+  return items.flatMap((i) =>
+    [...i.variantIds]
+      .map((vid) => ctx.account.catalog.variants.get(vid))
+      .filter((v) => v !== undefined)
+      .map((v) => variantResource(v, ctx.baseUrl)),
+  );
 }
 
 const getItems: OpHandler = (ctx) => {
   const cs = conditionsOf(ctx);
-  const items = sorted([...ctx.account.catalog.items.values()].filter((i) => cs.every((c) => matchItem(i, c))), ctx.url.searchParams.get('sort'));
+  const items = sorted(
+    [...ctx.account.catalog.items.values()].filter((i) => cs.every((c) => matchItem(i, c))),
+    ctx.url.searchParams.get('sort'),
+  );
   const { page, links } = paginate(items, ctx.url, 100);
-  return collection(page.map((i) => itemResource(i, ctx.baseUrl)), links, includedVariants(ctx, page));
+  return collection(
+    page.map((i) => itemResource(i, ctx.baseUrl)),
+    links,
+    includedVariants(ctx, page),
+  );
 };
 
 const getItem: OpHandler = (ctx) => {
   const item = ctx.account.catalog.getItem(ctx.params.id);
-  return single(200, itemResource(item, ctx.baseUrl), `${ctx.baseUrl}/api/catalog-items/${enc(item.id)}`, includedVariants(ctx, [item]));
+  return single(
+    200,
+    itemResource(item, ctx.baseUrl),
+    `${ctx.baseUrl}/api/catalog-items/${enc(item.id)}`,
+    includedVariants(ctx, [item]),
+  );
 };
 
 const createItem: OpHandler = (ctx) => {
@@ -75,9 +100,15 @@ const deleteItem: OpHandler = (ctx) => {
 
 const getVariants: OpHandler = (ctx) => {
   const cs = conditionsOf(ctx);
-  const list = sorted([...ctx.account.catalog.variants.values()].filter((v) => cs.every((c) => matchVariant(v, c))), ctx.url.searchParams.get('sort'));
+  const list = sorted(
+    [...ctx.account.catalog.variants.values()].filter((v) => cs.every((c) => matchVariant(v, c))),
+    ctx.url.searchParams.get('sort'),
+  );
   const { page, links } = paginate(list, ctx.url, 100);
-  return collection(page.map((v) => variantResource(v, ctx.baseUrl)), links);
+  return collection(
+    page.map((v) => variantResource(v, ctx.baseUrl)),
+    links,
+  );
 };
 
 const getVariant: OpHandler = (ctx) => {
@@ -91,7 +122,11 @@ const createVariant: OpHandler = (ctx) => {
 };
 
 const updateVariant: OpHandler = (ctx) => {
-  const v = ctx.account.catalog.updateVariant(ctx.params.id, requireData(ctx.body, 'catalog-variant') as ResourceInput, ctx.nowIso);
+  const v = ctx.account.catalog.updateVariant(
+    ctx.params.id,
+    requireData(ctx.body, 'catalog-variant') as ResourceInput,
+    ctx.nowIso,
+  );
   return single(200, variantResource(v, ctx.baseUrl), `${ctx.baseUrl}/api/catalog-variants/${enc(v.id)}`);
 };
 
@@ -102,9 +137,15 @@ const deleteVariant: OpHandler = (ctx) => {
 
 const getCategories: OpHandler = (ctx) => {
   const cs = conditionsOf(ctx);
-  const list = sorted([...ctx.account.catalog.categories.values()].filter((c) => cs.every((cond) => matchCategory(c, cond))), ctx.url.searchParams.get('sort'));
+  const list = sorted(
+    [...ctx.account.catalog.categories.values()].filter((c) => cs.every((cond) => matchCategory(c, cond))),
+    ctx.url.searchParams.get('sort'),
+  );
   const { page, links } = paginate(list, ctx.url, 100);
-  return collection(page.map((c) => categoryResource(c, ctx.baseUrl)), links);
+  return collection(
+    page.map((c) => categoryResource(c, ctx.baseUrl)),
+    links,
+  );
 };
 
 const getCategory: OpHandler = (ctx) => {
@@ -118,7 +159,11 @@ const createCategory: OpHandler = (ctx) => {
 };
 
 const updateCategory: OpHandler = (ctx) => {
-  const c = ctx.account.catalog.updateCategory(ctx.params.id, requireData(ctx.body, 'catalog-category') as ResourceInput, ctx.nowIso);
+  const c = ctx.account.catalog.updateCategory(
+    ctx.params.id,
+    requireData(ctx.body, 'catalog-category') as ResourceInput,
+    ctx.nowIso,
+  );
   return single(200, categoryResource(c, ctx.baseUrl), `${ctx.baseUrl}/api/catalog-categories/${enc(c.id)}`);
 };
 
@@ -131,39 +176,57 @@ const variantsForItem: OpHandler = (ctx) => {
   const item = ctx.account.catalog.getItem(ctx.params.id);
   const list = [...item.variantIds].map((id) => ctx.account.catalog.variants.get(id)).filter((v) => v !== undefined);
   const { page, links } = paginate(list, ctx.url, 100);
-  return collection(page.map((v) => variantResource(v, ctx.baseUrl)), links);
+  return collection(
+    page.map((v) => variantResource(v, ctx.baseUrl)),
+    links,
+  );
 };
 
 const variantIdsForItem: OpHandler = (ctx) => {
   const item = ctx.account.catalog.getItem(ctx.params.id);
   const { page, links } = paginate([...item.variantIds], ctx.url, 100);
-  return collection(page.map((id) => ({ type: 'catalog-variant', id })), links);
+  return collection(
+    page.map((id) => ({ type: 'catalog-variant', id })),
+    links,
+  );
 };
 
 const categoriesForItem: OpHandler = (ctx) => {
   const item = ctx.account.catalog.getItem(ctx.params.id);
   const list = [...item.categoryIds].map((id) => ctx.account.catalog.categories.get(id)).filter((c) => c !== undefined);
   const { page, links } = paginate(list, ctx.url, 100);
-  return collection(page.map((c) => categoryResource(c, ctx.baseUrl)), links);
+  return collection(
+    page.map((c) => categoryResource(c, ctx.baseUrl)),
+    links,
+  );
 };
 
 const categoryIdsForItem: OpHandler = (ctx) => {
   const item = ctx.account.catalog.getItem(ctx.params.id);
   const { page, links } = paginate([...item.categoryIds], ctx.url, 100);
-  return collection(page.map((id) => ({ type: 'catalog-category', id })), links);
+  return collection(
+    page.map((id) => ({ type: 'catalog-category', id })),
+    links,
+  );
 };
 
 const itemsForCategory: OpHandler = (ctx) => {
   const c = ctx.account.catalog.getCategory(ctx.params.id);
   const list = [...c.itemIds].map((id) => ctx.account.catalog.items.get(id)).filter((i) => i !== undefined);
   const { page, links } = paginate(list, ctx.url, 100);
-  return collection(page.map((i) => itemResource(i, ctx.baseUrl)), links);
+  return collection(
+    page.map((i) => itemResource(i, ctx.baseUrl)),
+    links,
+  );
 };
 
 const itemIdsForCategory: OpHandler = (ctx) => {
   const c = ctx.account.catalog.getCategory(ctx.params.id);
   const { page, links } = paginate([...c.itemIds], ctx.url, 100);
-  return collection(page.map((id) => ({ type: 'catalog-item', id })), links);
+  return collection(
+    page.map((id) => ({ type: 'catalog-item', id })),
+    links,
+  );
 };
 
 const addCategoriesToItem: OpHandler = (ctx) => {

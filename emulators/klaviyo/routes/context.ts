@@ -1,5 +1,5 @@
-import type { Account } from '../store/account.ts';
 import { invalid } from '../jsonapi.ts';
+import type { Account } from '../store/account.ts';
 
 export interface OpContext {
   account: Account;
@@ -23,7 +23,8 @@ export type JsonObject = Record<string, unknown>;
 /** The request's `data` member, checked for the JSON:API shape and the expected resource type. */
 export function requireData(body: unknown, type: string): JsonObject {
   const data = (body as { data?: unknown } | null | undefined)?.data;
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalid("A JSON:API document with a 'data' object is required.", { pointer: '/data' });
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw invalid("A JSON:API document with a 'data' object is required.", { pointer: '/data' });
   const d = data as JsonObject;
   if (d.type !== type) throw invalid(`'type' must be '${type}'.`, { pointer: '/data/type' });
   return d;
@@ -35,7 +36,8 @@ export function requireIdentifiers(body: unknown, type: string): string[] {
   if (!Array.isArray(data)) throw invalid("A JSON:API document with a 'data' array is required.", { pointer: '/data' });
   return data.map((d: unknown, i) => {
     const r = d as { type?: unknown; id?: unknown };
-    if (r?.type !== type || typeof r.id !== 'string') throw invalid(`Each entry must be {type: '${type}', id}.`, { pointer: `/data/${i}` });
+    if (r?.type !== type || typeof r.id !== 'string')
+      throw invalid(`Each entry must be {type: '${type}', id}.`, { pointer: `/data/${i}` });
     return r.id;
   });
 }

@@ -1,16 +1,20 @@
-import { invalid, paginate } from '../jsonapi.ts';
 import { matchesCondition, parseFilter } from '../filter.ts';
-import { checkEventInput, eventResource, type EventAttributesInput, type StoredEvent } from '../store/events.ts';
-import { checkProfileInput, type ProfileInput } from '../store/profiles.ts';
+import { invalid, paginate } from '../jsonapi.ts';
 import type { Account } from '../store/account.ts';
-import { bulkEntries, collection, requireData, type JsonObject, type OpHandler } from './context.ts';
+import { checkEventInput, type EventAttributesInput, eventResource, type StoredEvent } from '../store/events.ts';
+import { checkProfileInput, type ProfileInput } from '../store/profiles.ts';
+import { bulkEntries, collection, type JsonObject, type OpHandler, requireData } from './context.ts';
 
 export const MAX_EVENTS_PER_BULK_REQUEST = 1_000;
 
 function profileOf(a: JsonObject, pointer: string): ProfileInput {
   const data = (a.profile as { data?: JsonObject } | undefined)?.data;
-  if (!data || data.type !== 'profile') throw invalid("'profile' is a required field.", { pointer });
-  return { id: data.id as string | undefined, attributes: (data.attributes as JsonObject | undefined) ?? {}, meta: data.meta as JsonObject | undefined };
+  if (data?.type !== 'profile') throw invalid("'profile' is a required field.", { pointer });
+  return {
+    id: data.id as string | undefined,
+    attributes: (data.attributes as JsonObject | undefined) ?? {},
+    meta: data.meta as JsonObject | undefined,
+  };
 }
 
 /** Which profile an input names: an existing profile's id, or a stable key of its first identifier. */
@@ -53,15 +57,19 @@ const bulkCreateEvents: OpHandler = (ctx) => {
   let total = 0;
   entries.forEach((entry, i) => {
     const base = `/data/attributes/events-bulk-create/data/${i}`;
-    if (entry.type !== 'event-bulk-create') throw invalid("'type' must be 'event-bulk-create'.", { pointer: `${base}/type` });
+    if (entry.type !== 'event-bulk-create')
+      throw invalid("'type' must be 'event-bulk-create'.", { pointer: `${base}/type` });
     const ea = (entry.attributes as JsonObject | undefined) ?? {};
     const profile = profileOf(ea, `${base}/attributes/profile`);
     checkProfileInput(profile, `${base}/attributes/profile/data`, { needsIdentifier: true });
     const events = (ea.events as { data?: unknown } | undefined)?.data;
-    if (!Array.isArray(events)) throw invalid("'events' is a required field.", { pointer: `${base}/attributes/events` });
+    if (!Array.isArray(events))
+      throw invalid("'events' is a required field.", { pointer: `${base}/attributes/events` });
     total += events.length;
     if (total > MAX_EVENTS_PER_BULK_REQUEST) {
-      throw invalid(`A bulk request can contain at most ${MAX_EVENTS_PER_BULK_REQUEST} events.`, { pointer: '/data/attributes/events-bulk-create/data' });
+      throw invalid(`A bulk request can contain at most ${MAX_EVENTS_PER_BULK_REQUEST} events.`, {
+        pointer: '/data/attributes/events-bulk-create/data',
+      });
     }
     const who = identityKey(ctx.account, profile);
     (events as JsonObject[]).forEach((ev, j) => {
@@ -71,12 +79,21 @@ const bulkCreateEvents: OpHandler = (ctx) => {
       if (attrs.unique_id !== undefined) {
         const key = `${who}|${attrs.metric?.data?.attributes?.name}|${attrs.unique_id}`;
         if (seen.has(key)) {
-          throw invalid(`The unique_id '${attrs.unique_id}' is repeated for the same profile and metric in this request.`, { pointer: `${pointer}/unique_id` });
+          throw invalid(
+            `The unique_id '${attrs.unique_id}' is repeated for the same profile and metric in this request.`,
+            { pointer: `${pointer}/unique_id` },
+          );
         }
         seen.add(key);
       }
     });
-    planned.push({ profile, events: (events as JsonObject[]).map((ev) => ({ ...(ev.attributes as JsonObject), backfill: (ev.attributes as JsonObject).backfill ?? ea.backfill })) });
+    planned.push({
+      profile,
+      events: (events as JsonObject[]).map((ev) => ({
+        ...(ev.attributes as JsonObject),
+        backfill: (ev.attributes as JsonObject).backfill ?? ea.backfill,
+      })),
+    });
   });
   for (const { profile, events } of planned) {
     const { profile: stored } = ctx.account.profiles.upsert(profile, ctx.nowIso);
@@ -112,7 +129,10 @@ const getEvents: OpHandler = (ctx) => {
     events = events.filter((e) => conditions.every((c) => matchesCondition(eventField(e, c.field), c)));
   }
   const { page, links } = paginate(events, ctx.url, 200);
-  return collection(page.map((e) => eventResource(e, ctx.baseUrl)), links);
+  return collection(
+    page.map((e) => eventResource(e, ctx.baseUrl)),
+    links,
+  );
 };
 
 export const eventHandlers: Record<string, OpHandler> = {

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { invalid, KlaviyoError, notFound, paginate } from '../jsonapi.ts';
 import { matchesCondition, parseFilter } from '../filter.ts';
+import { invalid, KlaviyoError, notFound, paginate } from '../jsonapi.ts';
+import type { Account } from '../store/account.ts';
 import type { Job, JobError, JobOutcome } from '../store/jobs.ts';
 import { checkProfileInput, profileResource } from '../store/profiles.ts';
-import type { Account } from '../store/account.ts';
-import { bulkEntries, collection, requireData, single, type JsonObject, type OpContext, type OpHandler } from './context.ts';
+import {
+  bulkEntries,
+  collection,
+  type JsonObject,
+  type OpContext,
+  type OpHandler,
+  requireData,
+  single,
+} from './context.ts';
 
 export const MAX_PROFILES_PER_IMPORT_JOB = 10_000;
 export const MAX_PROFILES_PER_SUBSCRIBE_JOB = 1_000;
@@ -23,10 +31,22 @@ function runImport(account: Account, entries: JsonObject[], nowMs: () => number)
       resultIds.push(profile.id);
     } catch (e) {
       if (!(e instanceof KlaviyoError)) throw e;
-      errors.push({ id: randomUUID(), code: e.code, title: e.title, detail: e.detail, source: { pointer: e.source.pointer ?? `/data/attributes/profiles/data/${i}` }, original_payload: entry });
+      errors.push({
+        id: randomUUID(),
+        code: e.code,
+        title: e.title,
+        detail: e.detail,
+        source: { pointer: e.source.pointer ?? `/data/attributes/profiles/data/${i}` },
+        original_payload: entry,
+      });
     }
   });
-  return { completed: entries.length - errors.length, failed: errors.length, errors, resultIds: [...new Set(resultIds)] };
+  return {
+    completed: entries.length - errors.length,
+    failed: errors.length,
+    errors,
+    resultIds: [...new Set(resultIds)],
+  };
 }
 
 export function profileJobResource(job: Job, baseUrl: string): JsonObject {
@@ -62,9 +82,13 @@ function findJob(ctx: OpContext, id: string): Job {
 const bulkImportProfiles: OpHandler = (ctx) => {
   const d = requireData(ctx.body, JOB_TYPE);
   const entries = bulkEntries(d, 'profiles');
-  if (entries.length === 0) throw invalid('At least one profile is required.', { pointer: '/data/attributes/profiles/data' });
+  if (entries.length === 0)
+    throw invalid('At least one profile is required.', { pointer: '/data/attributes/profiles/data' });
   if (entries.length > MAX_PROFILES_PER_IMPORT_JOB) {
-    throw invalid(`A bulk import job can contain at most ${MAX_PROFILES_PER_IMPORT_JOB} profiles (got ${entries.length}).`, { pointer: '/data/attributes/profiles/data' });
+    throw invalid(
+      `A bulk import job can contain at most ${MAX_PROFILES_PER_IMPORT_JOB} profiles (got ${entries.length}).`,
+      { pointer: '/data/attributes/profiles/data' },
+    );
   }
   const account = ctx.account;
   const job = account.jobs.create(JOB_TYPE, entries.length, ctx.nowMs, () => runImport(account, entries, Date.now));
@@ -84,9 +108,15 @@ export function filterJobs(jobs: Job[], filter: string | null): Job[] {
 }
 
 const listJobs: OpHandler = (ctx) => {
-  const jobs = filterJobs([...ctx.account.jobs.jobs.values()].filter((j) => j.type === JOB_TYPE), ctx.url.searchParams.get('filter'));
+  const jobs = filterJobs(
+    [...ctx.account.jobs.jobs.values()].filter((j) => j.type === JOB_TYPE),
+    ctx.url.searchParams.get('filter'),
+  );
   const { page, links } = paginate(jobs, ctx.url, 20);
-  return collection(page.map((j) => profileJobResource(j, ctx.baseUrl)), links);
+  return collection(
+    page.map((j) => profileJobResource(j, ctx.baseUrl)),
+    links,
+  );
 };
 
 const importErrors: OpHandler = (ctx) => {
@@ -96,7 +126,13 @@ const importErrors: OpHandler = (ctx) => {
     page.map((e) => ({
       type: 'import-error',
       id: e.id,
-      attributes: { code: e.code, title: e.title, detail: e.detail, source: e.source, original_payload: e.original_payload ?? null },
+      attributes: {
+        code: e.code,
+        title: e.title,
+        detail: e.detail,
+        source: e.source,
+        original_payload: e.original_payload ?? null,
+      },
     })),
     links,
   );
@@ -106,26 +142,39 @@ const jobProfiles: OpHandler = (ctx) => {
   const job = findJob(ctx, ctx.params.id);
   const { page, links } = paginate(job.resultIds, ctx.url, 20);
   const profiles = page.map((id) => ctx.account.profiles.get(id)).filter((p) => p !== undefined);
-  return collection(profiles.map((p) => profileResource(p, ctx.baseUrl)), links);
+  return collection(
+    profiles.map((p) => profileResource(p, ctx.baseUrl)),
+    links,
+  );
 };
 
 const jobProfileIds: OpHandler = (ctx) => {
   const job = findJob(ctx, ctx.params.id);
   const { page, links } = paginate(job.resultIds, ctx.url, 20);
-  return collection(page.map((id) => ({ type: 'profile', id })), links);
+  return collection(
+    page.map((id) => ({ type: 'profile', id })),
+    links,
+  );
 };
 
 const bulkSubscribeProfiles: OpHandler = (ctx) => {
   const d = requireData(ctx.body, 'profile-subscription-bulk-create-job');
   const entries = bulkEntries(d, 'profiles');
   if (entries.length > MAX_PROFILES_PER_SUBSCRIBE_JOB) {
-    throw invalid(`A subscription job can contain at most ${MAX_PROFILES_PER_SUBSCRIBE_JOB} profiles (got ${entries.length}).`, { pointer: '/data/attributes/profiles/data' });
+    throw invalid(
+      `A subscription job can contain at most ${MAX_PROFILES_PER_SUBSCRIBE_JOB} profiles (got ${entries.length}).`,
+      { pointer: '/data/attributes/profiles/data' },
+    );
   }
   const isHistorical = (d.attributes as JsonObject).historical_import === true;
   entries.forEach((entry, i) => {
     const a = (entry.attributes as JsonObject | undefined) ?? {};
     const { subscriptions: _s, age_gated_date_of_birth: _d, ...identity } = a;
-    checkProfileInput({ id: entry.id as string | undefined, attributes: identity }, `/data/attributes/profiles/data/${i}`, { needsIdentifier: true });
+    checkProfileInput(
+      { id: entry.id as string | undefined, attributes: identity },
+      `/data/attributes/profiles/data/${i}`,
+      { needsIdentifier: true },
+    );
     const subs = (a.subscriptions as JsonObject | undefined) ?? {};
     if (isHistorical) {
       for (const [channel, byType] of Object.entries(subs)) {
@@ -143,7 +192,10 @@ const bulkSubscribeProfiles: OpHandler = (ctx) => {
   for (const entry of entries) {
     const a = (entry.attributes as JsonObject | undefined) ?? {};
     const { subscriptions, age_gated_date_of_birth: _dob, ...identity } = a;
-    const { profile } = ctx.account.profiles.upsert({ id: entry.id as string | undefined, attributes: identity }, ctx.nowIso);
+    const { profile } = ctx.account.profiles.upsert(
+      { id: entry.id as string | undefined, attributes: identity },
+      ctx.nowIso,
+    );
     ctx.account.profiles.setSubscriptions(profile, (subscriptions as JsonObject | undefined) ?? {}, ctx.nowIso);
   }
   return { status: 202 };

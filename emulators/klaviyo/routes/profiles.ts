@@ -1,16 +1,21 @@
+import { matchesCondition, parseFilter } from '../filter.ts';
 import { invalid, jsonBytes, KB, notFound, paginate } from '../jsonapi.ts';
-import { parseFilter, matchesCondition } from '../filter.ts';
-import { profileResource, type Profile, type ProfileInput } from '../store/profiles.ts';
-import { collection, requireData, single, type JsonObject, type OpHandler } from './context.ts';
+import { type Profile, type ProfileInput, profileResource } from '../store/profiles.ts';
+import { collection, type JsonObject, type OpHandler, requireData, single } from './context.ts';
 
 const MAX_PROFILE_REQUEST_BYTES = 100 * KB;
 
 function profileInput(d: JsonObject): ProfileInput {
-  return { id: d.id as string | undefined, attributes: (d.attributes as JsonObject | undefined) ?? {}, meta: d.meta as JsonObject | undefined };
+  return {
+    id: d.id as string | undefined,
+    attributes: (d.attributes as JsonObject | undefined) ?? {},
+    meta: d.meta as JsonObject | undefined,
+  };
 }
 
 function checkSize(body: unknown): void {
-  if (jsonBytes(body) > MAX_PROFILE_REQUEST_BYTES) throw invalid('The request is larger than the 100 KB limit for profiles.', { pointer: '/data' });
+  if (jsonBytes(body) > MAX_PROFILE_REQUEST_BYTES)
+    throw invalid('The request is larger than the 100 KB limit for profiles.', { pointer: '/data' });
 }
 
 const createOrUpdateProfile: OpHandler = (ctx) => {
@@ -59,7 +64,10 @@ const getProfiles: OpHandler = (ctx) => {
         if (c.field === 'email') {
           const v = profileField(p, 'email');
           const lower = (x: unknown) => (typeof x === 'string' ? x.toLowerCase() : x);
-          return matchesCondition(lower(v), { ...c, value: Array.isArray(c.value) ? c.value.map(lower) as typeof c.value : (lower(c.value) as typeof c.value) });
+          return matchesCondition(lower(v), {
+            ...c,
+            value: Array.isArray(c.value) ? (c.value.map(lower) as typeof c.value) : (lower(c.value) as typeof c.value),
+          });
         }
         return matchesCondition(profileField(p, c.field), c);
       }),
@@ -72,7 +80,10 @@ const getProfiles: OpHandler = (ctx) => {
     profiles.sort((a, b) => (String(profileField(a, field) ?? '') < String(profileField(b, field) ?? '') ? -dir : dir));
   }
   const { page, links } = paginate(profiles, ctx.url, 20);
-  return collection(page.map((p) => profileResource(p, ctx.baseUrl)), links);
+  return collection(
+    page.map((p) => profileResource(p, ctx.baseUrl)),
+    links,
+  );
 };
 
 export const profileHandlers: Record<string, OpHandler> = {

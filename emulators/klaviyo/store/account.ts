@@ -10,7 +10,10 @@ export class Account {
   readonly catalog = new CatalogStore();
   readonly jobs: JobStore;
 
-  constructor(readonly apiKey: string, timing: JobTiming) {
+  constructor(
+    readonly apiKey: string,
+    timing: JobTiming,
+  ) {
     this.jobs = new JobStore(timing);
   }
 
@@ -23,7 +26,11 @@ export class Account {
     return {
       profiles: this.profiles.size,
       events: { total: this.events.events.length, byMetric: Object.fromEntries(this.events.countByMetric) },
-      catalog: { items: this.catalog.items.size, variants: this.catalog.variants.size, categories: this.catalog.categories.size },
+      catalog: {
+        items: this.catalog.items.size,
+        variants: this.catalog.variants.size,
+        categories: this.catalog.categories.size,
+      },
       jobs,
     };
   }

@@ -72,13 +72,19 @@ export class CatalogStore {
 
   private requireCategories(ids: string[], pointer: string): void {
     ids.forEach((id, i) => {
-      if (!this.categories.has(id)) throw invalid(`Catalog category '${id}' does not exist.`, { pointer: `${pointer}/relationships/categories/data/${i}/id` });
+      if (!this.categories.has(id))
+        throw invalid(`Catalog category '${id}' does not exist.`, {
+          pointer: `${pointer}/relationships/categories/data/${i}/id`,
+        });
     });
   }
 
   private requireItems(ids: string[], pointer: string): void {
     ids.forEach((id, i) => {
-      if (!this.items.has(id)) throw invalid(`Catalog item '${id}' does not exist.`, { pointer: `${pointer}/relationships/items/data/${i}/id` });
+      if (!this.items.has(id))
+        throw invalid(`Catalog item '${id}' does not exist.`, {
+          pointer: `${pointer}/relationships/items/data/${i}/id`,
+        });
     });
   }
 
@@ -108,7 +114,14 @@ export class CatalogStore {
     if (this.items.has(id)) throw conflict('conflict', `A catalog item with id '${id}' already exists.`);
     const categoryIds = relIds(input, 'categories') ?? [];
     this.requireCategories(categoryIds, pointer);
-    const item: CatalogItem = { id, attributes: { published: true, ...a }, categoryIds: new Set(), variantIds: new Set(), created: now, updated: now };
+    const item: CatalogItem = {
+      id,
+      attributes: { published: true, ...a },
+      categoryIds: new Set(),
+      variantIds: new Set(),
+      created: now,
+      updated: now,
+    };
     this.items.set(id, item);
     this.setItemCategories(item, categoryIds);
     return item;
@@ -179,12 +192,22 @@ export class CatalogStore {
     checkCatalogType(a, pointer);
     checkMetadata(a, pointer);
     const itemId = relIds(input, 'item')?.[0];
-    if (!itemId) throw invalid("'item' is a required relationship for the resource 'catalog-variant'.", { pointer: `${pointer}/relationships/item` });
+    if (!itemId)
+      throw invalid("'item' is a required relationship for the resource 'catalog-variant'.", {
+        pointer: `${pointer}/relationships/item`,
+      });
     const item = this.items.get(itemId);
-    if (!item) throw invalid(`Catalog item '${itemId}' does not exist.`, { pointer: `${pointer}/relationships/item/data/id` });
+    if (!item)
+      throw invalid(`Catalog item '${itemId}' does not exist.`, { pointer: `${pointer}/relationships/item/data/id` });
     const id = compoundId(a);
     if (this.variants.has(id)) throw conflict('conflict', `A catalog variant with id '${id}' already exists.`);
-    const variant: CatalogVariant = { id, itemId, attributes: { published: true, inventory_policy: 0, ...a }, created: now, updated: now };
+    const variant: CatalogVariant = {
+      id,
+      itemId,
+      attributes: { published: true, inventory_policy: 0, ...a },
+      created: now,
+      updated: now,
+    };
     this.variants.set(id, variant);
     item.variantIds.add(id);
     return variant;
@@ -250,11 +273,19 @@ export function itemResource(item: CatalogItem, baseUrl: string): Record<string,
   return {
     type: 'catalog-item',
     id: item.id,
-    attributes: { ...withoutIdentityFields(item.attributes), external_id: item.attributes.external_id, created: item.created, updated: item.updated },
+    attributes: {
+      ...withoutIdentityFields(item.attributes),
+      external_id: item.attributes.external_id,
+      created: item.created,
+      updated: item.updated,
+    },
     relationships: {
       variants: {
         data: [...item.variantIds].map((id) => ({ type: 'catalog-variant', id })),
-        links: { self: `${baseUrl}/api/catalog-items/${enc(item.id)}/relationships/variants`, related: `${baseUrl}/api/catalog-items/${enc(item.id)}/variants` },
+        links: {
+          self: `${baseUrl}/api/catalog-items/${enc(item.id)}/relationships/variants`,
+          related: `${baseUrl}/api/catalog-items/${enc(item.id)}/variants`,
+        },
       },
     },
     links: { self: `${baseUrl}/api/catalog-items/${enc(item.id)}` },
@@ -265,7 +296,12 @@ export function variantResource(v: CatalogVariant, baseUrl: string): Record<stri
   return {
     type: 'catalog-variant',
     id: v.id,
-    attributes: { ...withoutIdentityFields(v.attributes), external_id: v.attributes.external_id, created: v.created, updated: v.updated },
+    attributes: {
+      ...withoutIdentityFields(v.attributes),
+      external_id: v.attributes.external_id,
+      created: v.created,
+      updated: v.updated,
+    },
     relationships: { item: { data: { type: 'catalog-item', id: v.itemId } } },
     links: { self: `${baseUrl}/api/catalog-variants/${enc(v.id)}` },
   };

@@ -50,16 +50,22 @@ export function findOversizedString(value: unknown, path = ''): string | undefin
 /** Klaviyo's event-level rules. `pointer` is where the event's attributes sit in the request body. */
 export function checkEventInput(a: EventAttributesInput, pointer: string, now: number): void {
   const name = a.metric?.data?.attributes?.name;
-  if (typeof name !== 'string' || name.length === 0) throw invalid("'name' is a required field for the metric.", { pointer: `${pointer}/metric/data/attributes/name` });
-  if (name.length >= 128) throw invalid('Metric names must be shorter than 128 characters.', { pointer: `${pointer}/metric/data/attributes/name` });
+  if (typeof name !== 'string' || name.length === 0)
+    throw invalid("'name' is a required field for the metric.", { pointer: `${pointer}/metric/data/attributes/name` });
+  if (name.length >= 128)
+    throw invalid('Metric names must be shorter than 128 characters.', {
+      pointer: `${pointer}/metric/data/attributes/name`,
+    });
   const props = a.properties ?? {};
-  if (Object.keys(props).length > MAX_PROPERTIES) throw invalid(`Events can have at most ${MAX_PROPERTIES} properties.`, { pointer: `${pointer}/properties` });
+  if (Object.keys(props).length > MAX_PROPERTIES)
+    throw invalid(`Events can have at most ${MAX_PROPERTIES} properties.`, { pointer: `${pointer}/properties` });
   const big = findOversizedString(a, '');
   if (big !== undefined) throw invalid('String values must be at most 100 KB.', { pointer: `${pointer}${big}` });
   if (a.time !== undefined) {
     const t = Date.parse(a.time);
     if (Number.isNaN(t)) throw invalid("'time' must be an ISO 8601 date-time.", { pointer: `${pointer}/time` });
-    if (t < MIN_TIME || t > now + ONE_YEAR_MS) throw invalid("'time' must be after 1990 and at most one year in the future.", { pointer: `${pointer}/time` });
+    if (t < MIN_TIME || t > now + ONE_YEAR_MS)
+      throw invalid("'time' must be after 1990 and at most one year in the future.", { pointer: `${pointer}/time` });
   }
   if (a.value_currency !== undefined && !/^[A-Z]{3}$/.test(a.value_currency)) {
     throw invalid("'value_currency' must be an ISO 4217 currency code.", { pointer: `${pointer}/value_currency` });
@@ -76,7 +82,8 @@ export class EventStore {
     let id = this.metrics.get(name);
     if (!id) {
       // Klaviyo metric ids are six characters; the ULID's random tail, not its time prefix.
-      do id = ulid().slice(-6); while ([...this.metrics.values()].includes(id));
+      do id = ulid().slice(-6);
+      while ([...this.metrics.values()].includes(id));
       this.metrics.set(name, id);
     }
     return id;
@@ -92,7 +99,8 @@ export class EventStore {
     const time = new Date(a.time ? Date.parse(a.time) : Date.parse(now));
     time.setUTCMilliseconds(0);
     const iso = time.toISOString();
-    const dedupKey = a.unique_id !== undefined ? `${profileId}|${metricId}|u:${a.unique_id}` : `${profileId}|${metricId}|t:${iso}`;
+    const dedupKey =
+      a.unique_id !== undefined ? `${profileId}|${metricId}|u:${a.unique_id}` : `${profileId}|${metricId}|t:${iso}`;
     if (this.seen.has(dedupKey)) return false;
     this.seen.add(dedupKey);
     this.events.push({

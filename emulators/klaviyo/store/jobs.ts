@@ -47,7 +47,12 @@ export interface JobTiming {
   processingMsPerEntry: number;
 }
 
-export const DEFAULT_JOB_TIMING: JobTiming = { mode: 'time', queuedMs: 20, processingMs: 30, processingMsPerEntry: 0.002 };
+export const DEFAULT_JOB_TIMING: JobTiming = {
+  mode: 'time',
+  queuedMs: 20,
+  processingMs: 30,
+  processingMsPerEntry: 0.002,
+};
 const EXPIRY_MS = 7 * 24 * 3600 * 1000;
 
 export class JobStore {
@@ -112,7 +117,8 @@ export class JobStore {
 
   inProgress(typePrefix: string): number {
     let n = 0;
-    for (const job of this.jobs.values()) if (job.type.startsWith(typePrefix) && (job.status === 'queued' || job.status === 'processing')) n++;
+    for (const job of this.jobs.values())
+      if (job.type.startsWith(typePrefix) && (job.status === 'queued' || job.status === 'processing')) n++;
     return n;
   }
 

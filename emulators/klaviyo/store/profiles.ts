@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import { conflict, invalid, jsonBytes, KB, KlaviyoError, notFound } from '../jsonapi.ts';
+import { conflict, invalid, jsonBytes, KB, type KlaviyoError, notFound } from '../jsonapi.ts';
 
 export interface Profile {
   id: string;
@@ -32,12 +32,24 @@ export function checkProfileInput(input: ProfileInput, pointer: string, options:
   if (a.email !== undefined && a.email !== null && (typeof a.email !== 'string' || !EMAIL.test(a.email))) {
     throw invalid('Invalid email address.', { pointer: `${pointer}/attributes/email` });
   }
-  if (a.phone_number !== undefined && a.phone_number !== null && (typeof a.phone_number !== 'string' || !E164.test(a.phone_number))) {
-    throw invalid('Invalid phone number format (Example of a valid format: +12345678901).', { pointer: `${pointer}/attributes/phone_number` });
+  if (
+    a.phone_number !== undefined &&
+    a.phone_number !== null &&
+    (typeof a.phone_number !== 'string' || !E164.test(a.phone_number))
+  ) {
+    throw invalid('Invalid phone number format (Example of a valid format: +12345678901).', {
+      pointer: `${pointer}/attributes/phone_number`,
+    });
   }
-  const hasIdentifier = Boolean(input.id) || IDENTIFIERS.some((k) => typeof a[k] === 'string' && a[k] !== '') || Boolean(a._kx) || Boolean(a.anonymous_id);
+  const hasIdentifier =
+    Boolean(input.id) ||
+    IDENTIFIERS.some((k) => typeof a[k] === 'string' && a[k] !== '') ||
+    Boolean(a._kx) ||
+    Boolean(a.anonymous_id);
   if (options.needsIdentifier && !hasIdentifier) {
-    throw invalid('One of email, phone_number, external_id, _kx or anonymous_id is required to identify the profile.', { pointer: `${pointer}/attributes` });
+    throw invalid('One of email, phone_number, external_id, _kx or anonymous_id is required to identify the profile.', {
+      pointer: `${pointer}/attributes`,
+    });
   }
 }
 
@@ -166,7 +178,9 @@ export class ProfileStore {
 }
 
 function duplicate(existingId: string): KlaviyoError {
-  return conflict('duplicate_profile', 'A profile already exists with one of these identifiers.', { duplicate_profile_id: existingId });
+  return conflict('duplicate_profile', 'A profile already exists with one of these identifiers.', {
+    duplicate_profile_id: existingId,
+  });
 }
 
 export function profileResource(p: Profile, baseUrl: string): Record<string, unknown> {
@@ -191,8 +205,18 @@ export function profileResource(p: Profile, baseUrl: string): Record<string, unk
       last_event_date: null,
     },
     relationships: {
-      lists: { links: { self: `${baseUrl}/api/profiles/${p.id}/relationships/lists`, related: `${baseUrl}/api/profiles/${p.id}/lists` } },
-      segments: { links: { self: `${baseUrl}/api/profiles/${p.id}/relationships/segments`, related: `${baseUrl}/api/profiles/${p.id}/segments` } },
+      lists: {
+        links: {
+          self: `${baseUrl}/api/profiles/${p.id}/relationships/lists`,
+          related: `${baseUrl}/api/profiles/${p.id}/lists`,
+        },
+      },
+      segments: {
+        links: {
+          self: `${baseUrl}/api/profiles/${p.id}/relationships/segments`,
+          related: `${baseUrl}/api/profiles/${p.id}/segments`,
+        },
+      },
     },
     links: { self: `${baseUrl}/api/profiles/${p.id}` },
   };

@@ -33,7 +33,8 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
       for (const kind of ENTITY_KINDS) {
         const r = runs?.[kind];
         if (!r) continue;
-        for (const outcome of ['read', 'succeeded', 'failed', 'skipped'] as const) this.set({ type: kind, outcome }, r.counts[outcome]);
+        for (const outcome of ['read', 'succeeded', 'failed', 'skipped'] as const)
+          this.set({ type: kind, outcome }, r.counts[outcome]);
       }
     },
   });
@@ -60,7 +61,8 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
       const totals = new Map<string, number>();
       for (const http of sources.klaviyo) {
         for (const [operation, byStatus] of Object.entries(http.stats.requests)) {
-          for (const [status, n] of Object.entries(byStatus)) totals.set(`${operation}\u0000${status}`, (totals.get(`${operation}\u0000${status}`) ?? 0) + n);
+          for (const [status, n] of Object.entries(byStatus))
+            totals.set(`${operation}\u0000${status}`, (totals.get(`${operation}\u0000${status}`) ?? 0) + n);
         }
       }
       for (const [key, n] of totals) {
@@ -104,7 +106,8 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
       this.reset();
       const lat = [...sources.intake.stats.recentLatenciesMs].sort((a, b) => a - b);
       if (lat.length === 0) return;
-      for (const q of [0.5, 0.9, 0.99]) this.set({ quantile: String(q) }, lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] / 1000);
+      for (const q of [0.5, 0.9, 0.99])
+        this.set({ quantile: String(q) }, lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] / 1000);
     },
   });
   return {
@@ -117,5 +120,7 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
 }
 
 export async function metricsRoutes(app: FastifyInstance, opts: { metrics: ServiceMetrics }): Promise<void> {
-  app.get('/metrics', async (_request, reply) => reply.type(opts.metrics.registry.contentType).send(await opts.metrics.render()));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(opts.metrics.registry.contentType).send(await opts.metrics.render()),
+  );
 }

@@ -29,7 +29,8 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeRouteOp
     return undefined;
   };
 
-  const handle = (envelope: Envelope) => async (request: FastifyRequest, res: FastifyReply) => reply(await intake.receive({ body: request.body, envelope }), res);
+  const handle = (envelope: Envelope) => async (request: FastifyRequest, res: FastifyReply) =>
+    reply(await intake.receive({ body: request.body, envelope }), res);
 
   const pubsub = handle(opts.skipBase64Decode ? 'platform' : 'pubsub');
   app.post('/', { bodyLimit: PUSH_BODY_LIMIT, preHandler: guard }, pubsub);
@@ -39,7 +40,11 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeRouteOp
 
   // Dead letters hold customer data: with a management token configured, they need it (or push auth).
   const managementGuard = async (request: FastifyRequest, res: FastifyReply) => {
-    if (opts.apiToken && !hasBearer(request, opts.apiToken) && !(opts.auth.isEnabled && (await opts.auth.isAllowed(request.headers, request.query as Record<string, unknown>)))) {
+    if (
+      opts.apiToken &&
+      !hasBearer(request, opts.apiToken) &&
+      !(opts.auth.isEnabled && (await opts.auth.isAllowed(request.headers, request.query as Record<string, unknown>)))
+    ) {
       return res.status(401).send({ error: 'UNAUTHENTICATED', message: 'Authentication required.' });
     }
     return guard(request, res);
@@ -50,8 +55,12 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeRouteOp
     return { count: letters.length, deadLetters: letters.map(({ payload: _p, ...rest }) => rest) };
   });
 
-  app.post<{ Body: { keys?: string[] } | undefined }>('/events/dead-letters/replay', { preHandler: managementGuard }, async (request) => {
-    const results = await intake.replay(request.body?.keys);
-    return { replayed: results.length, results };
-  });
+  app.post<{ Body: { keys?: string[] } | undefined }>(
+    '/events/dead-letters/replay',
+    { preHandler: managementGuard },
+    async (request) => {
+      const results = await intake.replay(request.body?.keys);
+      return { replayed: results.length, results };
+    },
+  );
 }

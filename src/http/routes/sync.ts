@@ -4,19 +4,24 @@ import { InvalidRequestError, NotFoundError } from '../../core/errors.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
 import type { RunOptions } from '../../sync/run-report.ts';
 import { bearerGuard } from '../api-auth.ts';
-import { BODY_SCHEMAS, TypeParams, type SyncBody } from '../schemas.ts';
+import { BODY_SCHEMAS, type SyncBody, TypeParams } from '../schemas.ts';
 
 /** The run options of a request body: the seed guide's `confirmDeletetion` is the same field as `confirmDeletion`. */
 export function runOptions(body: SyncBody): RunOptions {
   const { confirmDeletetion, ...options } = body;
   if (confirmDeletetion === undefined) return options;
   if (options.confirmDeletion !== undefined && options.confirmDeletion !== confirmDeletetion) {
-    throw new InvalidRequestError(`'confirmDeletion' and its alias 'confirmDeletetion' disagree ('${options.confirmDeletion}' and '${confirmDeletetion}'): send one.`);
+    throw new InvalidRequestError(
+      `'confirmDeletion' and its alias 'confirmDeletetion' disagree ('${options.confirmDeletion}' and '${confirmDeletetion}'): send one.`,
+    );
   }
   return { ...options, confirmDeletion: confirmDeletetion };
 }
 
-export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegistry; apiToken?: string; scheduledTypes?: EntityKind[] }): Promise<void> {
+export async function syncRoutes(
+  app: FastifyInstance,
+  opts: { registry: JobRegistry; apiToken?: string; scheduledTypes?: EntityKind[] },
+): Promise<void> {
   const { registry } = opts;
   app.addHook('onRequest', bearerGuard(opts.apiToken));
   // No body at all means "no options" (the seed's users POST without one).
@@ -45,36 +50,72 @@ export async function syncRoutes(app: FastifyInstance, opts: { registry: JobRegi
   for (const kind of ENTITY_KINDS) {
     app.post<{ Body: SyncBody }>(`/sync/${kind}`, { schema: { body: BODY_SCHEMAS[kind] } }, async (request, reply) => {
       const report = await registry.start(kind, runOptions(request.body));
-      return reply.status(202).send({ jobId: report.jobId, type: kind, status: report.status, statusUrl: `/sync/${kind}`, ...(report.resumedFrom ? { resumedFrom: report.resumedFrom, cursor: report.cursor } : {}) });
+      return reply.status(202).send({
+        jobId: report.jobId,
+        type: kind,
+        status: report.status,
+        statusUrl: `/sync/${kind}`,
+        ...(report.resumedFrom ? { resumedFrom: report.resumedFrom, cursor: report.cursor } : {}),
+      });
     });
   }
 
   app.post<{ Params: TypeParams }>('/sync/:type/stop', { schema: { params: TypeParams } }, async (request, reply) => {
     const kind = request.params.type as EntityKind;
     const result = await registry.stop(kind);
-    if (result.state === 'stopping') return reply.status(202).send({ state: 'stopping', message: `Asked the instance running the ${kind} import to stop; it stops at its next heartbeat.`, report: result.report });
+    if (result.state === 'stopping')
+      return reply.status(202).send({
+        state: 'stopping',
+        message: `Asked the instance running the ${kind} import to stop; it stops at its next heartbeat.`,
+        report: result.report,
+      });
     return reply.status(200).send(result.report);
   });
 
-  app.get<{ Params: TypeParams; Querystring: { format?: string } }>('/sync/:type/failures', { schema: { params: TypeParams } }, async (request, reply) => {
-    const kind = request.params.type as EntityKind;
-    const report = await registry.failures(kind);
-    if (!report) throw new NotFoundError(`No ${kind} import has run yet.`);
-    const rows = report.failures;
-    reply.header('x-failures-not-kept', String(report.notKept)).header('x-job-id', report.jobId);
-    if (request.query.format === 'csv') {
-      const cell = (v: unknown) => (v === undefined || v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-      const lines = ['id,outcome,reason,code,pointer,at', ...rows.map((r) => [r.id, r.outcome, r.reason, r.code, r.pointer, r.at].map(cell).join(','))];
-      return reply.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
-    }
-    return reply.type('application/x-ndjson').send(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
-  });
+  app.get<{ Params: TypeParams; Querystring: { format?: string } }>(
+    '/sync/:type/failures',
+    { schema: { params: TypeParams } },
+    async (request, reply) => {
+      const kind = request.params.type as EntityKind;
+      const report = await registry.failures(kind);
+      if (!report) throw new NotFoundError(`No ${kind} import has run yet.`);
+      const rows = report.failures;
+      reply.header('x-failures-not-kept', String(report.notKept)).header('x-job-id', report.jobId);
+      if (request.query.format === 'csv') {
+        const cell = (v: unknown) =>
+          v === undefined || v === null
+            ? ''
+            : /[",\n]/.test(String(v))
+              ? `"${String(v).replace(/"/g, '""')}"`
+              : String(v);
+        const lines = [
+          'id,outcome,reason,code,pointer,at',
+          ...rows.map((r) => [r.id, r.outcome, r.reason, r.code, r.pointer, r.at].map(cell).join(',')),
+        ];
+        return reply.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
+      }
+      return reply
+        .type('application/x-ndjson')
+        .send(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+    },
+  );
 
-  app.post<{ Params: TypeParams }>('/sync/:type/retry-failed', { schema: { params: TypeParams } }, async (request, reply) => {
-    const kind = request.params.type as EntityKind;
-    const { report, retried, notRetried } = await registry.retryFailed(kind);
-    return reply.status(202).send({ jobId: report.jobId, type: kind, status: report.status, statusUrl: `/sync/${kind}`, retried, notRetried });
-  });
+  app.post<{ Params: TypeParams }>(
+    '/sync/:type/retry-failed',
+    { schema: { params: TypeParams } },
+    async (request, reply) => {
+      const kind = request.params.type as EntityKind;
+      const { report, retried, notRetried } = await registry.retryFailed(kind);
+      return reply.status(202).send({
+        jobId: report.jobId,
+        type: kind,
+        status: report.status,
+        statusUrl: `/sync/${kind}`,
+        retried,
+        notRetried,
+      });
+    },
+  );
 
   app.get<{ Params: TypeParams }>('/sync/:type', { schema: { params: TypeParams } }, async (request) => {
     const kind = request.params.type as EntityKind;

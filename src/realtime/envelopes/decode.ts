@@ -1,4 +1,4 @@
-import { InvalidNotificationError, parsePlatformPayload, type Notification } from '../notification.ts';
+import { InvalidNotificationError, type Notification, parsePlatformPayload } from '../notification.ts';
 
 type Json = Record<string, unknown>;
 
@@ -13,7 +13,13 @@ export function decodeCommercetoolsPayload(payload: unknown): Notification {
 }
 
 export interface PubSubPush {
-  message?: { data?: string; attributes?: Record<string, string>; messageId?: string; message_id?: string; publishTime?: string };
+  message?: {
+    data?: string;
+    attributes?: Record<string, string>;
+    messageId?: string;
+    message_id?: string;
+    publishTime?: string;
+  };
   subscription?: string;
 }
 
@@ -21,14 +27,18 @@ export interface PubSubPush {
  * A Google Pub/Sub push body (`{message:{data:<base64>, messageId}, subscription}`) → notification. With
  * `skipBase64Decode`, the body is the commercetools payload itself (the plugin's SKIP_BASE64_DECODE mode).
  */
-export function decodePubSubPush(body: unknown, options: { skipBase64Decode: boolean }): { notification: Notification; messageId?: string } {
+export function decodePubSubPush(
+  body: unknown,
+  options: { skipBase64Decode: boolean },
+): { notification: Notification; messageId?: string } {
   if (options.skipBase64Decode) return { notification: decodeCommercetoolsPayload(body) };
   const push = body as PubSubPush;
   const data = push?.message?.data;
   if (typeof data !== 'string') {
     // Some deliveries (and the plugin's raw mode) carry the payload unwrapped.
-    if (body && typeof body === 'object' && ('notificationType' in (body as Json) || isCloudEvent(body))) return { notification: decodeCommercetoolsPayload(body) };
-    throw new InvalidNotificationError("A Pub/Sub push needs message.data (base64 of the commercetools payload).");
+    if (body && typeof body === 'object' && ('notificationType' in (body as Json) || isCloudEvent(body)))
+      return { notification: decodeCommercetoolsPayload(body) };
+    throw new InvalidNotificationError('A Pub/Sub push needs message.data (base64 of the commercetools payload).');
   }
   let json: unknown;
   try {
@@ -36,5 +46,8 @@ export function decodePubSubPush(body: unknown, options: { skipBase64Decode: boo
   } catch {
     throw new InvalidNotificationError('message.data is not base64-encoded JSON.');
   }
-  return { notification: decodeCommercetoolsPayload(json), messageId: push.message?.messageId ?? push.message?.message_id };
+  return {
+    notification: decodeCommercetoolsPayload(json),
+    messageId: push.message?.messageId ?? push.message?.message_id,
+  };
 }

@@ -12,13 +12,18 @@ export const categoryProcessor: Processor = {
     const categoryId = n.resourceId as string;
     if (n.kind === 'deleted' || n.type === 'CategoryDeleted') {
       const result = await deleteCategory(ctx.klaviyo, categoryId);
-      return result === 'deleted' ? applied(`catalog category ${categoryId} deleted`) : ignored(`category ${categoryId} was not in Klaviyo`);
+      return result === 'deleted'
+        ? applied(`catalog category ${categoryId} deleted`)
+        : ignored(`category ${categoryId} was not in Klaviyo`);
     }
     const category = await getCategory(ctx.ct, categoryId, ctx.ctBudgetMs);
     const name = category.name as LocalizedString;
     const tree = new Map(await ctx.categoryTree());
     tree.set(category.id, { id: category.id, name, parentId: category.parent?.id });
-    const result = await upsertCategory(ctx.klaviyo, categoryToCatalogAttributes({ id: category.id, name }, tree, ctx.settings.preferredLocale));
+    const result = await upsertCategory(
+      ctx.klaviyo,
+      categoryToCatalogAttributes({ id: category.id, name }, tree, ctx.settings.preferredLocale),
+    );
     return applied(`catalog category ${category.id} ${result}`);
   },
 };

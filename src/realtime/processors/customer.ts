@@ -14,8 +14,14 @@ export const customerProcessor: Processor = {
   async process(n, ctx) {
     const customerId = n.resourceId as string;
     if (n.kind === 'deleted' || n.type === 'CustomerDeleted') {
-      if (ctx.settings.customerDeleted !== 'mark') return ignored('customer deletions are not propagated (the Klaviyo profile and its history are kept)');
-      const at = typeof n.raw.modifiedAt === 'string' ? n.raw.modifiedAt : typeof n.raw.createdAt === 'string' ? n.raw.createdAt : new Date().toISOString();
+      if (ctx.settings.customerDeleted !== 'mark')
+        return ignored('customer deletions are not propagated (the Klaviyo profile and its history are kept)');
+      const at =
+        typeof n.raw.modifiedAt === 'string'
+          ? n.raw.modifiedAt
+          : typeof n.raw.createdAt === 'string'
+            ? n.raw.createdAt
+            : new Date().toISOString();
       await upsertProfile(ctx.klaviyo, deletedCustomerProfile(customerId, at));
       return applied(`profile of customer ${customerId} marked deleted`);
     }

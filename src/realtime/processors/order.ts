@@ -12,13 +12,25 @@ const CREATED = new Set(['OrderCreated', 'OrderImported', 'OrderCustomerSet', 'O
 const STATE = new Set(['OrderStateChanged']);
 const REFUND = new Set(['PaymentTransactionAdded', 'PaymentTransactionStateChanged']);
 
-const isMessage = (n: Notification, types: ReadonlySet<string>) => n.kind === 'message' && n.type !== undefined && types.has(n.type);
+const isMessage = (n: Notification, types: ReadonlySet<string>) =>
+  n.kind === 'message' && n.type !== undefined && types.has(n.type);
 
 /** The order's events that `pick` wants, sent one by one without the backfill flag (so flows run). */
-async function sendOrderEvents(order: Order, ctx: ProcessorContext, pick: (metric: string) => boolean): Promise<ProcessResult> {
+async function sendOrderEvents(
+  order: Order,
+  ctx: ProcessorContext,
+  pick: (metric: string) => boolean,
+): Promise<ProcessResult> {
   const productIds = [...new Set(order.lineItems.map((li) => li.productId))];
-  const products = new Map<string, ProductSummary>((await fetchProducts(ctx.ct, productIds, undefined, ctx.ctBudgetMs)).map((p) => [p.id, productSummary(p)]));
-  const m = orderToEvents(order, paymentsOf(order), { products, categories: await ctx.categoryTree() }, { ...ctx.settings.orders, backfill: false });
+  const products = new Map<string, ProductSummary>(
+    (await fetchProducts(ctx.ct, productIds, undefined, ctx.ctBudgetMs)).map((p) => [p.id, productSummary(p)]),
+  );
+  const m = orderToEvents(
+    order,
+    paymentsOf(order),
+    { products, categories: await ctx.categoryTree() },
+    { ...ctx.settings.orders, backfill: false },
+  );
   if (m.kind === 'skip') return ignored(m.reason);
   const events = m.events.filter((e) => pick(e.metric.data.attributes.name));
   if (events.length === 0) return ignored(`nothing to send for order ${order.id} in state ${order.orderState}`);
@@ -53,7 +65,8 @@ export const paymentProcessor: Processor = {
   async process(n, ctx) {
     if (!isMessage(n, REFUND) && n.kind !== 'updated') return ignored(`payment notification ${n.type} is not synced`);
     const payment = await getPayment(ctx.ct, n.resourceId as string, ctx.ctBudgetMs);
-    if (!payment.transactions.some((t) => t.type === 'Refund' && t.state === 'Success')) return ignored(`payment ${payment.id} has no successful refund`);
+    if (!payment.transactions.some((t) => t.type === 'Refund' && t.state === 'Success'))
+      return ignored(`payment ${payment.id} has no successful refund`);
     const order = await findOrderByPayment(ctx.ct, payment.id, ctx.ctBudgetMs);
     if (!order) return ignored(`no order holds payment ${payment.id}`);
     return sendOrderEvents(order, ctx, (name) => name === ctx.settings.orders.metrics.refundedOrder);

@@ -20,10 +20,13 @@ export const productProcessor: Processor = {
     const product = isRemoval ? undefined : await findProduct(ctx.ct, productId, ctx.ctBudgetMs);
     if (!product?.masterData.published) {
       const r = await deleteProduct(ctx.klaviyo, catalogId(productId));
-      return r.isItemDeleted ? applied(`item ${productId} and ${r.variants} variant(s) deleted`) : ignored(`product ${productId} is not in Klaviyo`);
+      return r.isItemDeleted
+        ? applied(`item ${productId} and ${r.variants} variant(s) deleted`)
+        : ignored(`product ${productId} is not in Klaviyo`);
     }
     const { settings } = ctx;
-    if (!settings.productUrlTemplate) throw new PermanentRecordError('config', 'PRODUCT_URL_TEMPLATE is not configured; products cannot be synced.');
+    if (!settings.productUrlTemplate)
+      throw new PermanentRecordError('config', 'PRODUCT_URL_TEMPLATE is not configured; products cannot be synced.');
     const m = productToCatalog(product.id, product.masterData.current, await ctx.categoryTree(), {
       preferredLocale: settings.preferredLocale,
       preferredCurrency: settings.preferredCurrency,
@@ -34,7 +37,8 @@ export const productProcessor: Processor = {
     });
     if (m.kind === 'skip') return ignored(m.reason);
     const [outcome] = await upsertProducts(ctx.klaviyo, [{ id: product.id, item: m.product }], new Set());
-    if (outcome.outcome === 'failed') throw new PermanentRecordError(outcome.code ?? 'catalog_job_error', outcome.reason);
+    if (outcome.outcome === 'failed')
+      throw new PermanentRecordError(outcome.code ?? 'catalog_job_error', outcome.reason);
     return applied(`item ${product.id} with ${m.product.variants.length} variant(s) upserted`);
   },
 };

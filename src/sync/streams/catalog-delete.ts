@@ -14,7 +14,10 @@ export interface CatalogResourceRef {
  * whatever created them — removed with bulk delete jobs of ≤ 100. Ids are listed first, then deleted, so
  * deleting never disturbs the listing. A resource already gone counts as deleted.
  */
-export function catalogDeleteStream(kind: 'categories' | 'products', klaviyo: KlaviyoHttp): StreamDefinition<CatalogResourceRef, CatalogResourceRef> {
+export function catalogDeleteStream(
+  kind: 'categories' | 'products',
+  klaviyo: KlaviyoHttp,
+): StreamDefinition<CatalogResourceRef, CatalogResourceRef> {
   const resources: CatalogResource[] = kind === 'categories' ? ['category'] : ['variant', 'item'];
   return {
     kind,
@@ -22,7 +25,8 @@ export function catalogDeleteStream(kind: 'categories' | 'products', klaviyo: Kl
       async *pages(_options, _cursor, signal) {
         for (const resource of resources) {
           const ids = await listCatalogIds(klaviyo, resource, signal);
-          for (let i = 0; i < ids.length; i += 500) yield { records: ids.slice(i, i + 500).map((id) => ({ id, resource })), missingIds: [] };
+          for (let i = 0; i < ids.length; i += 500)
+            yield { records: ids.slice(i, i + 500).map((id) => ({ id, resource })), missingIds: [] };
         }
       },
     },

@@ -25,6 +25,7 @@ export function catalogSource<R extends { id: string }>(
       tree = categoryTree(await fetchAllCategories(ct, signal));
       yield* pager({ cursor: cursor ?? options.startId, ids: options.ids, signal });
     },
-    countTotal: async (options, signal) => (options.ids ? new Set(options.ids).size : options.startId || options.resume ? undefined : count(ct, signal)),
+    countTotal: async (options, signal) =>
+      options.ids ? new Set(options.ids).size : options.startId || options.resume ? undefined : count(ct, signal),
   };
 }

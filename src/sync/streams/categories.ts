@@ -23,8 +23,17 @@ export function categoriesStream(deps: CategoryStreamDeps): StreamDefinition<Cat
     kind: 'categories',
     reader: source,
     map(category) {
-      const attributes = categoryToCatalogAttributes({ id: category.id, name: category.name as LocalizedString }, source.tree(), deps.preferredLocale);
-      return { kind: 'item', id: category.id, item: attributes, bytes: Buffer.byteLength(JSON.stringify(attributes)) + 128 };
+      const attributes = categoryToCatalogAttributes(
+        { id: category.id, name: category.name as LocalizedString },
+        source.tree(),
+        deps.preferredLocale,
+      );
+      return {
+        kind: 'item',
+        id: category.id,
+        item: attributes,
+        bytes: Buffer.byteLength(JSON.stringify(attributes)) + 128,
+      };
     },
     limits: { maxBatchItems: MAX_CATALOG_JOB_RESOURCES, maxBatchBytes: 4 * 1024 * 1024, maxInFlight: 3 },
     write: (batch, signal) => upsertCategories(deps.klaviyo, batch, signal),

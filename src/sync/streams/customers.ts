@@ -21,8 +21,14 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
   return {
     kind: 'customers',
     reader: {
-      pages: (options, cursor, signal) => customerPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, signal }),
-      countTotal: async (options, signal) => (options.ids ? new Set(options.ids).size : options.startId || options.resume ? undefined : countCustomers(deps.ct, signal)),
+      pages: (options, cursor, signal) =>
+        customerPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, signal }),
+      countTotal: async (options, signal) =>
+        options.ids
+          ? new Set(options.ids).size
+          : options.startId || options.resume
+            ? undefined
+            : countCustomers(deps.ct, signal),
     },
     map(customer) {
       const m = customerToProfile(customer, { properties: deps.properties });

@@ -32,9 +32,17 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Pro
     async *pages(options, cursor, signal): AsyncGenerator<SourcePage<Order>> {
       backfill = options.backfill !== false;
       if (categories.size === 0) categories = categoryTree(await fetchAllCategories(deps.ct, signal));
-      for await (const page of orderPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, since: options.since, until: options.until, signal })) {
+      for await (const page of orderPages(deps.ct, {
+        cursor: cursor ?? options.startId,
+        ids: options.ids,
+        since: options.since,
+        until: options.until,
+        signal,
+      })) {
         // Every product of the page in one query (100 ids per request), not one query per order.
-        const missing = [...new Set(page.records.flatMap((o) => o.lineItems.map((li) => li.productId)))].filter((id) => !products.has(id));
+        const missing = [...new Set(page.records.flatMap((o) => o.lineItems.map((li) => li.productId)))].filter(
+          (id) => !products.has(id),
+        );
         if (missing.length > 0) {
           for (const p of await fetchProducts(deps.ct, missing, signal)) products.set(p.id, productSummary(p));
           while (products.size > cacheSize) products.delete(products.keys().next().value as string);
@@ -42,7 +50,12 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Pro
         yield page;
       }
     },
-    countTotal: async (options, signal) => (options.ids ? new Set(options.ids).size : options.startId || options.resume ? undefined : countOrders(deps.ct, { since: options.since, until: options.until, signal })),
+    countTotal: async (options, signal) =>
+      options.ids
+        ? new Set(options.ids).size
+        : options.startId || options.resume
+          ? undefined
+          : countOrders(deps.ct, { since: options.since, until: options.until, signal }),
   };
 
   return {
@@ -56,7 +69,11 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Pro
       if (size.problem) return { kind: 'fail', id: order.id, reason: size.problem };
       return { kind: 'item', id: order.id, item, bytes: size.bytes, weight: m.events.length };
     },
-    limits: { maxBatchItems: EVENT_BULK_LIMITS.maxEvents, maxBatchBytes: EVENT_BULK_LIMITS.maxRequestBytes - 64 * 1024, maxInFlight: 4 },
+    limits: {
+      maxBatchItems: EVENT_BULK_LIMITS.maxEvents,
+      maxBatchBytes: EVENT_BULK_LIMITS.maxRequestBytes - 64 * 1024,
+      maxInFlight: 4,
+    },
     write: (batch, signal) => sendEventBatch(deps.klaviyo, batch, signal),
   };
 }

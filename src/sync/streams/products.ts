@@ -30,8 +30,15 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
     kind: 'products',
     reader: source,
     map(product) {
-      if (!template) throw new InvalidRequestError('PRODUCT_URL_TEMPLATE is required to import products (Klaviyo needs a URL for every item).');
-      const m = productToCatalog(product.id, product.masterData.current, source.tree(), { ...deps.mapping, productUrlTemplate: template, nowMs: now() });
+      if (!template)
+        throw new InvalidRequestError(
+          'PRODUCT_URL_TEMPLATE is required to import products (Klaviyo needs a URL for every item).',
+        );
+      const m = productToCatalog(product.id, product.masterData.current, source.tree(), {
+        ...deps.mapping,
+        productUrlTemplate: template,
+        nowMs: now(),
+      });
       if (m.kind === 'skip') return { kind: 'skip', id: product.id, reason: m.reason };
       const bytes = Buffer.byteLength(JSON.stringify(m.product), 'utf8');
       return { kind: 'item', id: product.id, item: m.product, bytes, warnings: m.product.warnings };
@@ -43,5 +50,8 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
 
 /** Fails fast, before any lock is taken, when products cannot be imported with this configuration. */
 export function checkProductsConfig(productUrlTemplate: string | undefined): void {
-  if (!productUrlTemplate) throw new InvalidRequestError('PRODUCT_URL_TEMPLATE is required to import products (Klaviyo needs a URL for every item), e.g. https://example-store.com/products/{{productSlug}}.');
+  if (!productUrlTemplate)
+    throw new InvalidRequestError(
+      'PRODUCT_URL_TEMPLATE is required to import products (Klaviyo needs a URL for every item), e.g. https://example-store.com/products/{{productSlug}}.',
+    );
 }
