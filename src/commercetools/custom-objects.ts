@@ -24,13 +24,19 @@ export class VersionConflictError extends AppError {
   }
 }
 
+/** Reads, and writes conditioned on a version (0 = create only, N = update only N): what a lease needs. */
+export interface VersionedStore {
+  get<T>(key: string, signal?: AbortSignal, budgetMs?: number): Promise<StoredObject<T> | undefined>;
+  put<T>(key: string, value: T, version?: number, signal?: AbortSignal, budgetMs?: number): Promise<number>;
+}
+
 /** A stored object with its key, as a container listing returns it. */
 export interface ListedObject<T> extends StoredObject<T> {
   key: string;
 }
 
 /** Custom objects with the real API's version rules: version 0 creates only, version N updates only N. */
-export class CustomObjectStore {
+export class CustomObjectStore implements VersionedStore {
   constructor(
     private readonly api: CommercetoolsApi,
     private readonly container = SYNC_CONTAINER,

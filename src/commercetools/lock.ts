@@ -1,6 +1,6 @@
 import type { EntityKind } from '../core/entity-kind.ts';
 import { LockHeldError, LockLostError } from '../core/errors.ts';
-import { type CustomObjectStore, VersionConflictError } from './custom-objects.ts';
+import { VersionConflictError, type VersionedStore } from './custom-objects.ts';
 
 export interface LockValue {
   state: 'held' | 'free';
@@ -32,7 +32,7 @@ export class LockLease {
   private isReleased = false;
 
   private constructor(
-    private readonly store: CustomObjectStore,
+    private readonly store: VersionedStore,
     readonly kind: EntityKind,
     version: number,
     value: LockValue,
@@ -56,7 +56,7 @@ export class LockLease {
   }
 
   static async acquire(
-    store: CustomObjectStore,
+    store: VersionedStore,
     kind: EntityKind,
     owner: string,
     jobId: string,
@@ -103,13 +103,13 @@ export class LockLease {
   }
 
   /** Current holder, if any (for status and 409 answers). */
-  static async read(store: CustomObjectStore, kind: EntityKind, budgetMs?: number): Promise<LockValue | undefined> {
+  static async read(store: VersionedStore, kind: EntityKind, budgetMs?: number): Promise<LockValue | undefined> {
     return (await store.get<LockValue>(lockKey(kind), undefined, budgetMs))?.value;
   }
 
   /** Asks the holder of a live lease to stop (used when the run lives in another process). */
   static async requestStop(
-    store: CustomObjectStore,
+    store: VersionedStore,
     kind: EntityKind,
     now: () => number = Date.now,
   ): Promise<LockValue | undefined> {

@@ -1,4 +1,8 @@
 import type { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
+
+/** Where permanent failures are kept until replayed (commercetools custom objects in production). */
+export type DeadLetterStorage = Pick<DeadLetterStore, 'put' | 'list' | 'remove'>;
+
 import { AppError, CommercetoolsError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -77,7 +81,7 @@ export class Intake {
 
   constructor(
     private readonly dispatcher: Dispatcher,
-    readonly deadLetters: DeadLetterStore,
+    readonly deadLetters: DeadLetterStorage,
     private readonly logger: Logger,
   ) {}
 

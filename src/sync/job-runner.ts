@@ -243,6 +243,8 @@ export class JobRunner<R extends { id: string }, I> {
       this.segments.push(open);
       const dispatch = async (batch: Array<{ id: string; item: I }>, segment: Segment) => {
         while (inFlight.size >= limits.maxInFlight) await Promise.race(inFlight);
+        // Stopped (or failed) while this batch waited for a slot: it is not written, and a resume reads it again.
+        if (this.stopController.signal.aborted) return;
         const p = this.writeBatch(batch, segment).then(async () => {
           segment.isDone = true;
           const before = this.report.cursor;
