@@ -1,10 +1,9 @@
 import { createCommercetoolsApi } from './commercetools/client.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
 import { createLogger, type Logger } from './core/logger.ts';
-import { KlaviyoHttp } from './klaviyo/http.ts';
 import { KlaviyoRateLimiter } from './klaviyo/rate-limiter.ts';
 import { createRealtime } from './realtime/create-realtime.ts';
-import { type Intake, RedeliveryRequestedError } from './realtime/intake.ts';
+import { RedeliveryRequestedError } from './realtime/intake.ts';
 
 export interface SqsEvent {
   Records: Array<{ messageId: string; body: string }>;
@@ -36,16 +35,7 @@ function parseBody(body: string): unknown {
  */
 export function createLambdaHandlers(config: Config, logger: Logger = createLogger({ level: config.logLevel })) {
   const ct = createCommercetoolsApi(config.commercetools);
-  const limiter = new KlaviyoRateLimiter(config.klaviyo.rateLimits);
-  const klaviyo = new KlaviyoHttp({
-    apiKey: config.klaviyo.apiKey,
-    baseUrl: config.klaviyo.apiUrl,
-    limiter,
-    logger,
-    retryBudgetMs: config.realtime.retryBudgetMs,
-    timeoutMs: 20_000,
-  });
-  const intake: Intake = createRealtime(config, ct, klaviyo, logger);
+  const { intake } = createRealtime(config, ct, new KlaviyoRateLimiter(config.klaviyo.rateLimits), logger);
 
   return {
     async sqs(event: SqsEvent): Promise<SqsBatchResponse> {

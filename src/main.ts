@@ -47,16 +47,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const store = new CustomObjectStore(ct);
   const limiter = new KlaviyoRateLimiter(config.klaviyo.rateLimits);
   const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger });
-  // Real-time calls share the rate limits but give up sooner, so the push is redelivered instead of timing out.
-  const realtimeKlaviyo = new KlaviyoHttp({
-    apiKey: config.klaviyo.apiKey,
-    baseUrl: config.klaviyo.apiUrl,
-    limiter,
-    logger,
-    retryBudgetMs: config.realtime.retryBudgetMs,
-    timeoutMs: 20_000,
-  });
-  const intake = createRealtime(config, ct, realtimeKlaviyo, logger);
+  const { intake, klaviyo: realtimeKlaviyo } = createRealtime(config, ct, limiter, logger);
   const pushAuth = new PushAuthenticator({
     token: config.realtime.pushToken,
     oidcAudience: config.realtime.oidcAudience,

@@ -1,23 +1,9 @@
 import type { Category } from '@commercetools/platform-sdk';
 import { type CommercetoolsApi, ctCall } from './client.ts';
-import { type Page, type PageQuery, pageById } from './keyset-pager.ts';
+import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
 export function categoryPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Category>> {
-  return pageById<Category>(
-    async (where, limit) =>
-      (
-        await ctCall(
-          'category query',
-          () =>
-            api
-              .categories()
-              .get({ queryArgs: { sort: 'id asc', limit, withTotal: false, ...(where.length ? { where } : {}) } })
-              .execute(),
-          { signal: q.signal },
-        )
-      ).results,
-    q,
-  );
+  return keysetPages('category query', (queryArgs) => api.categories().get({ queryArgs }), q);
 }
 
 /** Every category (the tree is small compared with orders or products), paged by id. */

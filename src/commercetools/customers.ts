@@ -1,24 +1,10 @@
 import type { Customer } from '@commercetools/platform-sdk';
 import { type CommercetoolsApi, ctCall } from './client.ts';
-import { type Page, type PageQuery, pageById } from './keyset-pager.ts';
+import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
 /** Customers by id, 500 a page (or exactly the ids asked for). */
 export function customerPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Customer>> {
-  return pageById<Customer>(
-    async (where, limit) =>
-      (
-        await ctCall(
-          'customer query',
-          () =>
-            api
-              .customers()
-              .get({ queryArgs: { sort: 'id asc', limit, withTotal: false, ...(where.length ? { where } : {}) } })
-              .execute(),
-          { signal: q.signal },
-        )
-      ).results,
-    q,
-  );
+  return keysetPages('customer query', (queryArgs) => api.customers().get({ queryArgs }), q);
 }
 
 export async function countCustomers(api: CommercetoolsApi, signal?: AbortSignal): Promise<number | undefined> {

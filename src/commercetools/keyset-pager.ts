@@ -1,3 +1,5 @@
+import { ctCall } from './client.ts';
+
 export const PAGE_SIZE = 500;
 
 /** Where a paged read starts: after `cursor`, or exactly these `ids`. */
@@ -44,4 +46,27 @@ export async function* pageById<T extends { id: string }>(
     if (records.length < pageSize) return;
     cursor = records[records.length - 1].id;
   }
+}
+
+/** The query arguments of one keyset page (a type literal, so that it fits the SDK's query argument maps). */
+export type KeysetQueryArgs = { sort: string; limit: number; withTotal: false; where?: string[] };
+
+/**
+ * Pages one query endpoint of the SDK by id: `query` turns the arguments of a page into the SDK request
+ * (adding `expand` where needed); `fixedWhere` narrows every page (published products, a window of dates).
+ */
+export function keysetPages<T extends { id: string }>(
+  what: string,
+  query: (args: KeysetQueryArgs) => { execute(): Promise<{ body: { results: T[] } }> },
+  q: PageQuery,
+  fixedWhere: string[] = [],
+): AsyncGenerator<Page<T>> {
+  return pageById<T>(
+    async (where, limit) => {
+      const all = [...fixedWhere, ...where];
+      const args: KeysetQueryArgs = { sort: 'id asc', limit, withTotal: false, ...(all.length ? { where: all } : {}) };
+      return (await ctCall(what, () => query(args).execute(), { signal: q.signal })).results;
+    },
+    { cursor: q.cursor, ids: q.ids, signal: q.signal },
+  );
 }

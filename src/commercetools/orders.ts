@@ -1,6 +1,6 @@
 import type { Order, Payment } from '@commercetools/platform-sdk';
 import { type CommercetoolsApi, ctCall } from './client.ts';
-import { type Page, type PageQuery, pageById } from './keyset-pager.ts';
+import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
 export interface OrderQuery extends PageQuery {
   /** Only orders created at or after this instant. */
@@ -18,28 +18,11 @@ export function orderPages(api: CommercetoolsApi, q: OrderQuery): AsyncGenerator
     ...(q.since ? [`createdAt >= ${JSON.stringify(q.since)}`] : []),
     ...(q.until ? [`createdAt < ${JSON.stringify(q.until)}`] : []),
   ];
-  return pageById<Order>(
-    async (where, limit) =>
-      (
-        await ctCall(
-          'order query',
-          () =>
-            api
-              .orders()
-              .get({
-                queryArgs: {
-                  sort: 'id asc',
-                  limit,
-                  withTotal: false,
-                  expand: EXPAND_PAYMENTS,
-                  ...(where.length + window.length ? { where: [...where, ...window] } : {}),
-                },
-              })
-              .execute(),
-          { signal: q.signal },
-        )
-      ).results,
-    { cursor: q.cursor, ids: q.ids, signal: q.signal },
+  return keysetPages(
+    'order query',
+    (queryArgs) => api.orders().get({ queryArgs: { ...queryArgs, expand: EXPAND_PAYMENTS } }),
+    q,
+    window,
   );
 }
 

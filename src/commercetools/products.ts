@@ -1,27 +1,13 @@
 import type { Product } from '@commercetools/platform-sdk';
 import { CommercetoolsError } from '../core/errors.ts';
 import { type CommercetoolsApi, ctCall } from './client.ts';
-import { type Page, type PageQuery, pageById } from './keyset-pager.ts';
+import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
 const PUBLISHED = 'masterData(published = true)';
 
 /** Published products only (their current data), by id. */
 export function publishedProductPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Product>> {
-  return pageById<Product>(
-    async (where, limit) =>
-      (
-        await ctCall(
-          'product query',
-          () =>
-            api
-              .products()
-              .get({ queryArgs: { sort: 'id asc', limit, withTotal: false, where: [PUBLISHED, ...where] } })
-              .execute(),
-          { signal: q.signal },
-        )
-      ).results,
-    q,
-  );
+  return keysetPages('product query', (queryArgs) => api.products().get({ queryArgs }), q, [PUBLISHED]);
 }
 
 export async function countPublishedProducts(api: CommercetoolsApi, signal?: AbortSignal): Promise<number | undefined> {

@@ -3,7 +3,8 @@ import type { CommercetoolsApi } from '../commercetools/client.ts';
 import { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
-import type { KlaviyoHttp } from '../klaviyo/http.ts';
+import { KlaviyoHttp } from '../klaviyo/http.ts';
+import type { KlaviyoRateLimiter } from '../klaviyo/rate-limiter.ts';
 import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Intake } from './intake.ts';
@@ -25,8 +26,25 @@ export const PROCESSORS = [
 
 const CATEGORY_TREE_TTL_MS = 60_000;
 
-/** The real-time half over the given clients: processors, dispatcher, dead letters and the intake every transport uses. */
-export function createRealtime(config: Config, ct: CommercetoolsApi, klaviyo: KlaviyoHttp, logger: Logger): Intake {
+/**
+ * The real-time half: processors, dispatcher, dead letters and the intake every transport uses, with its own
+ * Klaviyo client. That client shares the rate limiter given (one per API key) but gives up sooner, so a push
+ * is redelivered instead of timing out.
+ */
+export function createRealtime(
+  config: Config,
+  ct: CommercetoolsApi,
+  limiter: KlaviyoRateLimiter,
+  logger: Logger,
+): { intake: Intake; klaviyo: KlaviyoHttp } {
+  const klaviyo = new KlaviyoHttp({
+    apiKey: config.klaviyo.apiKey,
+    baseUrl: config.klaviyo.apiUrl,
+    limiter,
+    logger,
+    retryBudgetMs: config.realtime.retryBudgetMs,
+    timeoutMs: 20_000,
+  });
   let tree: { at: number; value: Promise<ReadonlyMap<string, CategoryNode>> } | undefined;
   const categoryTreeCached = () => {
     if (!tree || Date.now() - tree.at > CATEGORY_TREE_TTL_MS) {
@@ -63,5 +81,5 @@ export function createRealtime(config: Config, ct: CommercetoolsApi, klaviyo: Kl
     },
     new Set(config.realtime.disabledProcessors),
   );
-  return new Intake(dispatcher, new DeadLetterStore(ct), logger);
+  return { intake: new Intake(dispatcher, new DeadLetterStore(ct), logger), klaviyo };
 }
