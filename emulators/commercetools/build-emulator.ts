@@ -4,6 +4,7 @@ import { FaultInjector, type FaultRule } from '../shared/faults.ts';
 import { registerControl } from './control.ts';
 import { installFidelityLayer } from './fidelity.ts';
 import { IndexedStorage } from './indexed-storage.ts';
+import { ScopeRegistry } from './scopes.ts';
 
 export interface CommercetoolsEmulatorOptions {
   /** The project key served (any other key is served too, as the mock auto-creates projects). Default `demo`. */
@@ -15,6 +16,8 @@ export interface CommercetoolsEmulatorOptions {
   faultSeed?: number;
   /** Deflate stored documents (for million-record datasets). */
   compress?: boolean;
+  /** The scopes of the emulated API client: a token request without `scope` gets these. Default `manage_project:<key>`. */
+  clientScopes?: string;
   port?: number;
   host?: string;
 }
@@ -63,6 +66,7 @@ export async function startCommercetoolsEmulator(
   const faults = new FaultInjector(options.faults ?? [], options.faultSeed);
   registerControl(mock.app, { storage, faults, projectKey });
   installFidelityLayer(mock.app, storage, faults);
+  new ScopeRegistry((key) => options.clientScopes ?? `manage_project:${key}`).install(mock.app, projectKey);
   if (options.dataset) loadRecords(storage, projectKey, generateDataset({ size: options.dataset, seed: options.seed }));
   const host = options.host ?? '127.0.0.1';
   await mock.app.listen({ port: options.port ?? 0, host });

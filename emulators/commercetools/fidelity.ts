@@ -9,6 +9,15 @@ import { queryContext } from './request-context.ts';
 export const MAX_LIMIT = 500;
 export const MAX_OFFSET = 10_000;
 
+/** Custom-object container and key (docs: CustomObject; the API reference's RAML says a key has at least 2 characters). */
+const CUSTOM_OBJECT_NAME = /^[-_~.a-zA-Z0-9]+$/;
+
+function customObjectNameProblem(what: 'container' | 'key', value: string): string | undefined {
+  const min = what === 'key' ? 2 : 1;
+  if (CUSTOM_OBJECT_NAME.test(value) && value.length >= min && value.length <= 256) return undefined;
+  return `The ${what} '${value}' is invalid: it must be ${min} to 256 of the characters a-z, A-Z, 0-9, '-', '_', '~' and '.'.`;
+}
+
 type Query = Record<string, string | string[] | undefined>;
 
 function first(v: string | string[] | undefined): string | undefined {
@@ -116,14 +125,18 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
     return undefined;
   });
 
-  // Custom objects: `version: 0` means "create only"; a versioned delete must match the current version.
+  // Custom objects: container and key checked; `version: 0` means "create only"; a versioned delete must match.
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const p = splitPath(request.url);
     if (p?.resource !== 'custom-objects') return undefined;
+    const body = request.body as { container?: string; key?: string; version?: number } | undefined;
+    const container = p.rest[0] ?? (request.method === 'POST' ? body?.container : undefined);
+    const key = p.rest[1] ?? (request.method === 'POST' ? body?.key : undefined);
+    const problem =
+      (typeof container === 'string' ? customObjectNameProblem('container', container) : undefined) ??
+      (typeof key === 'string' ? customObjectNameProblem('key', key) : undefined);
+    if (problem) return ctError(reply, 400, 'InvalidInput', problem);
     if (request.method === 'POST') {
-      const body = request.body as { container?: string; key?: string; version?: number } | undefined;
-      const container = p.rest[0] ?? body?.container;
-      const key = p.rest[1] ?? body?.key;
       if (!container || !key) return undefined;
       const current = await storage.getByContainerAndKey(p.projectKey, container, key);
       if (current) (request as unknown as Record<symbol, boolean>)[EXISTING_CUSTOM_OBJECT] = true;

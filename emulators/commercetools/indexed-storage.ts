@@ -174,6 +174,9 @@ function fieldValue(obj: Record<string, unknown>, path: string): unknown {
  * (or the requested `sort`), keyset pages found by binary search instead of a full scan, documents parsed only
  * for the page returned, O(1) key and container/key lookups.
  */
+/** commercetools' maximum offset, which also bounds `total` when a query has a predicate. */
+const MAX_PREDICATE_TOTAL = 10_000;
+
 export class IndexedStorage extends AbstractStorage {
   private readonly projects = new Map<string, Project>();
   private readonly stores = new Map<string, Map<string, TypeStore>>();
@@ -407,7 +410,8 @@ export class IndexedStorage extends AbstractStorage {
       page = await Promise.all(page.map((r) => this.expand(projectKey, r, params.expand)));
     }
     const result: Record<string, unknown> = { limit, offset, count: page.length, results: page };
-    if (total !== undefined) result.total = total;
+    // With a query predicate, `total` is limited to the maximum offset (docs: api/limits, "Queries").
+    if (total !== undefined) result.total = where.length > 0 ? Math.min(total, MAX_PREDICATE_TOTAL) : total;
     return result as unknown as PagedResult as never;
   }
 }

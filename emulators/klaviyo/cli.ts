@@ -17,6 +17,11 @@ Options:
   --no-rate-limits    do not enforce Klaviyo's published rate limits
   --speed-up <n>      shrink the 1 s / 60 s rate-limit windows by this factor (default 1)
   --jobs <mode>       how bulk jobs progress: time (default) or polls
+  --job-duration <s>  every bulk job takes this many seconds from creation to complete, whatever its
+                      size (queued, then processing with completed_count growing); default: ~0.05 s
+  --job-error-pointers <entry|field>
+                      entry (default): job errors point at the entry (/data/attributes/profiles/data/3/...);
+                      field: at the field only (/data/attributes/email), without original_payload
   --faults <json>     fault rules, e.g. '[{"target":"bulk_import_profiles","kind":"status","status":503,"count":2}]'
   -h, --help          show this help
 `;
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     'no-rate-limits': { type: 'boolean', default: false },
     'speed-up': { type: 'string', default: '1' },
     jobs: { type: 'string', default: 'time' },
+    'job-duration': { type: 'string' },
+    'job-error-pointers': { type: 'string', default: 'entry' },
     faults: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -44,6 +51,13 @@ const port = parsePort(values.port, problems);
 const speedUp = Number(values['speed-up']);
 if (!(speedUp >= 1)) problems.push('--speed-up must be a number >= 1');
 if (values.jobs !== 'time' && values.jobs !== 'polls') problems.push("--jobs must be 'time' or 'polls'");
+const errorPointers = values['job-error-pointers'];
+if (errorPointers !== 'entry' && errorPointers !== 'field')
+  problems.push("--job-error-pointers must be 'entry' or 'field'");
+const jobDurationSeconds = values['job-duration'] === undefined ? undefined : Number(values['job-duration']);
+if (jobDurationSeconds !== undefined && !(jobDurationSeconds >= 0 && jobDurationSeconds <= 86_400)) {
+  problems.push('--job-duration must be a number of seconds between 0 and 86400');
+}
 const faults = parseFaultsOption(values.faults, problems);
 if (values['no-validation'] && values.spec) problems.push('--spec and --no-validation contradict each other: pass one');
 exitOnProblems(problems, HELP);
@@ -55,7 +69,11 @@ try {
     specPath: values['no-validation'] ? false : values.spec,
     rateLimits: !values['no-rate-limits'],
     speedUp,
-    jobs: { mode: values.jobs as 'time' | 'polls' },
+    jobs: {
+      mode: values.jobs as 'time' | 'polls',
+      errorPointers: errorPointers as 'entry' | 'field',
+      ...(jobDurationSeconds === undefined ? {} : { durationMs: jobDurationSeconds * 1000 }),
+    },
     faults,
   });
 } catch (e) {
@@ -70,6 +88,7 @@ process.stdout.write(
       ? `  validation: on (${spec.path}, version ${spec.version})\n`
       : `\n  !!! ${VALIDATION_OFF_WARNING} !!!\n\n`) +
     `  rate limits: ${emulator.state.options.rateLimits ? `on (speed-up ${speedUp})` : 'off'}\n` +
+    `  bulk jobs: ${jobDurationSeconds === undefined ? 'fast (~0.05 s)' : `${jobDurationSeconds} s each`}\n` +
     `  inspect: ${emulator.url}${INSPECTION_PREFIX}/summary\n`,
 );
 closeOnSignals(() => emulator.close());

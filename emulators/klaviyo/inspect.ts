@@ -134,6 +134,8 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
     };
   });
 
+  route(app, 'GET', '/events/dropped', (q) => ({ body: withAccount(q).events.dropped }));
+
   route(app, 'GET', '/catalog/items', (q) => ({
     body: [...withAccount(q).catalog.items.values()].map((i) => ({
       id: i.id,

@@ -107,5 +107,6 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }
 
-export const KB = 1024;
-export const MB = 1024 * 1024;
+/** Klaviyo writes sizes as "5 MB" and "100 KB" without saying which unit; the stricter reading is decimal. */
+export const KB = 1000;
+export const MB = 1000 * 1000;

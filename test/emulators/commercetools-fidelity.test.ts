@@ -144,7 +144,7 @@ describe('custom objects: optimistic concurrency like the real API', () => {
   it('two racing creates with version 0: exactly one wins', async () => {
     const results = await Promise.all(
       ['x', 'y', 'z'].map((owner) =>
-        post('/custom-objects', { container: 'race', key: 'k', value: { owner }, version: 0 }),
+        post('/custom-objects', { container: 'race', key: 'kk', value: { owner }, version: 0 }),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
@@ -161,9 +161,9 @@ describe('custom objects: optimistic concurrency like the real API', () => {
   });
 
   it('queries a container in key order', async () => {
-    for (const key of ['b', 'a', 'c']) await post('/custom-objects', { container: 'ordered', key, value: key });
+    for (const key of ['bb', 'aa', 'cc']) await post('/custom-objects', { container: 'ordered', key, value: key });
     const r = await get(`/custom-objects/ordered?sort=${encodeURIComponent('key asc')}`);
-    expect(r.body.results.map((o: any) => o.key)).toEqual(['a', 'b', 'c']);
+    expect(r.body.results.map((o: any) => o.key)).toEqual(['aa', 'bb', 'cc']);
   });
 });
 
@@ -249,8 +249,86 @@ describe('the official SDK works against the stand-in unchanged', () => {
     expect(category.statusCode).toBe(200);
     const co = await api
       .customObjects()
-      .post({ body: { container: 'sdk', key: 'k', value: { a: 1 } } })
+      .post({ body: { container: 'sdk', key: 'kk', value: { a: 1 } } })
       .execute();
     expect(co.body.version).toBe(1);
+  });
+});
+
+describe("the real API's rules the mock does not keep", () => {
+  async function scopedToken(scope: string, project = 'demo'): Promise<{ status: number; body: any }> {
+    return request<any>('POST', `${ct.url}/oauth/token`, {
+      headers: {
+        Authorization: `Basic ${Buffer.from('scoped-client:secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      rawBody: `grant_type=client_credentials&scope=${encodeURIComponent(scope.replaceAll('{p}', project))}`,
+    });
+  }
+  const as = (token: string) => (path: string) =>
+    request<any>('GET', `${ct.url}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+
+  it('a token carries the scopes asked for; each endpoint needs one of its scopes, else 403 insufficient_scope', async () => {
+    const t = await scopedToken('view_customers:{p} manage_key_value_documents:{p}');
+    expect(t.status).toBe(200);
+    expect(t.body.scope).toBe('view_customers:demo manage_key_value_documents:demo');
+    const call = as(t.body.access_token);
+    expect((await call('/demo/customers?limit=1')).status).toBe(200);
+    expect((await call('/demo/custom-objects/ct-klaviyo-sync?limit=1')).status).toBe(200);
+    const refused = await call('/demo/orders?limit=1');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      statusCode: 403,
+      error: 'insufficient_scope',
+      errors: [
+        {
+          code: 'insufficient_scope',
+          message: 'Insufficient scope. One of the following scopes is missing: view_orders.',
+        },
+      ],
+    });
+    expect((await call('/demo/products?limit=1')).status).toBe(403);
+    expect((await call('/demo')).status).toBe(403);
+  });
+
+  it('manage_x grants view_x; view_products grants categories and inventory; view_published_products does not grant /products', async () => {
+    const call = as(
+      (await scopedToken('manage_orders:{p} view_products:{p} view_published_products:{p}')).body.access_token,
+    );
+    expect((await call('/demo/orders?limit=1')).status).toBe(200);
+    expect((await call('/demo/categories?limit=1')).status).toBe(200);
+    expect((await call('/demo/inventory?limit=1')).status).toBe(200);
+    const published = as((await scopedToken('view_published_products:{p}')).body.access_token);
+    expect((await published('/demo/product-projections?limit=1')).status).toBe(200);
+    expect((await published('/demo/products?limit=1')).status).toBe(403);
+  });
+
+  it("a token of one project is refused on another project's path; an unknown scope is refused at issue", async () => {
+    const call = as((await scopedToken('manage_project:{p}')).body.access_token);
+    expect((await call('/demo/customers?limit=1')).status).toBe(200);
+    expect((await call('/other-project/customers?limit=1')).status).toBe(403);
+    const bad = await scopedToken('view_everything:{p}');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('invalid_scope');
+  });
+
+  it('with a query predicate, total is limited to 10,000 (without one it is exact)', async () => {
+    expect((await get('/customers?limit=1')).body.total).toBe(CUSTOMERS + 30);
+    const filtered = await get(`/customers?limit=1&where=${encodeURIComponent('id > "0"')}`);
+    expect(filtered.body.total).toBe(10_000);
+  });
+
+  it('custom-object containers and keys are checked against the allowed characters', async () => {
+    expect((await post('/custom-objects', { container: 'ok-container', key: 'ok.key_1~', value: 1 })).status).toBe(201);
+    for (const [container, key] of [
+      ['bad container', 'key'],
+      ['container', 'bad/key'],
+      ['container', 'k'],
+      ['container', 'x'.repeat(257)],
+    ]) {
+      const r = await post('/custom-objects', { container, key, value: 1 });
+      expect(r.status, `${container}/${key}`).toBe(400);
+      expect(r.body.errors[0].code).toBe('InvalidInput');
+    }
   });
 });

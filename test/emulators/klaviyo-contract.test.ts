@@ -300,7 +300,11 @@ describe('events', () => {
     expect(r.body).toBeUndefined();
     await call('POST', '/api/event-bulk-create-jobs', body);
     const summary = await request<any>('GET', `${emu.url}/__emulator/summary`);
-    expect(summary.body.events).toEqual({ total: 3, byMetric: { 'Placed Order': 2, 'Ordered Product': 1 } });
+    expect(summary.body.events).toEqual({
+      total: 3,
+      byMetric: { 'Placed Order': 2, 'Ordered Product': 1 },
+      droppedAtIngestion: 0,
+    });
     expect(summary.body.profiles).toBe(2);
   });
 

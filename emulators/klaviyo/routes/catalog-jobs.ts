@@ -114,18 +114,14 @@ function jobResource(job: Job, resource: CatalogResource, action: CatalogJobActi
     errors: job.errors.map(({ id, code, title, detail, source }) => ({ id, code, title, detail, source })),
     expires_at: job.expires_at,
   };
+  // Every catalog job lists the resources it processed ("IDs of the created / updated / deleted ..."); only
+  // create and update jobs link to them.
+  const data = job.resultIds.map((id) => ({ type: `catalog-${resource}`, id }));
   const relationships =
     action === 'delete'
-      ? undefined
-      : {
-          [key]: {
-            data: job.resultIds.map((id) => ({ type: `catalog-${resource}`, id })),
-            links: { self: `${self}/relationships/${key}`, related: `${self}/${key}` },
-          },
-        };
-  return relationships
-    ? { type: jobType(resource, action), id: job.id, attributes, relationships, links: { self } }
-    : { type: jobType(resource, action), id: job.id, attributes, links: { self } };
+      ? { [key]: { data } }
+      : { [key]: { data, links: { self: `${self}/relationships/${key}`, related: `${self}/${key}` } } };
+  return { type: jobType(resource, action), id: job.id, attributes, relationships, links: { self } };
 }
 
 function included(ctx: OpContext, job: Job, resource: CatalogResource): unknown[] | undefined {

@@ -1,7 +1,13 @@
 import { matchesCondition, parseFilter } from '../filter.ts';
 import { invalid, paginate } from '../jsonapi.ts';
 import type { Account } from '../store/account.ts';
-import { checkEventInput, type EventAttributesInput, eventResource, type StoredEvent } from '../store/events.ts';
+import {
+  checkEventInput,
+  type EventAttributesInput,
+  eventResource,
+  ingestionProblem,
+  type StoredEvent,
+} from '../store/events.ts';
 import { checkProfileInput, type ProfileInput } from '../store/profiles.ts';
 import { bulkEntries, collection, type JsonObject, type OpHandler, requireData } from './context.ts';
 
@@ -38,6 +44,8 @@ const createEvent: OpHandler = (ctx) => {
   const d = requireData(ctx.body, 'event');
   const a = (d.attributes as JsonObject | undefined) ?? {};
   checkEventInput(a as EventAttributesInput, '/data/attributes', ctx.nowMs);
+  const problem = ingestionProblem(a as EventAttributesInput, '/data/attributes', ctx.nowMs);
+  if (problem) throw invalid(problem.detail, { pointer: problem.pointer });
   const profile = profileOf(a, '/data/attributes/profile');
   checkProfileInput(profile, '/data/attributes/profile/data', { needsIdentifier: true });
   const { profile: stored } = ctx.account.profiles.upsert(profile, ctx.nowIso, '/data/attributes/profile/data');
@@ -97,7 +105,19 @@ const bulkCreateEvents: OpHandler = (ctx) => {
   });
   for (const { profile, events } of planned) {
     const { profile: stored } = ctx.account.profiles.upsert(profile, ctx.nowIso);
-    for (const ev of events) ctx.account.events.add(stored.id, ev as EventAttributesInput, ctx.nowIso);
+    for (const ev of events) {
+      const attrs = ev as EventAttributesInput;
+      // Accepted with the request, then dropped at ingestion: the caller never hears of it.
+      const problem = ingestionProblem(attrs, '', ctx.nowMs);
+      if (problem)
+        ctx.account.events.dropped.push({
+          metric: String(attrs.metric?.data?.attributes?.name),
+          unique_id: attrs.unique_id,
+          reason: problem.detail,
+          at: ctx.nowIso,
+        });
+      else ctx.account.events.add(stored.id, attrs, ctx.nowIso);
+    }
   }
   return { status: 202 };
 };

@@ -27,6 +27,7 @@ function runImport(account: Account, entries: JsonObject[], nowMs: () => number)
         { id: entry.id as string | undefined, attributes: (entry.attributes as JsonObject | undefined) ?? {} },
         new Date(nowMs()).toISOString(),
         `/data/attributes/profiles/data/${i}`,
+        { isBulkImport: true },
       );
       resultIds.push(profile.id);
     } catch (e) {

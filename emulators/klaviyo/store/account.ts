@@ -25,7 +25,11 @@ export class Account {
     }
     return {
       profiles: this.profiles.size,
-      events: { total: this.events.events.length, byMetric: Object.fromEntries(this.events.countByMetric) },
+      events: {
+        total: this.events.events.length,
+        byMetric: Object.fromEntries(this.events.countByMetric),
+        droppedAtIngestion: this.events.dropped.length,
+      },
       catalog: {
         items: this.catalog.items.size,
         variants: this.catalog.variants.size,

@@ -28,7 +28,67 @@ export interface EventAttributesInput {
 const MAX_STRING_BYTES = 100 * KB;
 const MAX_PROPERTIES = 400;
 const MIN_TIME = Date.parse('1990-01-01T00:00:00Z');
-const ONE_YEAR_MS = 366 * 24 * 3600 * 1000;
+const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/**
+ * Klaviyo's ingestion limits ("Rate limits, status codes, and errors", Ingestion limits): stricter than the
+ * spec's own rules (400 properties, time after 1990), so they are checked separately.
+ */
+export const INGESTION_LIMITS = {
+  maxProperties: 300,
+  maxArrayItems: 4000,
+  maxDepth: 10,
+  minTime: Date.parse('2000-01-01T00:00:00Z'),
+};
+
+/** The deepest nesting of objects and arrays in a value: a flat object is 1. */
+function depthOf(value: unknown): number {
+  if (!value || typeof value !== 'object') return 0;
+  let deepest = 0;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, depthOf(v));
+  return deepest + 1;
+}
+
+/** The first array longer than the limit inside a value, as a JSON pointer suffix. */
+function findLongArray(value: unknown, path = ''): string | undefined {
+  if (Array.isArray(value) && value.length > INGESTION_LIMITS.maxArrayItems) return path;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const hit = findLongArray(v, `${path}/${k}`);
+      if (hit !== undefined) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** Why an event breaks Klaviyo's ingestion limits, if it does: `create_event` refuses it; a bulk request drops it. */
+export function ingestionProblem(
+  a: EventAttributesInput,
+  pointer: string,
+  now: number,
+): { detail: string; pointer: string } | undefined {
+  const props = a.properties ?? {};
+  if (Object.keys(props).length > INGESTION_LIMITS.maxProperties)
+    return {
+      detail: `Events can have at most ${INGESTION_LIMITS.maxProperties} properties.`,
+      pointer: `${pointer}/properties`,
+    };
+  const long = findLongArray(props);
+  if (long !== undefined)
+    return {
+      detail: `Arrays can have at most ${INGESTION_LIMITS.maxArrayItems} items.`,
+      pointer: `${pointer}/properties${long}`,
+    };
+  if (depthOf(props) > INGESTION_LIMITS.maxDepth)
+    return {
+      detail: `Objects can be nested at most ${INGESTION_LIMITS.maxDepth} levels deep.`,
+      pointer: `${pointer}/properties`,
+    };
+  const t = a.time === undefined ? now : Date.parse(a.time);
+  if (t < INGESTION_LIMITS.minTime || t > now + ONE_YEAR_MS)
+    return { detail: "An event's time must be between 2000 and one year from now.", pointer: `${pointer}/time` };
+  return undefined;
+}
 
 /** Finds the first string over 100 KB inside a value; returns its JSON pointer suffix. */
 export function findOversizedString(value: unknown, path = ''): string | undefined {
@@ -74,6 +134,8 @@ export function checkEventInput(a: EventAttributesInput, pointer: string, now: n
 
 export class EventStore {
   readonly events: StoredEvent[] = [];
+  /** Events a bulk request carried that Klaviyo's ingestion limits dropped after accepting the request. */
+  readonly dropped: Array<{ metric: string; unique_id?: string; reason: string; at: string }> = [];
   readonly metrics = new Map<string, string>();
   private readonly seen = new Set<string>();
   readonly countByMetric = new Map<string, number>();
@@ -122,6 +184,7 @@ export class EventStore {
 
   clear(): void {
     this.events.length = 0;
+    this.dropped.length = 0;
     this.metrics.clear();
     this.seen.clear();
     this.countByMetric.clear();

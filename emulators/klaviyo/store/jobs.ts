@@ -45,6 +45,24 @@ export interface JobTiming {
   queuedMs: number;
   processingMs: number;
   processingMsPerEntry: number;
+  /**
+   * When set, every job takes exactly this long from creation to `complete`, whatever its size: queued for the
+   * first tenth, then processing, with `completed_count` growing while it processes (`--job-duration`).
+   */
+  durationMs?: number;
+  /**
+   * `entry` (default): job errors point at the entry, `/data/attributes/profiles/data/3/attributes/email`.
+   * `field`: they point at the field only, `/data/attributes/email`, and import errors carry no
+   * `original_payload` — all Klaviyo's spec promises is a `source.pointer` (`--job-error-pointers field`).
+   */
+  errorPointers?: 'entry' | 'field';
+}
+
+/** `/data/attributes/<collection>/data/<i>/attributes/name` → `/data/attributes/name` (the entry index removed). */
+export function withoutEntryIndex(pointer: string): string {
+  const m = /^\/data\/attributes\/[^/]+\/data\/\d+(\/.*)?$/.exec(pointer);
+  if (!m) return pointer;
+  return m[1] ? `/data${m[1]}` : '/data';
 }
 
 export const DEFAULT_JOB_TIMING: JobTiming = {
@@ -75,12 +93,20 @@ export class JobStore {
       errors: [],
       resultIds: [],
       polls: 0,
-      processingAt: nowMs + this.timing.queuedMs,
-      completeAt: nowMs + this.timing.queuedMs + this.timing.processingMs + total * this.timing.processingMsPerEntry,
+      ...this.schedule(nowMs, total),
       run,
     };
     this.jobs.set(job.id, job);
     return job;
+  }
+
+  private schedule(nowMs: number, total: number): { processingAt: number; completeAt: number } {
+    const { durationMs, queuedMs, processingMs, processingMsPerEntry } = this.timing;
+    if (durationMs !== undefined) return { processingAt: nowMs + durationMs / 10, completeAt: nowMs + durationMs };
+    return {
+      processingAt: nowMs + queuedMs,
+      completeAt: nowMs + queuedMs + processingMs + total * processingMsPerEntry,
+    };
   }
 
   /** Moves clock-driven jobs forward; jobs finish in creation order, as a queue would. */
@@ -89,6 +115,11 @@ export class JobStore {
     for (const job of this.jobs.values()) {
       if (job.status === 'queued' && nowMs >= job.processingAt) this.start(job, nowMs);
       if (job.status === 'processing' && nowMs >= job.completeAt) this.finish(job, nowMs);
+      else if (job.status === 'processing') {
+        // Entries are worked through while the job processes; their outcome is known only at the end.
+        const done = (nowMs - job.processingAt) / Math.max(1, job.completeAt - job.processingAt);
+        job.completed_count = Math.min(job.total_count - 1, Math.floor(job.total_count * done));
+      }
     }
   }
 
@@ -128,7 +159,7 @@ export class JobStore {
   }
 
   private finish(job: Job, nowMs: number): void {
-    const outcome = job.run();
+    const outcome = this.withPointerStyle(job.run());
     job.status = 'complete';
     job.completed_count = outcome.completed;
     job.failed_count = outcome.failed;
@@ -137,6 +168,16 @@ export class JobStore {
     job.completed_at = new Date(nowMs).toISOString();
     job.expires_at = new Date(nowMs + EXPIRY_MS).toISOString();
     job.run = () => outcome;
+  }
+
+  private withPointerStyle(outcome: JobOutcome): JobOutcome {
+    if (this.timing.errorPointers !== 'field') return outcome;
+    const errors = outcome.errors.map((e) => ({
+      ...e,
+      source: { pointer: withoutEntryIndex(e.source.pointer) },
+      original_payload: null,
+    }));
+    return { ...outcome, errors };
   }
 
   clear(): void {

@@ -91,8 +91,17 @@ export class ProfileStore {
     return [...found.values()];
   }
 
-  /** profile-import semantics: update the profile the identifiers point to, or create one. */
-  upsert(input: ProfileInput, now: string, pointer = '/data'): { profile: Profile; isCreated: boolean } {
+  /**
+   * profile-import semantics: update the profile the identifiers point to, or create one. A `null` attribute
+   * clears the stored value, except in a bulk import (`isBulkImport`), where Klaviyo's guide says it does not.
+   */
+  upsert(
+    input: ProfileInput,
+    now: string,
+    pointer = '/data',
+    options: { isBulkImport?: boolean } = {},
+  ): { profile: Profile; isCreated: boolean } {
+    const nullClears = options.isBulkImport !== true;
     checkProfileInput(input, pointer, { needsIdentifier: true });
     const a = input.attributes ?? {};
     let target: Profile | undefined;
@@ -110,11 +119,11 @@ export class ProfileStore {
     }
     if (!target) {
       const profile: Profile = { id: ulid(), attributes: {}, subscriptions: {}, created: now, updated: now };
-      this.apply(profile, a);
+      this.apply(profile, a, nullClears);
       this.byId.set(profile.id, profile);
       return { profile, isCreated: true };
     }
-    this.apply(target, a);
+    this.apply(target, a, nullClears);
     target.updated = now;
     return { profile: target, isCreated: false };
   }
@@ -144,19 +153,21 @@ export class ProfileStore {
     profile.updated = now;
   }
 
-  /** Sent attributes are set, `null` clears, absent ones stay; `location` and `properties` merge by key. */
-  private apply(profile: Profile, attributes: Record<string, unknown>): void {
+  /** Sent attributes are set, `null` clears (unless `nullClears` is false), absent ones stay; `location` and `properties` merge by key. */
+  private apply(profile: Profile, attributes: Record<string, unknown>, nullClears = true): void {
     for (const field of IDENTIFIERS) {
-      if (!(field in attributes)) continue;
+      if (!(field in attributes) || (attributes[field] === null && !nullClears)) continue;
       const oldKey = indexKey(field, profile.attributes[field]);
       if (oldKey !== undefined) this.indexes[field].delete(oldKey);
     }
     for (const [k, v] of Object.entries(attributes)) {
+      if (v === null && !nullClears) continue;
       if (v === null) {
         delete profile.attributes[k];
       } else if ((k === 'location' || k === 'properties') && typeof v === 'object' && !Array.isArray(v)) {
         const merged: Record<string, unknown> = { ...((profile.attributes[k] as Record<string, unknown>) ?? {}) };
         for (const [pk, pv] of Object.entries(v as Record<string, unknown>)) {
+          if (pv === null && !nullClears) continue;
           if (pv === null) delete merged[pk];
           else merged[pk] = pv;
         }
