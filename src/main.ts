@@ -71,6 +71,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
           klaviyo,
           properties: config.customerProperties,
           batchSize: options.profileBatchSize ?? config.profileBatchSize,
+          jobsInFlight: config.bulkJobsInFlight,
         }),
       orders: () =>
         ordersStream({
@@ -84,10 +85,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
         }),
       categories: (o) =>
         o.deleteAll
-          ? catalogDeleteStream('categories', klaviyo)
-          : categoriesStream({ ct, klaviyo, preferredLocale: config.preferredLocale }),
+          ? catalogDeleteStream('categories', klaviyo, config.bulkJobsInFlight)
+          : categoriesStream({
+              ct,
+              klaviyo,
+              preferredLocale: config.preferredLocale,
+              jobsInFlight: config.bulkJobsInFlight,
+            }),
       products: (o) => {
-        if (o.deleteAll) return catalogDeleteStream('products', klaviyo);
+        if (o.deleteAll) return catalogDeleteStream('products', klaviyo, config.bulkJobsInFlight);
         checkProductsConfig(config.productUrlTemplate);
         return productsStream({
           ct,
@@ -99,6 +105,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
             productUrlTemplate: config.productUrlTemplate,
             allowImageless: config.allowImagelessProducts,
           },
+          jobsInFlight: config.bulkJobsInFlight,
         });
       },
     },

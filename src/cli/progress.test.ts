@@ -27,6 +27,12 @@ describe('progress output', () => {
     expect(progressLine('orders', undefined)).toBe('orders      waiting');
   });
 
+  it('says how many Klaviyo jobs are in flight, and the records they carry', () => {
+    expect(progressLine('customers', report({ jobsInFlight: 3, recordsUnconfirmed: 30_000 }))).toContain(
+      'skipped 15  3 job(s) in flight (30000 records)',
+    );
+  });
+
   it('prints an aligned summary table', () => {
     const table = summaryTable([
       ['customers', report({ status: 'completed' })],

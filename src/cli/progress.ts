@@ -13,7 +13,8 @@ export function progressLine(type: string, r: RunReport | undefined): string {
   const processed = c.succeeded + c.failed + c.skipped;
   const total = r.total !== undefined ? `/${r.total}` : '';
   const pct = r.total ? ` ${Math.min(100, Math.floor((processed / r.total) * 100))}%` : '';
-  return `${type.padEnd(11)} ${r.status.padEnd(11)} ${processed}${total}${pct}  ${r.recordsPerSecond}/s  eta ${eta(r.etaSeconds)}  failed ${c.failed}  skipped ${c.skipped}`;
+  const jobs = r.jobsInFlight ? `  ${r.jobsInFlight} job(s) in flight (${r.recordsUnconfirmed ?? 0} records)` : '';
+  return `${type.padEnd(11)} ${r.status.padEnd(11)} ${processed}${total}${pct}  ${r.recordsPerSecond}/s  eta ${eta(r.etaSeconds)}  failed ${c.failed}  skipped ${c.skipped}${jobs}`;
 }
 
 /** The summary table printed at the end of `ct-klaviyo sync`. */

@@ -28,6 +28,8 @@ export interface Config {
   lockTtlMs: number;
   /** Profiles per Klaviyo bulk import job (≤ 10,000). */
   profileBatchSize: number;
+  /** Bulk jobs (or catalog batches) an import keeps in flight at once. */
+  bulkJobsInFlight: number;
   logLevel: string;
   customerProperties: PropertyFilter;
   orders: {
@@ -142,6 +144,13 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     required: false,
     description: 'profiles per Klaviyo bulk import job (1-10000; smaller means more frequent checkpoints)',
     example: '10000',
+  },
+  {
+    name: 'BULK_JOBS_IN_FLIGHT',
+    required: false,
+    description:
+      'bulk jobs an import keeps in flight at once (profile import jobs; catalog batches), 1-500: enough that slow Klaviyo jobs do not bound throughput, the rate limits do',
+    example: '100',
   },
   {
     name: 'SCHEDULED_IMPORT_TYPES',
@@ -404,6 +413,9 @@ export function loadConfig(
     );
   }
 
+  const bulkJobsInFlight = env.BULK_JOBS_IN_FLIGHT ? Number(env.BULK_JOBS_IN_FLIGHT) : 100;
+  if (!(Number.isInteger(bulkJobsInFlight) && bulkJobsInFlight >= 1 && bulkJobsInFlight <= 500))
+    problems.push(`BULK_JOBS_IN_FLIGHT must be an integer between 1 and 500, got '${env.BULK_JOBS_IN_FLIGHT}'`);
   const profileBatchSize = env.PROFILE_BATCH_SIZE ? Number(env.PROFILE_BATCH_SIZE) : 10_000;
   if (!(Number.isInteger(profileBatchSize) && profileBatchSize >= 1 && profileBatchSize <= 10_000))
     problems.push(`PROFILE_BATCH_SIZE must be an integer between 1 and 10000, got '${env.PROFILE_BATCH_SIZE}'`);
@@ -486,6 +498,7 @@ export function loadConfig(
     allowImagelessProducts: imageless === 'true',
     lockTtlMs: ttlSeconds * 1000,
     profileBatchSize,
+    bulkJobsInFlight,
     logLevel: env.LOG_LEVEL || 'info',
     customerProperties: Object.freeze({
       include: list(env.CUSTOMER_PROPERTIES_INCLUDE),

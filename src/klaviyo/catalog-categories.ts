@@ -1,9 +1,10 @@
 import { catalogId } from '../core/catalog-id.ts';
 import { KlaviyoApiError } from '../core/errors.ts';
+import type { WriteProgress } from '../core/job-progress.ts';
 import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
+import { type CatalogEntry, finishCatalogJob, finishCatalogUpsert, submitCatalogJob } from './catalog-jobs.ts';
 import { existingCatalogIds } from './catalog-lookups.ts';
 import type { KlaviyoHttp } from './http.ts';
-import { type CatalogEntry, runCatalogJob, runCatalogUpsertJob } from './jobs.ts';
 import { OPERATIONS } from './operations.ts';
 import { outcomesByRow } from './row-errors.ts';
 import type { CatalogCategoryAttributes } from './types.ts';
@@ -18,6 +19,7 @@ export async function upsertCategories(
   http: KlaviyoHttp,
   batch: Array<BatchEntry<CatalogCategoryAttributes>>,
   signal?: AbortSignal,
+  progress?: WriteProgress,
 ): Promise<RecordOutcome[]> {
   const existing = await existingCatalogIds(
     http,
@@ -27,32 +29,27 @@ export async function upsertCategories(
   );
   const toCreate = batch.filter((b) => !existing.has(catalogId(b.item.external_id)));
   const toUpdate = batch.filter((b) => existing.has(catalogId(b.item.external_id)));
+  const creates = toCreate.map(
+    (b): CatalogEntry => ({ type: 'catalog-category', attributes: { ...b.item, ...CUSTOM_CATALOG } }),
+  );
+  const updates = toUpdate.map(
+    (b): CatalogEntry => ({
+      type: 'catalog-category',
+      id: catalogId(b.item.external_id),
+      attributes: { name: b.item.name },
+    }),
+  );
+  const [createJob, updateJob] = await Promise.all([
+    creates.length ? submitCatalogJob(http, 'category', 'create', creates, signal) : undefined,
+    updates.length ? submitCatalogJob(http, 'category', 'update', updates, signal) : undefined,
+  ]);
+  progress?.submitted(
+    [createJob, updateJob].filter((j) => j !== undefined).map((j) => j.ref),
+    [],
+  );
   const [created, updated] = await Promise.all([
-    toCreate.length
-      ? runCatalogUpsertJob(
-          http,
-          'category',
-          toCreate.map(
-            (b): CatalogEntry => ({ type: 'catalog-category', attributes: { ...b.item, ...CUSTOM_CATALOG } }),
-          ),
-          signal,
-        )
-      : undefined,
-    toUpdate.length
-      ? runCatalogJob(
-          http,
-          'category',
-          'update',
-          toUpdate.map(
-            (b): CatalogEntry => ({
-              type: 'catalog-category',
-              id: catalogId(b.item.external_id),
-              attributes: { name: b.item.name },
-            }),
-          ),
-          signal,
-        )
-      : undefined,
+    createJob ? finishCatalogUpsert(http, createJob, creates, signal) : undefined,
+    updateJob ? finishCatalogJob(http, updateJob, signal) : undefined,
   ]);
   return [
     ...(created ? outcomesByRow(toCreate, created.errors, 'Klaviyo could not create the category') : []),

@@ -1,6 +1,6 @@
 import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
+import { type CatalogResource, runCatalogJobsByKey } from './catalog-jobs.ts';
 import type { KlaviyoHttp } from './http.ts';
-import { type CatalogResource, runCatalogJobsByKey } from './jobs.ts';
 
 /** Deletes catalog resources of one type by id, in bulk jobs of ≤ 100; a resource already gone counts as deleted. */
 export async function deleteCatalogResources(

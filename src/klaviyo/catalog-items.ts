@@ -1,8 +1,8 @@
 import { KlaviyoApiError, PermanentRecordError } from '../core/errors.ts';
 import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
+import { type CatalogEntry, runCatalogJobsByKey } from './catalog-jobs.ts';
 import { existingCatalogIds, variantIdsOfItem } from './catalog-lookups.ts';
 import type { KlaviyoHttp } from './http.ts';
-import { type CatalogEntry, runCatalogJobsByKey } from './jobs.ts';
 import { OPERATIONS } from './operations.ts';
 
 /** One product as the catalog wants it (the shape mapping produces): its item, categories and variants. */

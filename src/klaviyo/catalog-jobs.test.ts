@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAsUpdate, isAlreadyExists } from './jobs.ts';
+import { createAsUpdate, isAlreadyExists } from './catalog-jobs.ts';
 
 describe('createAsUpdate', () => {
   it('turns an item create into the update of the same id, keeping its categories', () => {

@@ -1,5 +1,5 @@
+import { CATALOG_PLURAL, type CatalogResource } from './catalog-jobs.ts';
 import type { KlaviyoHttp } from './http.ts';
-import { CATALOG_PLURAL, type CatalogResource } from './jobs.ts';
 import { type KlaviyoOperation, OPERATIONS } from './operations.ts';
 
 interface Collection {

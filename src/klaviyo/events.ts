@@ -5,11 +5,11 @@ import { OPERATIONS } from './operations.ts';
 import { rowIndex } from './row-errors.ts';
 import type { EventAttributes, EventBulkEntry, EventProfile } from './types.ts';
 
-/** Klaviyo's limits for `event-bulk-create-jobs`. */
+/** Klaviyo's limits for `event-bulk-create-jobs` ("5 MB" and "100 KB" read in decimal units, the stricter reading). */
 export const EVENT_BULK_LIMITS = {
   maxEvents: 1_000,
-  maxRequestBytes: 5 * 1024 * 1024,
-  maxStringBytes: 100 * 1024,
+  maxRequestBytes: 5_000_000,
+  maxStringBytes: 100_000,
 } as const;
 
 const ENTRIES_POINTER = '/data/attributes/events-bulk-create/data';
@@ -48,13 +48,66 @@ function oversizedString(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** The serialized size of one profile's events in a bulk request, or why Klaviyo would refuse them. */
-export function measureProfileEvents(item: ProfileEvents): { bytes: number; problem?: string } {
+/**
+ * Klaviyo's ingestion limits ("Rate limits, status codes, and errors", Ingestion limits), stricter than the
+ * spec's own rules (400 properties, time after 1990). Klaviyo may accept a bulk request and drop an event that
+ * breaks them, so they are checked before sending.
+ */
+export const EVENT_INGESTION_LIMITS = {
+  maxProperties: 300,
+  maxArrayItems: 4000,
+  maxDepth: 10,
+  earliestTime: '2000-01-01T00:00:00Z',
+} as const;
+const EARLIEST_MS = Date.parse(EVENT_INGESTION_LIMITS.earliestTime);
+const LATEST_AHEAD_MS = 365 * 24 * 3600 * 1000;
+
+/** The first array too long or nesting too deep inside `value` (at `depth`), as a property path. */
+function shapeProblem(value: unknown, path: string, depth: number): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  if (depth > EVENT_INGESTION_LIMITS.maxDepth)
+    return `${path} is nested more than ${EVENT_INGESTION_LIMITS.maxDepth} levels deep`;
+  if (Array.isArray(value)) {
+    if (value.length > EVENT_INGESTION_LIMITS.maxArrayItems)
+      return `${path} has ${value.length} items (at most ${EVENT_INGESTION_LIMITS.maxArrayItems})`;
+    for (let i = 0; i < value.length; i++) {
+      const hit = shapeProblem(value[i], `${path}[${i}]`, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const hit = shapeProblem(v, path ? `${path}.${k}` : k, depth + 1);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Why one event breaks an ingestion limit, if it does. */
+function ingestionProblem(e: EventAttributes, nowMs: number): string | undefined {
+  const name = e.metric.data.attributes.name;
+  const count = Object.keys(e.properties).length;
+  if (count > EVENT_INGESTION_LIMITS.maxProperties)
+    return `${name} has ${count} properties; Klaviyo ingests at most ${EVENT_INGESTION_LIMITS.maxProperties}`;
+  const shape = shapeProblem(e.properties, '', 1);
+  if (shape) return `${name}: the property ${shape}, beyond Klaviyo's ingestion limits`;
+  const t = e.time === undefined ? nowMs : Date.parse(e.time);
+  if (t < EARLIEST_MS || t > nowMs + LATEST_AHEAD_MS)
+    return `${name} is dated ${e.time}; Klaviyo ingests events between 2000 and one year from now`;
+  return undefined;
+}
+
+/** The serialized size of one profile's events in a bulk request, or why Klaviyo would refuse or drop them. */
+export function measureProfileEvents(item: ProfileEvents, nowMs = Date.now()): { bytes: number; problem?: string } {
   if (item.events.length > EVENT_BULK_LIMITS.maxEvents)
     return {
       bytes: 0,
       problem: `the order has ${item.events.length} events; Klaviyo accepts at most ${EVENT_BULK_LIMITS.maxEvents} per request`,
     };
+  for (const e of item.events) {
+    const problem = ingestionProblem(e, nowMs);
+    if (problem) return { bytes: 0, problem };
+  }
   const bytes = Buffer.byteLength(JSON.stringify(toEntry(item)), 'utf8');
   // Only events that serialise to more than 100 KB can hold a string that long: look only then.
   const tooLong =

@@ -17,6 +17,7 @@ export const OPERATIONS = {
   bulkImportProfiles: op('bulk_import_profiles', 10, 150),
   getBulkImportProfilesJob: op('get_bulk_import_profiles_job', 10, 150),
   getImportErrors: op('get_errors_for_bulk_import_profiles_job', 10, 150),
+  getProfilesOfImportJob: op('get_profiles_for_bulk_import_profiles_job', 10, 150),
   getCatalogItems: op('get_catalog_items', 350, 3500),
   bulkCreateEvents: op('bulk_create_events', 10, 150),
   createEvent: op('create_event', 350, 3500),

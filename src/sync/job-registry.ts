@@ -138,6 +138,7 @@ export class JobRegistry {
         counts: { ...previous.counts },
         total: previous.total,
         lastErrors: [...previous.lastErrors],
+        inFlight: previous.inFlight,
         resumedFrom: previous.jobId,
       };
     }
@@ -149,6 +150,7 @@ export class JobRegistry {
       ? {
           ...baseStream,
           // Everything is read, mapped and checked against Klaviyo's limits by the runner; nothing is written.
+          recover: undefined,
           write: async (batch) => {
             for (const b of batch) if (samples.length < 3) samples.push(b.item);
             report.samples = samples;

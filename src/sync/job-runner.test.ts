@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KlaviyoApiError, PermanentRecordError } from '../core/errors.ts';
+import { AbortedError, KlaviyoApiError, PermanentRecordError } from '../core/errors.ts';
+import type { JobRef, RecoveredBatch } from '../core/job-progress.ts';
 import { silentLogger } from '../core/logger.ts';
 import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
 import { freshReport, JobRunner, type RunHooks } from './job-runner.ts';
@@ -33,7 +34,12 @@ function harness(o: {
   maxInFlight?: number;
   cursor?: string;
   autoFinish?: boolean;
+  /** The stream can finish jobs a previous run left in flight: this decides what each recovery yields. */
+  recover?: (jobs: JobRef[]) => RecoveredBatch | undefined;
+  /** Writes report a job as soon as they start (a writer of Klaviyo jobs). */
+  reportsJobs?: boolean;
 }) {
+  const recovered: JobRef[][] = [];
   const writes: PendingWrite[] = [];
   const checkpoints: RunReport[] = [];
   const pagesAskedFrom: Array<string | undefined> = [];
@@ -47,7 +53,7 @@ function harness(o: {
     },
     map: o.map ?? ((r) => ({ kind: 'item', id: r.id, item: r.id, bytes: 10 })),
     limits: { maxBatchItems: o.maxBatchItems ?? 2, maxBatchBytes: 1_000_000, maxInFlight: o.maxInFlight ?? 3 },
-    write: (batch) =>
+    write: (batch, signal, progress) =>
       new Promise<RecordOutcome[]>((resolve, reject) => {
         const w: PendingWrite = {
           batch,
@@ -55,8 +61,20 @@ function harness(o: {
           fail: reject,
         };
         writes.push(w);
+        if (o.reportsJobs) {
+          progress?.submitted([{ kind: 'test-job', id: `job-of-${batch[0].id}` }], []);
+          signal.addEventListener('abort', () => reject(new AbortedError()), { once: true });
+        }
         if (o.autoFinish) w.finish();
       }),
+    ...(o.recover
+      ? {
+          recover: async (jobs: JobRef[]) => {
+            recovered.push(jobs);
+            return o.recover?.(jobs);
+          },
+        }
+      : {}),
   };
   const report = freshReport({
     jobId: 'job-1',
@@ -74,7 +92,7 @@ function harness(o: {
     drainTimeoutMs: 60_000,
   };
   const runner = new JobRunner<Rec, string>(stream, report, hooks, silentLogger());
-  return { runner, writes, checkpoints, pagesAskedFrom };
+  return { runner, writes, checkpoints, pagesAskedFrom, recovered, report };
 }
 
 const page = (records: string[], missingIds: string[] = []): SourcePage<Rec> => ({
@@ -195,5 +213,85 @@ describe('JobRunner', () => {
     expect(h.pagesAskedFrom).toEqual(['r02']);
     expect(report.counts).toEqual({ read: 4, succeeded: 3, failed: 1, skipped: 0 });
     expect(report.cursor).toBe('r04');
+  });
+
+  it('a stop with jobs accepted records them in the checkpoint, with the counts of their segments, and waits for none', async () => {
+    const h = harness({ pages: [page(ids(4))], reportsJobs: true, recover: () => undefined });
+    const done = h.runner.start();
+    await until(() => h.writes.length === 2, 'both batches sent');
+    h.runner.stop();
+    const report = await done;
+    expect(report.status).toBe('stopped');
+    expect(report.counts).toEqual({ read: 0, succeeded: 0, failed: 0, skipped: 0 });
+    expect(report.inFlight).toEqual([
+      {
+        endId: 'r02',
+        counts: { read: 2, succeeded: 0, failed: 0, skipped: 0 },
+        isDone: false,
+        jobs: [{ kind: 'test-job', id: 'job-of-r01' }],
+        settled: [],
+      },
+      {
+        endId: 'r04',
+        counts: { read: 2, succeeded: 0, failed: 0, skipped: 0 },
+        isDone: false,
+        jobs: [{ kind: 'test-job', id: 'job-of-r03' }],
+        settled: [],
+      },
+    ]);
+    expect(h.checkpoints.at(-1)?.inFlight).toEqual(report.inFlight);
+  });
+
+  it('a resume finishes the jobs left in flight first, then reads after them: nothing is sent twice', async () => {
+    const h = harness({
+      pages: [page(['r05', 'r06'])],
+      autoFinish: true,
+      recover: () => ({
+        succeeded: 1,
+        failures: [{ id: 'r02', outcome: 'failed', reason: 'Klaviyo rejected the profile: bad email' }],
+      }),
+    });
+    h.report.inFlight = [
+      {
+        endId: 'r02',
+        counts: { read: 2, succeeded: 0, failed: 0, skipped: 0 },
+        isDone: false,
+        jobs: [{ kind: 'test-job', id: 'j1' }],
+        settled: [],
+      },
+      { endId: 'r04', counts: { read: 2, succeeded: 2, failed: 0, skipped: 0 }, isDone: true },
+    ];
+    const report = await h.runner.start();
+    expect(h.recovered).toEqual([[{ kind: 'test-job', id: 'j1' }]]);
+    expect(h.pagesAskedFrom).toEqual(['r04']);
+    expect(h.writes.map((w) => w.batch.map((b) => b.id))).toEqual([['r05', 'r06']]);
+    expect(report).toMatchObject({
+      status: 'completed',
+      cursor: 'r06',
+      counts: { read: 6, succeeded: 5, failed: 1, skipped: 0 },
+    });
+    expect(report.lastErrors.map((e) => e.id)).toEqual(['r02']);
+    expect(report.inFlight).toBeUndefined();
+  });
+
+  it('jobs that cannot be attributed are not counted: their segment and everything after it is read and sent again', async () => {
+    const h = harness({ pages: [page(ids(4))], autoFinish: true, recover: () => undefined });
+    h.report.inFlight = [
+      {
+        endId: 'r02',
+        counts: { read: 2, succeeded: 0, failed: 0, skipped: 0 },
+        isDone: false,
+        jobs: [{ kind: 'test-job', id: 'j1' }],
+        settled: [],
+      },
+      { endId: 'r04', counts: { read: 2, succeeded: 2, failed: 0, skipped: 0 }, isDone: true },
+    ];
+    const report = await h.runner.start();
+    expect(h.pagesAskedFrom).toEqual([undefined]);
+    expect(report).toMatchObject({
+      status: 'completed',
+      cursor: 'r04',
+      counts: { read: 4, succeeded: 4, failed: 0, skipped: 0 },
+    });
   });
 });

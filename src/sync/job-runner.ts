@@ -1,16 +1,19 @@
 import { setMaxListeners } from 'node:events';
 import { isAbortError } from '../core/abort.ts';
 import { AppError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
+import type { JobRef } from '../core/job-progress.ts';
 import type { Logger } from '../core/logger.ts';
 import { Batcher } from './batcher.ts';
 import {
   emptyCounts,
   type FailureReport,
+  type InFlightSegment,
   MAX_KEPT_FAILURES,
   MAX_LAST_ERRORS,
   type RecordOutcomeNote,
   type RunReport,
 } from './run-report.ts';
+import { type Segment, SegmentLedger } from './segment-ledger.ts';
 import type { Mapped, RecordOutcome, StreamDefinition } from './stream.ts';
 
 export interface RunHooks {
@@ -23,32 +26,28 @@ export interface RunHooks {
   heartbeatEveryMs: number;
   saveEveryMs?: number;
   progressEveryMs?: number;
-  /** How long in-flight batches may finish after a stop before they are abandoned. */
+  /**
+   * How long in-flight batches may finish after a stop before they are abandoned. A stream that can recover
+   * its jobs does not wait: its accepted jobs are recorded in the checkpoint and finished by the resume.
+   */
   drainTimeoutMs?: number;
-}
-
-/** The records between two cursor positions, with the counts they contributed. */
-interface Segment {
-  endId: string | undefined;
-  isDone: boolean;
-  counts: RunReport['counts'];
-}
-
-function newSegment(endId: string | undefined): Segment {
-  return { endId, isDone: false, counts: emptyCounts() };
 }
 
 /**
  * One run of one stream: page → map → batch → write, with bounded read-ahead and in-flight batches. Every
  * record ends succeeded, failed or skipped; the checkpoint cursor only ever passes records whose outcome is
- * known, in id order, so a resume neither skips nor repeats finished work.
+ * known, in id order, so a resume neither skips nor repeats finished work. Jobs Klaviyo has accepted are
+ * recorded in the checkpoint, and a resume finishes them first instead of sending their records again.
  */
 export class JobRunner<R extends { id: string }, I> {
   readonly report: RunReport;
   private readonly stopController = new AbortController();
   private readonly writeController = new AbortController();
-  private readonly segments: Segment[] = [];
+  private readonly ledger: SegmentLedger;
   private lastSaveMs = 0;
+  private saveTimer: NodeJS.Timeout | undefined;
+  /** The segments a resume can take over, as they were when the run ended (their counts are then taken out). */
+  private finalInFlight: InFlightSegment[] | undefined;
   private saving: Promise<void> = Promise.resolve();
   readonly failures: FailureReport;
   private failuresChanged = false;
@@ -65,6 +64,7 @@ export class JobRunner<R extends { id: string }, I> {
     private readonly logger: Logger,
   ) {
     this.report = report;
+    this.ledger = new SegmentLedger(report);
     this.baseCounts = { ...report.counts };
     this.failures = { jobId: report.jobId, type: report.type, failures: [], notKept: 0 };
     // Every in-flight request and backoff listens to these signals; dozens at once is expected.
@@ -81,8 +81,11 @@ export class JobRunner<R extends { id: string }, I> {
     if (this.stopReason) return;
     this.stopReason = reason;
     this.stopController.abort();
-    const drainMs = this.hooks.drainTimeoutMs ?? 30_000;
-    setTimeout(() => this.writeController.abort(), drainMs).unref();
+    // Batches whose jobs Klaviyo has accepted stop waiting at once: the checkpoint records their jobs and the
+    // resume finishes them. A batch still being sent is let finish sending (then stops waiting), so that no job
+    // is created twice; whatever is left after the drain timeout is abandoned and read again by the resume.
+    if (this.stream.recover) for (const s of this.ledger.unfinished()) if (s.jobs) s.stopWaiting?.();
+    setTimeout(() => this.writeController.abort(), this.hooks.drainTimeoutMs ?? 30_000).unref();
   }
 
   /** Carries the failures of the run being resumed. */
@@ -122,14 +125,8 @@ export class JobRunner<R extends { id: string }, I> {
       const remaining = Math.max(0, this.report.total - (c.succeeded + c.failed + c.skipped));
       this.report.etaSeconds = Math.round(remaining / this.report.recordsPerSecond);
     }
+    Object.assign(this.report, this.ledger.stats());
     this.report.updatedAt = new Date().toISOString();
-  }
-
-  private advanceCursor(): void {
-    while (this.segments.length > 0 && this.segments[0].isDone) {
-      const s = this.segments.shift() as Segment;
-      if (s.endId !== undefined) this.report.cursor = s.endId;
-    }
   }
 
   private async saveIfDue(force = false): Promise<void> {
@@ -137,22 +134,33 @@ export class JobRunner<R extends { id: string }, I> {
     if (!force && Date.now() - this.lastSaveMs < every) return;
     this.lastSaveMs = Date.now();
     this.refreshRates();
-    // The checkpoint holds only what its cursor covers, so a resume after a crash counts nothing twice.
+    // The checkpoint counts only what its cursor covers, so a resume after a crash counts nothing twice; the
+    // segments past the cursor that a resume can take over travel with their own counts.
     // Saves are chained so a later checkpoint is never overwritten by an earlier one.
+    const inFlight = this.finalInFlight ?? this.ledger.inFlight();
     const checkpoint: RunReport = {
       ...this.report,
-      counts: this.coveredCounts(),
+      counts: this.ledger.coveredCounts(),
       lastErrors: [...this.report.lastErrors],
+      ...(inFlight.length ? { inFlight } : { inFlight: undefined }),
     };
     this.saving = this.saving.catch(() => undefined).then(() => this.hooks.save(checkpoint));
     await this.saving;
     await this.saveFailures(force);
   }
 
-  /** Counts an outcome in the report and in the segment it belongs to. */
+  /** A save within `saveEveryMs` (after jobs were accepted: the checkpoint should know them soon). */
+  private saveSoon(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      if (this.report.status === 'running') void this.saveIfDue(true).catch((e: unknown) => this.fail(e));
+    }, this.hooks.saveEveryMs ?? 1000);
+    this.saveTimer.unref();
+  }
+
   private count(segment: Segment, field: keyof RunReport['counts']): void {
-    this.report.counts[field]++;
-    segment.counts[field]++;
+    this.ledger.count(segment, field);
   }
 
   private apply(outcomes: RecordOutcome[], segment: Segment): void {
@@ -165,27 +173,54 @@ export class JobRunner<R extends { id: string }, I> {
     }
   }
 
+  /**
+   * A resume first finishes what the interrupted run left past its cursor: done segments are counted as they
+   * were, accepted jobs are polled to the end. The cursor moves over each in order; at the first segment whose
+   * jobs cannot be finished or attributed, the rest is read and sent again (writes are safe to repeat).
+   */
+  private async recoverInFlight(): Promise<void> {
+    const pending = this.report.inFlight ?? [];
+    this.report.inFlight = undefined;
+    if (pending.length === 0) return;
+    const recover = this.stream.recover;
+    const signal = this.writeController.signal;
+    const results = await Promise.all(
+      pending.map((p) =>
+        p.isDone
+          ? Promise.resolve(undefined)
+          : recover && p.jobs
+            ? recover(p.jobs, signal).catch(() => undefined)
+            : Promise.resolve(undefined),
+      ),
+    );
+    let recovered = 0;
+    for (const [i, p] of pending.entries()) {
+      const result = results[i];
+      if (!p.isDone && !result) break;
+      const segment = this.ledger.open();
+      segment.endId = p.endId;
+      for (const k of ['read', 'succeeded', 'failed', 'skipped'] as const) this.ledger.count(segment, k, p.counts[k]);
+      if (result) {
+        this.apply([...(p.settled ?? []), ...result.failures], segment);
+        this.ledger.count(segment, 'succeeded', result.succeeded);
+      }
+      segment.isDone = true;
+      this.ledger.advance();
+      recovered++;
+    }
+    this.logger.info(
+      { kind: this.stream.kind, jobId: this.report.jobId, recovered, of: pending.length, cursor: this.report.cursor },
+      'finished the batches the interrupted run left in flight',
+    );
+    await this.saveIfDue(true);
+  }
+
   private async saveFailures(force: boolean): Promise<void> {
     if (!this.hooks.saveFailures || (!this.failuresChanged && !force)) return;
     if (!force && Date.now() - this.lastFailuresSaveMs < 5000) return;
     this.failuresChanged = false;
     this.lastFailuresSaveMs = Date.now();
     await this.hooks.saveFailures({ ...this.failures, failures: [...this.failures.failures] });
-  }
-
-  private coveredCounts(): RunReport['counts'] {
-    const c = { ...this.report.counts };
-    for (const seg of this.segments)
-      for (const k of Object.keys(c) as Array<keyof RunReport['counts']>) c[k] -= seg.counts[k];
-    return c;
-  }
-
-  /** Segments the cursor does not cover will be read again on resume: take their counts back out. */
-  private uncountUncovered(): void {
-    for (const s of this.segments) {
-      for (const k of Object.keys(s.counts) as Array<keyof RunReport['counts']>) this.report.counts[k] -= s.counts[k];
-      s.counts = emptyCounts();
-    }
   }
 
   private async run(): Promise<RunReport> {
@@ -227,6 +262,7 @@ export class JobRunner<R extends { id: string }, I> {
     const inFlight = new Set<Promise<void>>();
     try {
       const { reader, limits } = this.stream;
+      await this.recoverInFlight();
       if (reader.countTotal && this.report.total === undefined) {
         this.report.total = await reader
           .countTotal(this.report.options, this.stopController.signal)
@@ -239,18 +275,15 @@ export class JobRunner<R extends { id: string }, I> {
         256,
         (x) => x.weight ?? 1,
       );
-      let open: Segment = newSegment(undefined);
-      this.segments.push(open);
+      let open: Segment = this.ledger.open();
       const dispatch = async (batch: Array<{ id: string; item: I }>, segment: Segment) => {
         while (inFlight.size >= limits.maxInFlight) await Promise.race(inFlight);
         // Stopped (or failed) while this batch waited for a slot: it is not written, and a resume reads it again.
         if (this.stopController.signal.aborted) return;
         const p = this.writeBatch(batch, segment).then(async () => {
           segment.isDone = true;
-          const before = this.report.cursor;
-          this.advanceCursor();
           // Every move of the cursor is saved at once (one small write per batch of up to 10,000 records).
-          await this.saveIfDue(this.report.cursor !== before);
+          await this.saveIfDue(this.ledger.advance());
         });
         // A batch that fails the run (lock lost, Klaviyo auth) fails it here, whenever it settles.
         const tracked: Promise<void> = p.catch((e: unknown) => this.fail(e)).finally(() => inFlight.delete(tracked));
@@ -298,8 +331,7 @@ export class JobRunner<R extends { id: string }, I> {
             if (closed) {
               // The closed batch ended with the record read before this one, which now opens a new segment.
               const seg = open;
-              open = newSegment(undefined);
-              this.segments.push(open);
+              open = this.ledger.open();
               seg.counts.read--;
               open.counts.read++;
               await dispatch(closed, seg);
@@ -318,7 +350,7 @@ export class JobRunner<R extends { id: string }, I> {
         if (last) await dispatch(last, open);
         else {
           open.isDone = true;
-          this.advanceCursor();
+          this.ledger.advance();
         }
       }
       await Promise.all(inFlight);
@@ -329,11 +361,16 @@ export class JobRunner<R extends { id: string }, I> {
     } finally {
       clearInterval(heartbeat);
       clearInterval(progress);
+      clearTimeout(this.saveTimer);
     }
-    this.advanceCursor();
-    this.uncountUncovered();
+    this.ledger.advance();
+    // The final checkpoint keeps the segments a resume can take over; then what the cursor does not cover is
+    // taken out of the report's counts (a resume reads it again, or counts it when it takes it over).
+    this.finalInFlight = this.ledger.inFlight();
+    this.ledger.uncountUncovered();
     this.report.endedAt = new Date().toISOString();
     if (this.report.status === 'running') this.report.status = this.stopReason ?? 'completed';
+    this.report.inFlight = this.finalInFlight.length ? this.finalInFlight : undefined;
     await this.saveIfDue(true).catch((e: unknown) =>
       this.logger.error(
         { kind, jobId: this.report.jobId, err: errorSummary(e) },
@@ -371,9 +408,25 @@ export class JobRunner<R extends { id: string }, I> {
    * otherwise (refused, or still failing after the client's retries) it fails the batch's records, with the reason.
    */
   private async writeBatch(batch: Array<{ id: string; item: I }>, segment: Segment): Promise<void> {
+    // Only the ids are kept here while the batch is in flight: the writer lets the payloads go once it can.
+    const ids = batch.map((b) => b.id);
+    segment.unconfirmed = ids.length;
+    const waiting = new AbortController();
+    setMaxListeners(0, waiting.signal);
+    segment.stopWaiting = () => waiting.abort();
+    const progress = {
+      submitted: (jobs: JobRef[], settled: RecordOutcome[]) => {
+        segment.jobs = jobs;
+        segment.settled = settled;
+        this.saveSoon();
+        if (this.stopReason && this.stream.recover) waiting.abort();
+      },
+    };
     try {
-      const outcomes = await this.stream.write(batch, this.writeController.signal);
+      const signal = AbortSignal.any([this.writeController.signal, waiting.signal]);
+      const outcomes = await this.stream.write(batch, signal, progress);
       this.apply(outcomes, segment);
+      segment.unconfirmed = 0;
     } catch (e) {
       if (isAbortError(e) || dispositionOf(e) === 'fatal') throw e;
       const reason = e instanceof AppError ? e.message : `write failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -384,9 +437,10 @@ export class JobRunner<R extends { id: string }, I> {
             ? e.code
             : undefined;
       this.apply(
-        batch.map((b) => ({ id: b.id, outcome: 'failed' as const, reason, code })),
+        ids.map((id) => ({ id, outcome: 'failed' as const, reason, code })),
         segment,
       );
+      segment.unconfirmed = 0;
     }
   }
 }

@@ -1,4 +1,6 @@
 import type { EntityKind } from '../core/entity-kind.ts';
+import type { JobRef } from '../core/job-progress.ts';
+import type { RecordOutcome } from '../core/record-outcome.ts';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'stopped' | 'interrupted';
 
@@ -37,6 +39,19 @@ export interface RunCounts {
   skipped: number;
 }
 
+/**
+ * A segment past the checkpoint's cursor that a later process can take over: done (its counts are final), or
+ * with jobs Klaviyo accepted (finished by polling them, not by sending the records again).
+ */
+export interface InFlightSegment {
+  endId: string;
+  /** Its counts so far: for a segment with jobs, what was read, skipped and failed before sending. */
+  counts: RunCounts;
+  isDone: boolean;
+  jobs?: JobRef[];
+  settled?: RecordOutcome[];
+}
+
 /** What GET /sync/<type> shows, and what the checkpoint in commercetools holds. */
 export interface RunReport {
   jobId: string;
@@ -60,6 +75,11 @@ export interface RunReport {
   resumedFrom?: string;
   /** Dry runs: a few payloads as they would have been sent. */
   samples?: unknown[];
+  /** Bulk jobs Klaviyo has accepted and not finished yet, and the records they carry. */
+  jobsInFlight?: number;
+  recordsUnconfirmed?: number;
+  /** Checkpoint: the segments past the cursor a resume takes over (see InFlightSegment). */
+  inFlight?: InFlightSegment[];
 }
 
 /** Every failed or skipped record of a run (bounded), for GET /sync/<type>/failures and retry-failed. */

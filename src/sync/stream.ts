@@ -1,4 +1,5 @@
 import type { EntityKind } from '../core/entity-kind.ts';
+import type { JobRef, RecoveredBatch, WriteProgress } from '../core/job-progress.ts';
 import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
 import type { RunOptions } from './run-report.ts';
 
@@ -47,6 +48,14 @@ export interface StreamDefinition<R extends { id: string }, I> {
   reader: StreamReader<R>;
   map(record: R): Mapped<I>;
   limits: BatchLimits;
-  /** Writes one batch; every id of the batch gets exactly one outcome. Throws only for run-level failures. */
-  write(batch: Array<BatchEntry<I>>, signal: AbortSignal): Promise<RecordOutcome[]>;
+  /**
+   * Writes one batch; every id of the batch gets exactly one outcome. Throws only for run-level failures. A
+   * writer of jobs tells `progress` once Klaviyo has accepted them, so that the run can record them.
+   */
+  write(batch: Array<BatchEntry<I>>, signal: AbortSignal, progress?: WriteProgress): Promise<RecordOutcome[]>;
+  /**
+   * Finishes the jobs of a batch that a stopped or crashed run left in flight (recorded through `progress`);
+   * undefined when their outcomes cannot be attributed, and the batch is then read and sent again.
+   */
+  recover?(jobs: JobRef[], signal: AbortSignal): Promise<RecoveredBatch | undefined>;
 }

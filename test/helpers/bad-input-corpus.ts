@@ -3,7 +3,7 @@ import { generateDataset } from '../../emulators/data/generate.ts';
 /**
  * A corpus of awkward commercetools data, loaded beside the tiny dataset: no email, unusable phones, huge and
  * emoji strings, a 150 KB custom field, an 8-level category tree, 151 variants, KWD/JPY amounts, nulls where
- * types say optional, a dangling product reference.
+ * types say optional, a dangling product reference, orders beyond Klaviyo's event ingestion limits.
  */
 type R = Record<string, any>;
 export const tinyDataset = [...generateDataset({ size: 'tiny' })];
@@ -124,6 +124,21 @@ export function badInputCorpus(): Array<{ typeId: 'customer' | 'order' | 'produc
       customerId: undefined,
       totalPrice: money('JPY', 98765, 0),
       lineItems: o.lineItems.map((li: R, i: number) => ({ ...li, id: `bad303-${i}`, productId: 'no-such-product' })),
+    },
+    // Beyond Klaviyo's event ingestion limits: dated before 2000, and a custom field of 4,001 values.
+    {
+      ...o,
+      id: corpusId(304),
+      customerEmail: 'old@example.com',
+      customerId: undefined,
+      createdAt: '1999-06-01T10:00:00.000Z',
+    },
+    {
+      ...o,
+      id: corpusId(305),
+      customerEmail: 'many@example.com',
+      customerId: undefined,
+      custom: { fields: { tags: Array.from({ length: 4001 }, (_v, i) => `t${i}`) } },
     },
   ];
   return [

@@ -1,7 +1,7 @@
 import { deleteCatalogResources } from '../../klaviyo/catalog-delete-all.ts';
+import { type CatalogResource, MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/catalog-jobs.ts';
 import { listCatalogIds } from '../../klaviyo/catalog-lookups.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
-import { type CatalogResource, MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/jobs.ts';
 import type { RecordOutcome, StreamDefinition } from '../stream.ts';
 
 export interface CatalogResourceRef {
@@ -17,6 +17,7 @@ export interface CatalogResourceRef {
 export function catalogDeleteStream(
   kind: 'categories' | 'products',
   klaviyo: KlaviyoHttp,
+  jobsInFlight = 100,
 ): StreamDefinition<CatalogResourceRef, CatalogResourceRef> {
   const resources: CatalogResource[] = kind === 'categories' ? ['category'] : ['variant', 'item'];
   return {
@@ -31,7 +32,7 @@ export function catalogDeleteStream(
       },
     },
     map: (ref) => ({ kind: 'item', id: ref.id, item: ref, bytes: ref.id.length + 64 }),
-    limits: { maxBatchItems: MAX_CATALOG_JOB_RESOURCES, maxBatchBytes: 4 * 1024 * 1024, maxInFlight: 4 },
+    limits: { maxBatchItems: MAX_CATALOG_JOB_RESOURCES, maxBatchBytes: 4_000_000, maxInFlight: jobsInFlight },
     async write(batch, signal) {
       const outcomes: RecordOutcome[] = [];
       for (const resource of resources) {

@@ -2,7 +2,12 @@ import type { Customer } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countCustomers, customerPages } from '../../commercetools/customers.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
-import { importProfiles, measureProfile, PROFILE_IMPORT_LIMITS } from '../../klaviyo/profiles.ts';
+import {
+  importProfiles,
+  measureProfile,
+  PROFILE_IMPORT_LIMITS,
+  recoverProfileImports,
+} from '../../klaviyo/profiles.ts';
 import type { ProfileUpsertResource } from '../../klaviyo/types.ts';
 import { customerToProfile } from '../../mapping/customer-to-profile.ts';
 import type { PropertyFilter } from '../../mapping/mapping-options.ts';
@@ -14,9 +19,14 @@ export interface CustomerStreamDeps {
   properties: PropertyFilter;
   /** Profiles per job, at most 10,000. */
   batchSize?: number;
+  /** Import jobs kept in flight at once (default 100). */
+  jobsInFlight?: number;
 }
 
-/** Customers → profiles, through bulk profile import jobs of up to 10,000. */
+/**
+ * Customers → profiles, through bulk profile import jobs of up to 10,000; the jobs of a stopped or crashed run
+ * are finished by its resume.
+ */
 export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Customer, ProfileUpsertResource> {
   return {
     kind: 'customers',
@@ -39,9 +49,11 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
     },
     limits: {
       maxBatchItems: Math.min(deps.batchSize ?? PROFILE_IMPORT_LIMITS.maxProfiles, PROFILE_IMPORT_LIMITS.maxProfiles),
-      maxBatchBytes: PROFILE_IMPORT_LIMITS.maxJobBytes - 64 * 1024,
-      maxInFlight: 3,
+      maxBatchBytes: PROFILE_IMPORT_LIMITS.maxJobBytes - 64_000,
+      // Jobs run asynchronously in Klaviyo: many in flight keep the rate limit, not job latency, the bound.
+      maxInFlight: deps.jobsInFlight ?? 100,
     },
-    write: (batch, signal) => importProfiles(deps.klaviyo, batch, signal),
+    write: (batch, signal, progress) => importProfiles(deps.klaviyo, batch, signal, progress),
+    recover: (jobs, signal) => recoverProfileImports(deps.klaviyo, jobs, signal),
   };
 }

@@ -71,7 +71,7 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Pro
     },
     limits: {
       maxBatchItems: EVENT_BULK_LIMITS.maxEvents,
-      maxBatchBytes: EVENT_BULK_LIMITS.maxRequestBytes - 64 * 1024,
+      maxBatchBytes: EVENT_BULK_LIMITS.maxRequestBytes - 64_000,
       maxInFlight: 4,
     },
     write: (batch, signal) => sendEventBatch(deps.klaviyo, batch, signal),

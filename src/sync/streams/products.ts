@@ -3,8 +3,8 @@ import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countPublishedProducts, publishedProductPages } from '../../commercetools/products.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
 import { upsertProducts } from '../../klaviyo/catalog-items.ts';
+import { MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/catalog-jobs.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
-import { MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/jobs.ts';
 import { type CatalogMappingOptions, type CatalogProduct, productToCatalog } from '../../mapping/product-to-catalog.ts';
 import type { StreamDefinition } from '../stream.ts';
 import { catalogSource } from './catalog-source.ts';
@@ -14,6 +14,8 @@ export interface ProductStreamDeps {
   klaviyo: KlaviyoHttp;
   mapping: Omit<CatalogMappingOptions, 'nowMs' | 'productUrlTemplate'> & { productUrlTemplate?: string };
   now?: () => number;
+  /** Catalog jobs kept in flight at once (default 100; a batch of 100 products runs several). */
+  jobsInFlight?: number;
 }
 
 /**
@@ -43,7 +45,12 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
       const bytes = Buffer.byteLength(JSON.stringify(m.product), 'utf8');
       return { kind: 'item', id: product.id, item: m.product, bytes, warnings: m.product.warnings };
     },
-    limits: { maxBatchItems: MAX_CATALOG_JOB_RESOURCES, maxBatchBytes: 4 * 1024 * 1024, maxInFlight: 8 },
+    limits: {
+      maxBatchItems: MAX_CATALOG_JOB_RESOURCES,
+      maxBatchBytes: 4_000_000,
+      // A batch has an item job, then about six variant jobs in flight: stay under Klaviyo's 500 catalog jobs.
+      maxInFlight: Math.max(1, Math.floor(((deps.jobsInFlight ?? 100) * 6) / 10)),
+    },
     write: (batch, signal) => upsertProducts(deps.klaviyo, batch, knownCategories, signal),
   };
 }
