@@ -3,7 +3,11 @@
  * rate limits, with the service's peak RSS; and the same customers sent one profile-import call each (the
  * plugin's way), measured on a sample at the same published limits, for the ratio.
  *
- *   npm run bench -- customers-import [--customers N] [--baseline-sample N]
+ * With `--job-seconds S` every Klaviyo bulk job takes S seconds (Klaviyo documents no duration; large imports
+ * can take minutes): the run then also reports how fast profiles were submitted while commercetools was read.
+ * `--baseline-sample 0` skips the one-call-per-customer comparison.
+ *
+ *   npm run bench -- customers-import [--customers N] [--baseline-sample N] [--job-seconds S]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,8 +24,13 @@ import { benchEnv, spawnService } from './harness.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
-  options: { customers: { type: 'string', default: '100000' }, 'baseline-sample': { type: 'string', default: '1500' } },
+  options: {
+    customers: { type: 'string', default: '100000' },
+    'baseline-sample': { type: 'string', default: '1500' },
+    'job-seconds': { type: 'string' },
+  },
 });
+const jobSeconds = values['job-seconds'] === undefined ? undefined : Number(values['job-seconds']);
 const customers = Number(values.customers);
 const sample = Math.min(Number(values['baseline-sample']), customers);
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -33,9 +42,12 @@ const records = Array.from({ length: customers }, (_v, i) =>
 );
 const ct = await startCommercetoolsEmulator();
 ct.load(records.map((resource) => ({ typeId: 'customer' as const, resource })));
-const klaviyo = await startKlaviyoEmulator({ speedUp: 1 });
+const klaviyo = await startKlaviyoEmulator({
+  speedUp: 1,
+  ...(jobSeconds === undefined ? {} : { jobs: { durationMs: jobSeconds * 1000 } }),
+});
 out(
-  `${customers} customers loaded; Klaviyo emulator at published limits (bulk import: 10/s, 150/min; profile-import: 75/s, 750/min)`,
+  `${customers} customers loaded; Klaviyo emulator at published limits (bulk import: 10/s, 150/min; profile-import: 75/s, 750/min), jobs take ${jobSeconds === undefined ? '~0.05' : jobSeconds} s`,
 );
 
 // 1. The service, as its own process, bulk-importing everything.
@@ -45,11 +57,20 @@ const started = Date.now();
 await fetch(`${url}/sync/customers`, { method: 'POST' });
 interface Report {
   status: string;
-  counts: { succeeded: number; failed: number; skipped: number };
+  counts: { read: number; succeeded: number; failed: number; skipped: number };
+  recordsUnconfirmed?: number;
+  jobsInFlight?: number;
 }
 let report: Report;
+let readAllSeconds: number | undefined;
+let maxJobsInFlight = 0;
 for (;;) {
   report = (await (await fetch(`${url}/sync/customers`)).json()) as Report;
+  maxJobsInFlight = Math.max(maxJobsInFlight, report.jobsInFlight ?? 0);
+  // Every customer read and submitted (the rest is waiting for the last jobs to complete).
+  const submitted =
+    report.counts.succeeded + report.counts.failed + report.counts.skipped + (report.recordsUnconfirmed ?? 0);
+  if (readAllSeconds === undefined && submitted >= customers) readAllSeconds = (Date.now() - started) / 1000;
   if (report.status !== 'running') break;
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
@@ -57,13 +78,18 @@ const bulkSeconds = (Date.now() - started) / 1000;
 const peakRssMB = service.peakRssMB();
 child.kill('SIGTERM');
 const requests = (await (await fetch(`${klaviyo.url}/__emulator/requests`)).json()) as {
-  byOperation: Record<string, { count: number }>;
+  byOperation: Record<string, { count: number; byStatus: Record<string, number> }>;
   throttled: number;
   specViolationCount: number;
 };
 out(
   `bulk: ${report.counts.succeeded} profiles in ${bulkSeconds.toFixed(1)} s (${Math.round(report.counts.succeeded / bulkSeconds)} /s), peak RSS ${peakRssMB} MB, ${requests.throttled} throttled`,
 );
+
+if (readAllSeconds !== undefined)
+  out(
+    `all ${customers} submitted after ${readAllSeconds.toFixed(1)} s (${Math.round(customers / readAllSeconds)} /s), at most ${maxJobsInFlight} jobs in flight`,
+  );
 
 // 2. The plugin's way: one profile-import call per customer, as fast as the published limits allow.
 const limiter = new KlaviyoRateLimiter();
@@ -74,6 +100,7 @@ const http = new KlaviyoHttp({
   logger: createLogger({ level: 'silent' }),
 });
 const singleStarted = Date.now();
+const singleSample = sample;
 let next = 0;
 await Promise.all(
   Array.from({ length: 20 }, async () => {
@@ -91,7 +118,7 @@ await Promise.all(
   }),
 );
 const singleSeconds = (Date.now() - singleStarted) / 1000;
-const singleRate = sample / singleSeconds;
+const singleRate = singleSample > 0 ? sample / singleSeconds : Number.NaN;
 out(
   `one call per customer: ${sample} profiles in ${singleSeconds.toFixed(1)} s (${singleRate.toFixed(1)} /s) → ${customers} would take ${(customers / singleRate / 60).toFixed(0)} min`,
 );
@@ -101,12 +128,17 @@ const result = {
   date: new Date().toISOString(),
   node: process.version,
   customers,
+  jobSeconds: jobSeconds ?? 'fast',
   bulk: {
     seconds: Math.round(bulkSeconds * 10) / 10,
     profilesPerSecond: Math.round(bulkRate),
+    submittedAfterSeconds: readAllSeconds === undefined ? null : Math.round(readAllSeconds * 10) / 10,
+    submittedPerSecond: readAllSeconds === undefined ? null : Math.round(customers / readAllSeconds),
+    maxJobsInFlight,
     peakRssMB,
     jobs: requests.byOperation.bulk_import_profiles?.count ?? 0,
     throttled: requests.throttled,
+    requestsByOperation: Object.fromEntries(Object.entries(requests.byOperation).map(([op, r]) => [op, r.byStatus])),
     specViolations: requests.specViolationCount,
     status: report.status,
     counts: report.counts,
@@ -119,7 +151,8 @@ const result = {
   },
   speedup: Math.round(bulkRate / singleRate),
 };
-writeFileSync(new URL('./results/customers-import.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+const name = jobSeconds === undefined ? 'customers-import' : `customers-import-jobs-${jobSeconds}s`;
+writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 out(JSON.stringify(result, null, 2));
 await Promise.all([ct.close(), klaviyo.close()]);
 process.exit(0);

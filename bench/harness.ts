@@ -29,7 +29,11 @@ function procStatusMB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number
 
 /** Starts the built service (what production runs) as its own process, so its memory is measured alone, and waits until it listens. */
 export function spawnService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [builtService()], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), builtService()],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     let buf = '';
     child.stdout?.on('data', (d: Buffer) => {

@@ -81,6 +81,8 @@ export async function waitForJob<A extends { status: string }>(
       return job as JobResource<A> & { attributes: A };
     }
     await sleep(delayMs, signal);
-    delayMs = Math.min(delayMs * schedule.factor, maxDelayMs);
+    // A job already long running is looked at less often (before any job of its kind has finished, its age
+    // is the only hint of how long such jobs take).
+    delayMs = Math.min(delayMs * schedule.factor, Math.max(maxDelayMs, (Date.now() - submittedAtMs) / 3));
   }
 }

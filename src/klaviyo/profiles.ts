@@ -239,8 +239,9 @@ async function finishImport(http: KlaviyoHttp, job: SubmittedImport, signal?: Ab
 
 /**
  * Imports a batch (≤ 10,000 profiles, ≤ 5 MB) as one bulk profile import job and gives each profile its
- * outcome. Once Klaviyo has accepted the job, the profiles' payloads are let go (only ids are kept while the
- * job runs) and `progress` hears of the job, so a run can record it and a later process finish it.
+ * outcome. Once Klaviyo has accepted the job, the profiles' payloads are let go (`batch` is emptied: only ids
+ * are kept while the job runs) and `progress` hears of the job, so a run can record it and a later process
+ * finish it.
  */
 export async function importProfiles(
   http: KlaviyoHttp,
@@ -249,6 +250,8 @@ export async function importProfiles(
   progress?: WriteProgress,
 ): Promise<RecordOutcome[]> {
   const { job, refused } = await submitImport(http, batch, signal);
+  // The payloads are not needed any more: let them go while the job runs (a job can take minutes).
+  batch.length = 0;
   if (!job) return refused;
   progress?.submitted([{ kind: JOB_KIND, id: job.jobId }], refused);
   return [...refused, ...(await finishImport(http, job, signal))];

@@ -25,6 +25,9 @@ describe('KlaviyoRateLimiter', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(done).toBe(3);
     await vi.advanceTimersByTimeAsync(1000);
+    expect(done).toBe(3);
+    // A margin past the second absorbs the jitter between leaving here and arriving at Klaviyo.
+    await vi.advanceTimersByTimeAsync(100);
     expect(done).toBe(4);
   });
 

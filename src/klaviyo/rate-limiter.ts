@@ -1,8 +1,13 @@
 import { sleep } from '../core/abort.ts';
 import type { KlaviyoOperation } from './operations.ts';
 
-const SECOND_MS = 1000;
-const MINUTE_MS = 60_000;
+/**
+ * The windows, widened a little: a request counted when it leaves here reaches Klaviyo a moment later (the
+ * event loop, the network), and Klaviyo counts fixed windows by arrival. With many requests of one operation
+ * in flight (job polls), that jitter alone could put one request too many into a window; the margin absorbs it.
+ */
+const SECOND_MS = 1000 + 100;
+const MINUTE_MS = 60_000 + 1000;
 
 /** Requests sent in the last minute, oldest first. */
 class Window {

@@ -276,11 +276,21 @@ export class JobRunner<R extends { id: string }, I> {
         (x) => x.weight ?? 1,
       );
       let open: Segment = this.ledger.open();
+      // Batches whose payloads are still held (not yet accepted by Klaviyo): bounded apart from the batches in
+      // flight, so that many slow jobs in flight never mean many payloads in memory.
+      const sending = new Set<Promise<void>>();
+      const maxSending = limits.maxSending ?? limits.maxInFlight;
       const dispatch = async (batch: Array<{ id: string; item: I }>, segment: Segment) => {
-        while (inFlight.size >= limits.maxInFlight) await Promise.race(inFlight);
+        while (inFlight.size >= limits.maxInFlight || sending.size >= maxSending)
+          await Promise.race([...inFlight, ...sending]);
         // Stopped (or failed) while this batch waited for a slot: it is not written, and a resume reads it again.
         if (this.stopController.signal.aborted) return;
-        const p = this.writeBatch(batch, segment).then(async () => {
+        let markSent = () => {};
+        const sent: Promise<void> = new Promise<void>((resolve) => {
+          markSent = resolve;
+        }).finally(() => sending.delete(sent));
+        sending.add(sent);
+        const p = this.writeBatch(batch, segment, markSent).then(async () => {
           segment.isDone = true;
           // Every move of the cursor is saved at once (one small write per batch of up to 10,000 records).
           await this.saveIfDue(this.ledger.advance());
@@ -407,7 +417,11 @@ export class JobRunner<R extends { id: string }, I> {
    * Writes a batch. An error of the whole batch fails the run when it is fatal (credentials, a lost lease);
    * otherwise (refused, or still failing after the client's retries) it fails the batch's records, with the reason.
    */
-  private async writeBatch(batch: Array<{ id: string; item: I }>, segment: Segment): Promise<void> {
+  private async writeBatch(
+    batch: Array<{ id: string; item: I }>,
+    segment: Segment,
+    markSent: () => void,
+  ): Promise<void> {
     // Only the ids are kept here while the batch is in flight: the writer lets the payloads go once it can.
     const ids = batch.map((b) => b.id);
     segment.unconfirmed = ids.length;
@@ -416,6 +430,7 @@ export class JobRunner<R extends { id: string }, I> {
     segment.stopWaiting = () => waiting.abort();
     const progress = {
       submitted: (jobs: JobRef[], settled: RecordOutcome[]) => {
+        markSent();
         segment.jobs = jobs;
         segment.settled = settled;
         this.saveSoon();
@@ -441,6 +456,8 @@ export class JobRunner<R extends { id: string }, I> {
         segment,
       );
       segment.unconfirmed = 0;
+    } finally {
+      markSent();
     }
   }
 }

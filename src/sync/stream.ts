@@ -35,8 +35,13 @@ export interface BatchLimits {
   /** Bound on the summed weights of a batch (items, or events for orders). */
   maxBatchItems: number;
   maxBatchBytes: number;
-  /** Batches written concurrently. */
+  /** Batches written concurrently (for writers of jobs: batches whose jobs are in flight). */
   maxInFlight: number;
+  /**
+   * Batches whose payloads are held at once, until Klaviyo has accepted them (default: maxInFlight). Writers of
+   * jobs keep only ids once a job is accepted, so a small number here keeps memory flat however many jobs run.
+   */
+  maxSending?: number;
 }
 
 /**
@@ -50,7 +55,8 @@ export interface StreamDefinition<R extends { id: string }, I> {
   limits: BatchLimits;
   /**
    * Writes one batch; every id of the batch gets exactly one outcome. Throws only for run-level failures. A
-   * writer of jobs tells `progress` once Klaviyo has accepted them, so that the run can record them.
+   * writer of jobs tells `progress` once Klaviyo has accepted them, so that the run can record them, and may
+   * empty `batch` then, so that the payloads are collected while the jobs run (the runner keeps only ids).
    */
   write(batch: Array<BatchEntry<I>>, signal: AbortSignal, progress?: WriteProgress): Promise<RecordOutcome[]>;
   /**

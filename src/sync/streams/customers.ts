@@ -52,6 +52,7 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
       maxBatchBytes: PROFILE_IMPORT_LIMITS.maxJobBytes - 64_000,
       // Jobs run asynchronously in Klaviyo: many in flight keep the rate limit, not job latency, the bound.
       maxInFlight: deps.jobsInFlight ?? 100,
+      maxSending: 2,
     },
     write: (batch, signal, progress) => importProfiles(deps.klaviyo, batch, signal, progress),
     recover: (jobs, signal) => recoverProfileImports(deps.klaviyo, jobs, signal),
