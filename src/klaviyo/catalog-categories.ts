@@ -39,10 +39,16 @@ export async function upsertCategories(
       attributes: { name: b.item.name },
     }),
   );
-  const [createJob, updateJob] = await Promise.all([
+  const submissions = await Promise.allSettled([
     creates.length ? submitCatalogJob(http, 'category', 'create', creates, signal) : undefined,
     updates.length ? submitCatalogJob(http, 'category', 'update', updates, signal) : undefined,
   ]);
+  const refused = submissions.find((r) => r.status === 'rejected');
+  if (refused) {
+    for (const r of submissions) if (r.status === 'fulfilled') r.value?.release?.();
+    throw refused.reason;
+  }
+  const [createJob, updateJob] = submissions.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
   progress?.submitted(
     [createJob, updateJob].filter((j) => j !== undefined).map((j) => j.ref),
     [],

@@ -1,4 +1,5 @@
 import { catalogId } from '../core/catalog-id.ts';
+import { AbortedError } from '../core/errors.ts';
 import type { JobRef, RecoveredBatch } from '../core/job-progress.ts';
 import type { KlaviyoHttp } from './http.ts';
 import { acceptedJobId, type JobResource, type PollSchedule, waitForJob } from './jobs.ts';
@@ -46,6 +47,66 @@ function entryId(entry: CatalogEntry): string {
   return entry.id ?? catalogId(String(entry.attributes?.external_id));
 }
 
+/**
+ * Klaviyo allows at most 500 catalog jobs in progress per account and refuses more with 429. Submissions wait
+ * here for one of (a little fewer than) 500 slots instead, so that many batches in flight keep Klaviyo's job
+ * capacity busy without bursts of refusals; a slot is freed when its job is seen finished (or after ten
+ * minutes, should a job never be looked at again).
+ */
+export const MAX_CATALOG_JOBS_IN_PROGRESS = 480;
+const SLOT_EXPIRY_MS = 10 * 60_000;
+
+export class CatalogJobSlots {
+  private readonly held = new Map<number, number>();
+  private readonly waiters: Array<() => void> = [];
+  private next = 0;
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    for (;;) {
+      const now = Date.now();
+      for (const [slot, expiresAt] of this.held) if (expiresAt <= now) this.held.delete(slot);
+      if (this.held.size < MAX_CATALOG_JOBS_IN_PROGRESS) break;
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          clearTimeout(timer);
+          this.waiters.splice(this.waiters.indexOf(wake), 1);
+          reject(new AbortedError());
+        };
+        // Wake at the latest when the oldest slot expires.
+        const timer = setTimeout(wake, Math.max(10, Math.min(...this.held.values()) - now));
+        timer.unref();
+        this.waiters.push(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    const slot = this.next++;
+    this.held.set(slot, Date.now() + SLOT_EXPIRY_MS);
+    let isReleased = false;
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      this.held.delete(slot);
+      this.waiters.shift()?.();
+    };
+  }
+}
+
+const slotsByClient = new WeakMap<KlaviyoHttp, CatalogJobSlots>();
+
+function slotsOf(http: KlaviyoHttp): CatalogJobSlots {
+  let slots = slotsByClient.get(http);
+  if (!slots) {
+    slots = new CatalogJobSlots();
+    slotsByClient.set(http, slots);
+  }
+  return slots;
+}
+
 /** A catalog job Klaviyo has accepted: what is needed to finish it (not the entries' payloads). */
 export interface SubmittedCatalogJob {
   ref: JobRef;
@@ -54,6 +115,8 @@ export interface SubmittedCatalogJob {
   /** The catalog id of each entry, in the order sent. */
   ids: string[];
   submittedAtMs: number;
+  /** Frees the job's slot (finishing the job does). */
+  release?: () => void;
 }
 
 /** Submits one catalog bulk job (≤ 100 resources) and returns once Klaviyo accepted it. */
@@ -65,23 +128,30 @@ export async function submitCatalogJob(
   signal?: AbortSignal,
 ): Promise<SubmittedCatalogJob> {
   const key = CATALOG_PLURAL[resource];
-  const created = await http.request<{ data?: JobResource<CatalogJobAttributes> }>(
-    catalogJobOperations(resource, action).post,
-    {
-      method: 'POST',
-      path: catalogJobPath(resource, action),
-      body: { data: { type: `catalog-${resource}-bulk-${action}-job`, attributes: { [key]: { data: entries } } } },
-      signal,
-    },
-  );
-  const id = acceptedJobId(created.body, `catalog ${resource} ${action}`);
-  return {
-    ref: { kind: `catalog:${resource}:${action}`, id },
-    resource,
-    action,
-    ids: entries.map(entryId),
-    submittedAtMs: Date.now(),
-  };
+  const release = await slotsOf(http).acquire(signal);
+  try {
+    const created = await http.request<{ data?: JobResource<CatalogJobAttributes> }>(
+      catalogJobOperations(resource, action).post,
+      {
+        method: 'POST',
+        path: catalogJobPath(resource, action),
+        body: { data: { type: `catalog-${resource}-bulk-${action}-job`, attributes: { [key]: { data: entries } } } },
+        signal,
+      },
+    );
+    const id = acceptedJobId(created.body, `catalog ${resource} ${action}`);
+    return {
+      ref: { kind: `catalog:${resource}:${action}`, id },
+      resource,
+      action,
+      ids: entries.map(entryId),
+      submittedAtMs: Date.now(),
+      release,
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
 }
 
 /**
@@ -104,7 +174,7 @@ export async function finishCatalogJob(
     CATALOG_POLL,
     signal,
     job.submittedAtMs,
-  );
+  ).finally(() => job.release?.());
   const errors = new Map<number, RowError>();
   const unattributed: RowError[] = [];
   for (const e of done.attributes.errors ?? []) {

@@ -54,12 +54,20 @@ export function acceptedJobId(body: JobDocument<unknown> | undefined, what: stri
   return id;
 }
 
+/** How long a finished job took by Klaviyo's own clock (`created_at` to `completed_at`), when it says. */
+function serverDuration(attributes: { created_at?: unknown; completed_at?: unknown }): number | undefined {
+  const created = typeof attributes.created_at === 'string' ? Date.parse(attributes.created_at) : Number.NaN;
+  const completed = typeof attributes.completed_at === 'string' ? Date.parse(attributes.completed_at) : Number.NaN;
+  return completed >= created ? completed - created : undefined;
+}
+
 /**
- * Polls a job until it is finished. The first look comes when jobs of this kind have recently taken (or after
- * `firstDelayMs`), then looks back off from there, so a job costs about one or two polls of the job-GET rate
- * limit whatever its duration. `submittedAtMs` is when the job was accepted (a recovered job: earlier).
+ * Polls a job until it is finished. Job GETs have no more rate limit than job POSTs, so a job may cost about
+ * one poll if submissions are to run at their ceiling: the first look comes just after jobs of this kind have
+ * recently taken (by Klaviyo's own timestamps), or after `firstDelayMs` before any has finished; then looks
+ * back off. `submittedAtMs` is when the job was accepted (for a recovered job, now).
  */
-export async function waitForJob<A extends { status: string }>(
+export async function waitForJob<A extends { status: string; created_at?: unknown; completed_at?: unknown }>(
   http: KlaviyoHttp,
   op: KlaviyoOperation,
   path: string,
@@ -70,14 +78,14 @@ export async function waitForJob<A extends { status: string }>(
   const expected = expectedDuration(http, op);
   let delayMs = Math.max(schedule.initialDelayMs, expected / 10);
   const maxDelayMs = Math.max(schedule.maxDelayMs, expected / 4);
-  const firstLookMs = Math.max(schedule.firstDelayMs, 0.9 * expected - (Date.now() - submittedAtMs));
+  const firstLookMs = Math.max(schedule.firstDelayMs, 1.05 * expected + 200 - (Date.now() - submittedAtMs));
   if (firstLookMs > 0) await sleep(firstLookMs, signal);
   for (;;) {
     const res = await http.request<JobDocument<A>>(op, { method: 'GET', path, signal });
     const job = res.body?.data;
     const status = job?.attributes?.status;
     if (job?.attributes && (status === 'complete' || status === 'cancelled')) {
-      observeDuration(http, op, Date.now() - submittedAtMs);
+      observeDuration(http, op, serverDuration(job.attributes) ?? Date.now() - submittedAtMs);
       return job as JobResource<A> & { attributes: A };
     }
     await sleep(delayMs, signal);

@@ -48,8 +48,9 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
     limits: {
       maxBatchItems: MAX_CATALOG_JOB_RESOURCES,
       maxBatchBytes: 4_000_000,
-      // A batch has an item job, then about six variant jobs in flight: stay under Klaviyo's 500 catalog jobs.
-      maxInFlight: Math.max(1, Math.floor(((deps.jobsInFlight ?? 100) * 6) / 10)),
+      // A batch runs an item job, then about six variant jobs: past Klaviyo's 500 catalog jobs in progress, a
+      // job POST is answered 429 and sent again after its Retry-After.
+      maxInFlight: deps.jobsInFlight ?? 100,
     },
     write: (batch, signal) => upsertProducts(deps.klaviyo, batch, knownCategories, signal),
   };
