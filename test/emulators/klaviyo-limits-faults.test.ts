@@ -1,20 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type KlaviyoEmulatorOptions,
-  type RunningKlaviyoEmulator,
-  startKlaviyoEmulator,
-} from '../../emulators/klaviyo/build-emulator.ts';
+import { describe, expect, it } from 'vitest';
 import { klaviyoCaller, request, waitFor } from '../helpers/http.ts';
+import { klaviyoEmulators } from '../helpers/klaviyo-emulators.ts';
 
-const running: RunningKlaviyoEmulator[] = [];
-async function emulator(options: KlaviyoEmulatorOptions = {}): Promise<RunningKlaviyoEmulator> {
-  const e = await startKlaviyoEmulator(options);
-  running.push(e);
-  return e;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
-});
+const emulator = klaviyoEmulators();
 
 describe('rate limits', () => {
   it('sends the published limit in RateLimit-* headers on successful answers', async () => {
