@@ -54,7 +54,7 @@ export async function upsertCategories(
     [],
   );
   const [created, updated] = await Promise.all([
-    createJob ? finishCatalogUpsert(http, createJob, creates, signal) : undefined,
+    createJob ? finishCatalogUpsert(http, createJob, () => creates, signal) : undefined,
     updateJob ? finishCatalogJob(http, updateJob, signal) : undefined,
   ]);
   return [

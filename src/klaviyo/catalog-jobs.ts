@@ -245,19 +245,28 @@ export async function runCatalogUpsertJob(
   entries: CatalogEntry[],
   signal?: AbortSignal,
 ): Promise<CatalogJobResult> {
-  return finishCatalogUpsert(http, await submitCatalogJob(http, resource, 'create', entries, signal), entries, signal);
+  return finishCatalogUpsert(
+    http,
+    await submitCatalogJob(http, resource, 'create', entries, signal),
+    () => entries,
+    signal,
+  );
 }
 
-/** Finishes a submitted create job as an upsert (see runCatalogUpsertJob): `entries` are the ones it was sent. */
+/**
+ * Finishes a submitted create job as an upsert (see runCatalogUpsertJob). `entriesOf` gives the entries it was
+ * sent, and is called only when some already existed (so a caller may keep them compact meanwhile).
+ */
 export async function finishCatalogUpsert(
   http: KlaviyoHttp,
   job: SubmittedCatalogJob,
-  entries: CatalogEntry[],
+  entriesOf: () => CatalogEntry[],
   signal?: AbortSignal,
 ): Promise<CatalogJobResult> {
   const created = await finishCatalogJob(http, job, signal);
   const existing = [...created.errors].filter(([, e]) => isAlreadyExists(e)).map(([index]) => index);
   if (existing.length === 0) return created;
+  const entries = entriesOf();
   const updated = await runCatalogJob(
     http,
     job.resource,
@@ -300,6 +309,80 @@ export async function recoverCatalogJobs(
   return { succeeded, failures: [] };
 }
 
+/** Klaviyo's first reason for each key (record) that failed. */
+export type KeyedFailures = Map<string, RowError & { reason: string }>;
+
+/**
+ * Catalog jobs Klaviyo accepted for entries keyed by record: what finishing them needs — the job, and per
+ * entry its key and label — not the entries: a create keeps them as one compact string, read only should some
+ * already exist (the upsert's update).
+ */
+export interface KeyedCatalogJobs {
+  action: CatalogAction;
+  jobs: Array<{ job: SubmittedCatalogJob; keys: string[]; labels: string[]; createEntries?: string }>;
+}
+
+const entryLabel = (entry: CatalogEntry) => entry.id ?? String(entry.attributes?.external_id);
+
+/**
+ * Submits any number of entries as jobs of ≤ 100 side by side, and returns once Klaviyo accepted them all (a
+ * refusal of one throws, after freeing the slots of the others).
+ */
+export async function submitCatalogJobsByKey(
+  http: KlaviyoHttp,
+  resource: CatalogResource,
+  action: CatalogAction,
+  entries: Array<{ key: string; entry: CatalogEntry }>,
+  signal?: AbortSignal,
+): Promise<KeyedCatalogJobs> {
+  const chunks: Array<typeof entries> = [];
+  for (let i = 0; i < entries.length; i += MAX_CATALOG_JOB_RESOURCES)
+    chunks.push(entries.slice(i, i + MAX_CATALOG_JOB_RESOURCES));
+  const submissions = await Promise.allSettled(
+    chunks.map(async (chunk) => {
+      const jobEntries = chunk.map((c) => c.entry);
+      return {
+        job: await submitCatalogJob(http, resource, action, jobEntries, signal),
+        keys: chunk.map((c) => c.key),
+        labels: jobEntries.map(entryLabel),
+        ...(action === 'create' ? { createEntries: JSON.stringify(jobEntries) } : {}),
+      };
+    }),
+  );
+  const refused = submissions.find((r) => r.status === 'rejected');
+  if (refused) {
+    for (const r of submissions) if (r.status === 'fulfilled') r.value.job.release?.();
+    throw refused.reason;
+  }
+  return { action, jobs: submissions.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])) };
+}
+
+/** Waits for keyed jobs; creates are upserts, and deletes of resources already gone count as done. */
+export async function finishCatalogJobsByKey(
+  http: KlaviyoHttp,
+  submitted: KeyedCatalogJobs,
+  signal?: AbortSignal,
+): Promise<KeyedFailures> {
+  const failures: KeyedFailures = new Map();
+  const { action } = submitted;
+  await Promise.all(
+    submitted.jobs.map(async ({ job, keys, labels, createEntries }) => {
+      const result = createEntries
+        ? await finishCatalogUpsert(http, job, () => JSON.parse(createEntries) as CatalogEntry[], signal)
+        : await finishCatalogJob(http, job, signal);
+      for (const [index, e] of result.errors) {
+        const key = keys[index];
+        if ((action === 'delete' && isAlreadyGone(e)) || failures.has(key)) continue;
+        failures.set(key, {
+          ...e,
+          reason: `Klaviyo could not ${action} ${job.resource} ${labels[index]}: ${e.detail}`,
+        });
+      }
+    }),
+  );
+  return failures;
+}
+
 /**
  * Runs any number of entries as jobs of ≤ 100 side by side; returns Klaviyo's first reason for each key that
  * failed (a key may own several entries: a product's variants). Creates are upserts; deletes of resources
@@ -311,27 +394,6 @@ export async function runCatalogJobsByKey(
   action: CatalogAction,
   entries: Array<{ key: string; entry: CatalogEntry }>,
   signal?: AbortSignal,
-): Promise<Map<string, RowError & { reason: string }>> {
-  const failures = new Map<string, RowError & { reason: string }>();
-  const chunks: Array<typeof entries> = [];
-  for (let i = 0; i < entries.length; i += MAX_CATALOG_JOB_RESOURCES)
-    chunks.push(entries.slice(i, i + MAX_CATALOG_JOB_RESOURCES));
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      const jobEntries = chunk.map((c) => c.entry);
-      const result =
-        action === 'create'
-          ? await runCatalogUpsertJob(http, resource, jobEntries, signal)
-          : await runCatalogJob(http, resource, action, jobEntries, signal);
-      for (const [index, e] of result.errors) {
-        const { key, entry } = chunk[index];
-        if ((action === 'delete' && isAlreadyGone(e)) || failures.has(key)) continue;
-        failures.set(key, {
-          ...e,
-          reason: `Klaviyo could not ${action} ${resource} ${entry.id ?? String(entry.attributes?.external_id)}: ${e.detail}`,
-        });
-      }
-    }),
-  );
-  return failures;
+): Promise<KeyedFailures> {
+  return finishCatalogJobsByKey(http, await submitCatalogJobsByKey(http, resource, action, entries, signal), signal);
 }

@@ -40,6 +40,7 @@ function harness(o: {
   reportsJobs?: boolean;
 }) {
   const recovered: JobRef[][] = [];
+  const recoveredUnconfirmed: Array<number | undefined> = [];
   const writes: PendingWrite[] = [];
   const checkpoints: RunReport[] = [];
   const pagesAskedFrom: Array<string | undefined> = [];
@@ -69,8 +70,9 @@ function harness(o: {
       }),
     ...(o.recover
       ? {
-          recover: async (jobs: JobRef[]) => {
+          recover: async (jobs: JobRef[], _signal: AbortSignal, unconfirmed?: number) => {
             recovered.push(jobs);
+            recoveredUnconfirmed.push(unconfirmed);
             return o.recover?.(jobs);
           },
         }
@@ -92,7 +94,7 @@ function harness(o: {
     drainTimeoutMs: 60_000,
   };
   const runner = new JobRunner<Rec, string>(stream, report, hooks, silentLogger());
-  return { runner, writes, checkpoints, pagesAskedFrom, recovered, report };
+  return { runner, writes, checkpoints, pagesAskedFrom, recovered, recoveredUnconfirmed, report };
 }
 
 const page = (records: string[], missingIds: string[] = []): SourcePage<Rec> => ({
@@ -230,6 +232,7 @@ describe('JobRunner', () => {
         isDone: false,
         jobs: [{ kind: 'test-job', id: 'job-of-r01' }],
         settled: [],
+        unconfirmed: 2,
       },
       {
         endId: 'r04',
@@ -237,6 +240,7 @@ describe('JobRunner', () => {
         isDone: false,
         jobs: [{ kind: 'test-job', id: 'job-of-r03' }],
         settled: [],
+        unconfirmed: 2,
       },
     ]);
     expect(h.checkpoints.at(-1)?.inFlight).toEqual(report.inFlight);
@@ -258,11 +262,13 @@ describe('JobRunner', () => {
         isDone: false,
         jobs: [{ kind: 'test-job', id: 'j1' }],
         settled: [],
+        unconfirmed: 2,
       },
       { endId: 'r04', counts: { read: 2, succeeded: 2, failed: 0, skipped: 0 }, isDone: true },
     ];
     const report = await h.runner.start();
     expect(h.recovered).toEqual([[{ kind: 'test-job', id: 'j1' }]]);
+    expect(h.recoveredUnconfirmed).toEqual([2]);
     expect(h.pagesAskedFrom).toEqual(['r04']);
     expect(h.writes.map((w) => w.batch.map((b) => b.id))).toEqual([['r05', 'r06']]);
     expect(report).toMatchObject({

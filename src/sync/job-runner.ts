@@ -189,7 +189,7 @@ export class JobRunner<R extends { id: string }, I> {
         p.isDone
           ? Promise.resolve(undefined)
           : recover && p.jobs
-            ? recover(p.jobs, signal).catch(() => undefined)
+            ? recover(p.jobs, signal, p.unconfirmed).catch(() => undefined)
             : Promise.resolve(undefined),
       ),
     );
@@ -433,6 +433,7 @@ export class JobRunner<R extends { id: string }, I> {
         markSent();
         segment.jobs = jobs;
         segment.settled = settled;
+        segment.unconfirmed = ids.length - settled.length;
         this.saveSoon();
         if (this.stopReason && this.stream.recover) waiting.abort();
       },

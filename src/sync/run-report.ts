@@ -50,6 +50,8 @@ export interface InFlightSegment {
   isDone: boolean;
   jobs?: JobRef[];
   settled?: RecordOutcome[];
+  /** Records the jobs carry (the batch less its settled records). */
+  unconfirmed?: number;
 }
 
 /** What GET /sync/<type> shows, and what the checkpoint in commercetools holds. */

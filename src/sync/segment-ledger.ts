@@ -73,7 +73,14 @@ export class SegmentLedger {
       out.push(
         s.isDone
           ? { endId: s.endId, counts: { ...s.counts }, isDone: true }
-          : { endId: s.endId, counts: { ...s.counts }, isDone: false, jobs: s.jobs, settled: s.settled },
+          : {
+              endId: s.endId,
+              counts: { ...s.counts },
+              isDone: false,
+              jobs: s.jobs,
+              settled: s.settled,
+              unconfirmed: s.unconfirmed,
+            },
       );
     }
     return out;

@@ -61,7 +61,8 @@ export interface StreamDefinition<R extends { id: string }, I> {
   write(batch: Array<BatchEntry<I>>, signal: AbortSignal, progress?: WriteProgress): Promise<RecordOutcome[]>;
   /**
    * Finishes the jobs of a batch that a stopped or crashed run left in flight (recorded through `progress`);
-   * undefined when their outcomes cannot be attributed, and the batch is then read and sent again.
+   * undefined when their outcomes cannot be attributed, and the batch is then read and sent again. `unconfirmed`
+   * is how many records of the batch the jobs carry (unknown in checkpoints written before it was recorded).
    */
-  recover?(jobs: JobRef[], signal: AbortSignal): Promise<RecoveredBatch | undefined>;
+  recover?(jobs: JobRef[], signal: AbortSignal, unconfirmed?: number): Promise<RecoveredBatch | undefined>;
 }

@@ -116,7 +116,7 @@ describe('the catalog, with 2 s catalog jobs', () => {
   const inspect = async (what: string) =>
     (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/catalog/${what}?key=${KLAVIYO_KEY}`)).body;
 
-  it('categories and products land whole; a products stop with jobs in flight and its resume land each item once', async () => {
+  it('categories and products land whole; a products stop with variant jobs in flight records them, and the resume polls them and lands each item once', async () => {
     const url = stack.service.url;
     expect((await post(url, '/sync/categories')).status).toBe(202);
     const categories = await waitForRun(url, 'categories', 60_000);
@@ -126,18 +126,26 @@ describe('the catalog, with 2 s catalog jobs', () => {
     });
 
     expect((await post(url, '/sync/products')).status).toBe(202);
-    // Stopped while its first batches are in Klaviyo's hands.
+    // Stopped once batches have their variant jobs (the second round) in Klaviyo's hands.
     await waitFor(
-      async () => ((await status(url, 'products')).recordsUnconfirmed > 0 ? true : undefined),
+      async () => ((await status(url, 'products')).jobsInFlight > 0 ? true : undefined),
       60_000,
-      'batches in flight',
+      'variant jobs in flight',
     );
     const stopped = (await post(url, '/sync/products/stop')).body;
     expect(stopped.status).toBe('stopped');
+    const held = (stopped.inFlight ?? []).filter((s: R) => !s.isDone);
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.every((s: R) => s.jobs.every((j: R) => j.kind.startsWith('catalog:variant:')))).toBe(true);
+    expect(held.every((s: R) => s.unconfirmed > 0)).toBe(true);
     expect((await post(url, '/sync/products', { resume: true })).status).toBe(202);
     const products = await waitForRun(url, 'products', 120_000);
     expect(products.status).toBe('completed');
-    expect(products.counts.succeeded).toBe(small.withImage.length);
+    expect(products.counts).toMatchObject({ succeeded: small.withImage.length, failed: 0 });
+    expect(products.counts.read).toBe(products.counts.succeeded + products.counts.skipped);
+    // Nothing was sent twice: a batch sent again would find its items (and variants) and update them.
+    expect(await requestsOf('bulk_update_catalog_items')).toBe(0);
+    expect(await requestsOf('bulk_update_catalog_variants')).toBe(0);
 
     const items = await inspect('items');
     expect(items).toHaveLength(small.withImage.length);

@@ -2,7 +2,7 @@ import type { Product } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countPublishedProducts, publishedProductPages } from '../../commercetools/products.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
-import { upsertProducts } from '../../klaviyo/catalog-items.ts';
+import { recoverProductJobs, upsertProducts } from '../../klaviyo/catalog-items.ts';
 import { MAX_CATALOG_JOB_RESOURCES } from '../../klaviyo/catalog-jobs.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import { type CatalogMappingOptions, type CatalogProduct, productToCatalog } from '../../mapping/product-to-catalog.ts';
@@ -14,7 +14,10 @@ export interface ProductStreamDeps {
   klaviyo: KlaviyoHttp;
   mapping: Omit<CatalogMappingOptions, 'nowMs' | 'productUrlTemplate'> & { productUrlTemplate?: string };
   now?: () => number;
-  /** Catalog jobs kept in flight at once (default 100; a batch of 100 products runs several). */
+  /**
+   * Batches of 100 products whose payloads are held (until their variant jobs are accepted) (default 100);
+   * twice as many may have their variant jobs in flight, holding ids only.
+   */
   jobsInFlight?: number;
 }
 
@@ -48,11 +51,14 @@ export function productsStream(deps: ProductStreamDeps): StreamDefinition<Produc
     limits: {
       maxBatchItems: MAX_CATALOG_JOB_RESOURCES,
       maxBatchBytes: 4_000_000,
-      // A batch runs an item job, then about six variant jobs: past Klaviyo's 500 catalog jobs in progress, a
-      // job POST is answered 429 and sent again after its Retry-After.
-      maxInFlight: deps.jobsInFlight ?? 100,
+      // A batch runs an item job, then (once it is done) about six variant jobs: two job rounds. Batches in their
+      // first round hold their payloads; in the second only ids, so more of them may be in flight. Klaviyo's 500
+      // catalog jobs in progress are kept by the job slots (catalog-jobs.ts), not here.
+      maxSending: deps.jobsInFlight ?? 100,
+      maxInFlight: 2 * (deps.jobsInFlight ?? 100),
     },
-    write: (batch, signal) => upsertProducts(deps.klaviyo, batch, knownCategories, signal),
+    write: (batch, signal, progress) => upsertProducts(deps.klaviyo, batch, knownCategories, signal, progress),
+    recover: (jobs, signal, unconfirmed) => recoverProductJobs(deps.klaviyo, jobs, unconfirmed, signal),
   };
 }
 
