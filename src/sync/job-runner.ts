@@ -440,6 +440,8 @@ export class JobRunner<R extends { id: string }, I> {
     };
     try {
       const signal = AbortSignal.any([this.writeController.signal, waiting.signal]);
+      // A batch of products runs a dozen jobs, each listening for the abort while it is sent and polled.
+      setMaxListeners(0, signal);
       const outcomes = await this.stream.write(batch, signal, progress);
       this.apply(outcomes, segment);
       segment.unconfirmed = 0;
