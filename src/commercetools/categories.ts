@@ -1,4 +1,5 @@
 import type { Category } from '@commercetools/platform-sdk';
+import { CommercetoolsError } from '../core/errors.ts';
 import { type CommercetoolsApi, ctCall } from './client.ts';
 import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
@@ -27,7 +28,16 @@ export async function countCategories(api: CommercetoolsApi, signal?: AbortSigna
   ).total;
 }
 
-/** One category as it is now; retries transient failures within `budgetMs`. */
-export function getCategory(api: CommercetoolsApi, id: string, budgetMs?: number): Promise<Category> {
-  return ctCall('category read', () => api.categories().withId({ ID: id }).get().execute(), { budgetMs });
+/** One category as it is now, undefined when commercetools has none with that id; retries transient failures within `budgetMs`. */
+export async function findCategory(
+  api: CommercetoolsApi,
+  id: string,
+  budgetMs?: number,
+): Promise<Category | undefined> {
+  try {
+    return await ctCall('category read', () => api.categories().withId({ ID: id }).get().execute(), { budgetMs });
+  } catch (e) {
+    if (e instanceof CommercetoolsError && e.status === 404) return undefined;
+    throw e;
+  }
 }

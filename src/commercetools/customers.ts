@@ -1,4 +1,5 @@
 import type { Customer } from '@commercetools/platform-sdk';
+import { CommercetoolsError } from '../core/errors.ts';
 import { type CommercetoolsApi, ctCall } from './client.ts';
 import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
@@ -22,6 +23,15 @@ export async function countCustomers(api: CommercetoolsApi, signal?: AbortSignal
 }
 
 /** One customer as it is now; retries transient failures within `budgetMs`. */
-export function getCustomer(api: CommercetoolsApi, id: string, budgetMs?: number): Promise<Customer> {
-  return ctCall('customer read', () => api.customers().withId({ ID: id }).get().execute(), { budgetMs });
+export async function findCustomer(
+  api: CommercetoolsApi,
+  id: string,
+  budgetMs?: number,
+): Promise<Customer | undefined> {
+  try {
+    return await ctCall('customer read', () => api.customers().withId({ ID: id }).get().execute(), { budgetMs });
+  } catch (e) {
+    if (e instanceof CommercetoolsError && e.status === 404) return undefined;
+    throw e;
+  }
 }

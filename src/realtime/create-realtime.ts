@@ -59,6 +59,7 @@ export function createRealtime(
   const dispatcher = new Dispatcher(
     PROCESSORS,
     {
+      projectKey: config.commercetools.projectKey,
       ct,
       klaviyo,
       logger,

@@ -37,6 +37,7 @@ class MemoryDeadLetters implements DeadLetterStorage {
 /** A customer message as commercetools sends it. */
 const message = (id: string, customerId = 'c-1') => ({
   notificationType: 'Message',
+  projectKey: 'demo',
   id,
   type: 'CustomerCreated',
   resourceVersion: 1,
@@ -60,7 +61,7 @@ function setup(behaviour: () => Promise<void> = async () => undefined) {
   };
   const deadLetters = new MemoryDeadLetters();
   const intake = new Intake(
-    new Dispatcher([processor], {} as ProcessorContext, new Set()),
+    new Dispatcher([processor], { projectKey: 'demo' } as ProcessorContext, new Set()),
     deadLetters,
     silentLogger(),
   );
@@ -104,7 +105,6 @@ describe('Intake: what is acknowledged and what is redelivered', () => {
       'Klaviyo refuses the key (401: fatal, not the message’s fault)',
       new KlaviyoApiError(401, [{ code: 'not_authenticated', detail: 'Invalid key.' }], 'create_or_update_profile'),
     ],
-    ['an unexpected error', new TypeError('something broke')],
   ])('%s → not acknowledged, not dead-lettered, and handled again when redelivered', async (_what, error) => {
     let isFailing = true;
     const { intake, deadLetters, calls } = setup(async () => {
@@ -143,6 +143,8 @@ describe('Intake: what is acknowledged and what is redelivered', () => {
       new PermanentRecordError('catalog_job_error', 'Klaviyo could not create item x'),
       'catalog_job_error',
     ],
+    // Not classified as passing: it would fail the same way forever (a poison message).
+    ['an unexpected error', new TypeError('Cannot read properties of undefined'), 'unexpected_error'],
   ])('%s → kept as a dead letter with its reason and code, and acknowledged', async (_what, error, code) => {
     const { intake, deadLetters } = setup(async () => {
       throw error;
@@ -198,6 +200,7 @@ describe('Intake: what is acknowledged and what is redelivered', () => {
       await intake.receive({
         body: {
           notificationType: 'Message',
+          projectKey: 'demo',
           id: 'x',
           type: 'ProductPublished',
           resource: { typeId: 'product', id: 'p' },
@@ -236,5 +239,70 @@ describe('Intake: what is acknowledged and what is redelivered', () => {
       { key: 'm-6', status: 'applied' },
     ]);
     expect(deadLetters.letters.size).toBe(0);
+  });
+
+  it('a notification of another project, or of none, is acknowledged and ignored, never applied', async () => {
+    const { intake, calls } = setup();
+    expect(
+      await intake.receive({ body: { ...message('m-7'), projectKey: 'some-other-project' }, envelope: 'platform' }),
+    ).toMatchObject({ isAcknowledged: true, status: 'ignored', detail: 'the notification is of another project' });
+    const { projectKey: _p, ...keyless } = message('m-8');
+    expect(await intake.receive({ body: keyless, envelope: 'platform' })).toMatchObject({
+      isAcknowledged: true,
+      status: 'ignored',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['a resource id that is a path segment', '.'],
+    ['a resource id with a slash', 'a/../b'],
+    ['a resource id of 5,000 characters', 'x'.repeat(5000)],
+  ])('%s → dead-lettered as invalid and acknowledged, the processor never called', async (_what, id) => {
+    const { intake, deadLetters, calls } = setup();
+    expect(await intake.receive({ body: message('m-9', id), envelope: 'platform' })).toMatchObject({
+      isAcknowledged: true,
+      status: 'dead-lettered',
+    });
+    expect([...deadLetters.letters.values()]).toMatchObject([{ code: 'invalid_notification' }]);
+    expect(calls).toEqual([]);
+  });
+
+  it('a reused delivery id does not hide a different notification; the same notification under a new delivery id is a duplicate', async () => {
+    const { intake, calls } = setup();
+    await intake.receive({ body: pubsub(message('m-10', 'c-10'), 'reused'), envelope: 'pubsub' });
+    expect(await intake.receive({ body: pubsub(message('m-11', 'c-11'), 'reused'), envelope: 'pubsub' })).toMatchObject(
+      { status: 'applied' },
+    );
+    expect(await intake.receive({ body: pubsub(message('m-11', 'c-11'), 'other'), envelope: 'pubsub' })).toMatchObject({
+      status: 'duplicate',
+    });
+    expect(calls).toEqual(['m-10', 'm-11']);
+  });
+
+  it('a payload too deep or too big to store is dead-lettered as a bounded skeleton with its size and hash', async () => {
+    const { intake, deadLetters } = setup(async () => {
+      throw new TypeError('Cannot read properties of undefined');
+    });
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000; i++) deep = { deep };
+    const big = { ...message('m-12'), padding: 'x'.repeat(200_000) };
+    expect(await intake.receive({ body: { ...message('m-13'), deep }, envelope: 'platform' })).toMatchObject({
+      isAcknowledged: true,
+      status: 'dead-lettered',
+    });
+    expect(await intake.receive({ body: big, envelope: 'platform' })).toMatchObject({ status: 'dead-lettered' });
+    const stored = deadLetters.letters.get('m-12')?.payload as Record<string, any>;
+    expect(JSON.stringify(stored).length).toBeLessThan(2_000);
+    expect(stored).toMatchObject({
+      notificationType: 'Message',
+      id: 'm-12',
+      resource: { typeId: 'customer', id: 'c-1' },
+      truncated: { bytes: JSON.stringify(big).length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    expect(deadLetters.letters.get('m-13')?.payload).toMatchObject({
+      id: 'm-13',
+      truncated: { reason: expect.stringContaining('nested too deeply') },
+    });
   });
 });

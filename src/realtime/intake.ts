@@ -5,9 +5,11 @@ export type DeadLetterStorage = Pick<DeadLetterStore, 'put' | 'list' | 'remove'>
 
 import { AppError, CommercetoolsError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { boundedPayload } from './bounded-payload.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { decodeCommercetoolsPayload, decodePubSubPush } from './envelopes/decode.ts';
 import { InvalidNotificationError, type Notification, parsePlatformPayload } from './notification.ts';
+import { RecentNotifications } from './recent-notifications.ts';
 
 export type IntakeStatus = 'applied' | 'ignored' | 'duplicate' | 'dead-lettered' | 'retry';
 
@@ -48,23 +50,16 @@ export class RedeliveryRequestedError extends AppError {
   }
 }
 
-/** Remembers recently handled delivery ids, so a redelivered message is applied once. */
-class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly capacity: number) {}
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-  add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
-  }
+/** Errors we know how to classify carry their disposition; anything else (a bug, a library's surprise) is permanent. */
+function dispositionOfNotificationError(e: unknown): 'retryable' | 'permanent' | 'fatal' {
+  return e instanceof AppError ? dispositionOf(e) : 'permanent';
 }
 
 function codeOf(e: unknown): string {
   if (e instanceof KlaviyoApiError) return e.errors[0]?.code ?? String(e.status);
   if (e instanceof CommercetoolsError) return e.ctCode ?? String(e.status);
-  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
+  if (e instanceof AppError) return e.code;
+  return 'unexpected_error';
 }
 
 /**
@@ -73,7 +68,7 @@ function codeOf(e: unknown): string {
  * letters) are acknowledged; retryable and fatal failures ask for redelivery, so nothing is dropped.
  */
 export class Intake {
-  private readonly recent = new RecentIds(20_000);
+  private readonly recent = new RecentNotifications();
   readonly stats: IntakeStats = {
     byStatus: { applied: 0, ignored: 0, duplicate: 0, 'dead-lettered': 0, retry: 0 },
     recentLatenciesMs: [],
@@ -95,14 +90,14 @@ export class Intake {
     } catch (e) {
       if (!(e instanceof InvalidNotificationError)) throw e;
       // A malformed delivery can never succeed: keep it as a dead letter and acknowledge it.
-      const notificationId = `invalid:${delivery.deliveryId ?? `${Date.now()}:${Math.random().toString(36).slice(2)}`}`;
+      const notificationId = `invalid:${delivery.deliveryId?.slice(0, 256) ?? `${Date.now()}:${Math.random().toString(36).slice(2)}`}`;
       return this.deadLetter(
         { kind: 'unknown', id: notificationId, isPayloadIncluded: false, raw: {} },
         e,
         delivery.body,
       );
     }
-    return this.handle(decoded.notification, { deliveryId: decoded.messageId ?? delivery.deliveryId });
+    return this.handle(decoded.notification, {});
   }
 
   /** Replays dead letters (all, or those with the given keys); a letter applied or ignored now is removed. */
@@ -131,18 +126,11 @@ export class Intake {
     return results;
   }
 
-  private async handle(n: Notification, options: { deliveryId?: string; isReplay?: boolean }): Promise<IntakeResult> {
+  private async handle(n: Notification, options: { isReplay?: boolean }): Promise<IntakeResult> {
     const started = performance.now();
     try {
-      if (
-        !options.isReplay &&
-        (this.recent.has(n.id) || (options.deliveryId && this.recent.has(`delivery:${options.deliveryId}`)))
-      ) {
-        return this.done(
-          { isAcknowledged: true, status: 'duplicate', detail: 'already handled' },
-          n,
-          options.deliveryId,
-        );
+      if (!options.isReplay && this.recent.has(n)) {
+        return this.done({ isAcknowledged: true, status: 'duplicate', detail: 'already handled' }, n);
       }
       try {
         const r = await this.dispatcher.dispatch(n);
@@ -151,10 +139,11 @@ export class Intake {
             ? { isAcknowledged: true, status: 'applied', detail: r.detail }
             : { isAcknowledged: true, status: 'ignored', detail: r.reason },
           n,
-          options.deliveryId,
         );
       } catch (e) {
-        if (dispositionOf(e) === 'permanent') return await this.deadLetter(n, e, n.raw, options.deliveryId);
+        // Only failures classified as passing (429, 5xx, no answer) or needing an operator (credentials) are
+        // handed back for redelivery; anything else would fail forever, so it becomes a dead letter.
+        if (dispositionOfNotificationError(e) === 'permanent') return await this.deadLetter(n, e, n.raw);
         return this.retry(n, e);
       }
     } finally {
@@ -163,12 +152,9 @@ export class Intake {
     }
   }
 
-  private done(result: IntakeResult, n: Notification, deliveryId?: string): IntakeResult {
+  private done(result: IntakeResult, n: Notification): IntakeResult {
     this.stats.byStatus[result.status]++;
-    if (result.isAcknowledged) {
-      this.recent.add(n.id);
-      if (deliveryId) this.recent.add(`delivery:${deliveryId}`);
-    }
+    if (result.isAcknowledged && n.kind !== 'unknown') this.recent.add(n);
     this.logger.info(
       {
         notificationId: n.id,
@@ -197,8 +183,8 @@ export class Intake {
   }
 
   /** Keeps a permanent failure as a dead letter and acknowledges it; if it cannot be kept, asks for redelivery. */
-  private async deadLetter(n: Notification, e: unknown, payload: unknown, deliveryId?: string): Promise<IntakeResult> {
-    const reason = e instanceof Error ? e.message : String(e);
+  private async deadLetter(n: Notification, e: unknown, payload: unknown): Promise<IntakeResult> {
+    const reason = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
     try {
       await this.deadLetters.put({
         notificationId: n.id,
@@ -207,7 +193,7 @@ export class Intake {
         type: n.type,
         reason,
         code: e instanceof InvalidNotificationError ? 'invalid_notification' : codeOf(e),
-        payload,
+        payload: boundedPayload(payload),
       });
     } catch (storeError) {
       // Without a dead letter the failure would be lost: ask for redelivery instead.
@@ -218,6 +204,6 @@ export class Intake {
         detail: `could not store the dead letter: ${storeError instanceof Error ? storeError.message : String(storeError)}`,
       };
     }
-    return this.done({ isAcknowledged: true, status: 'dead-lettered', detail: reason }, n, deliveryId);
+    return this.done({ isAcknowledged: true, status: 'dead-lettered', detail: reason }, n);
   }
 }

@@ -5,6 +5,8 @@ export interface Notification {
   kind: 'message' | 'created' | 'updated' | 'deleted' | 'test' | 'event' | 'unknown';
   /** Stable id for deduplication: the message id, or resource id + version for changes. */
   id: string;
+  /** The project the notification says it is from (checked against this service's before anything is done). */
+  projectKey?: string;
   resourceType?: string;
   resourceId?: string;
   /** Message type (`OrderCreated`) or change type (`ResourceUpdated`). */
@@ -26,6 +28,14 @@ export class InvalidNotificationError extends AppError {
 
 type Json = Record<string, unknown>;
 
+/**
+ * commercetools ids are UUIDs; keys of other resources are at most 256 characters of [A-Za-z0-9_-]. Anything else
+ * in an id (a path segment like "." or "..", a slash, megabytes) is not from commercetools.
+ */
+const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,255}$/;
+/** Message ids are UUIDs; a test message may carry other short ids. */
+const MAX_ID_LENGTH = 256;
+
 function asObject(v: unknown): Json | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 }
@@ -40,7 +50,16 @@ export function parsePlatformPayload(input: unknown): Notification {
   const resource = asObject(p.resource);
   const resourceType = typeof resource?.typeId === 'string' ? resource.typeId : undefined;
   const resourceId = typeof resource?.id === 'string' ? resource.id : undefined;
-  const base = { resourceType, resourceId, raw: p, isPayloadIncluded: true };
+  if (resourceId !== undefined && !RESOURCE_ID.test(resourceId))
+    throw new InvalidNotificationError(
+      `The resource id is not a commercetools id (${resourceId.length > 40 ? `${resourceId.length} characters` : JSON.stringify(resourceId)}).`,
+    );
+  if (resourceType !== undefined && !/^[a-z][a-z-]{0,63}$/.test(resourceType))
+    throw new InvalidNotificationError('The resource typeId is not a commercetools resource type.');
+  if (p.id !== undefined && !(typeof p.id === 'string' && p.id.length > 0 && p.id.length <= MAX_ID_LENGTH))
+    throw new InvalidNotificationError(`The notification id must be a string of 1 to ${MAX_ID_LENGTH} characters.`);
+  const projectKey = typeof p.projectKey === 'string' ? p.projectKey : undefined;
+  const base = { resourceType, resourceId, projectKey, raw: p, isPayloadIncluded: true };
   // The message commercetools sends when a subscription is created or changed, to test the destination.
   if (
     resourceType === 'subscription' ||

@@ -18,6 +18,8 @@ export interface RealtimeSettings {
 }
 
 export interface ProcessorContext {
+  /** This service's commercetools project: notifications of any other are ignored. */
+  projectKey: string;
   ct: CommercetoolsApi;
   klaviyo: KlaviyoHttp;
   settings: RealtimeSettings;

@@ -15,6 +15,7 @@ const payments = new Map(
 );
 const categories = data.filter((r) => r.typeId === 'category').map((r) => r.resource as R);
 const products = data.filter((r) => r.typeId === 'product').map((r) => r.resource as R);
+const inventory = data.filter((r) => r.typeId === 'inventory-entry').map((r) => r.resource as R);
 
 const push = (body: unknown, auth = true) =>
   request<any>('POST', `${stack.service.url}/events/pubsub`, {
@@ -122,7 +123,7 @@ describe('delivery', () => {
 });
 
 describe('processors', () => {
-  it('customer: created and updated → profile upsert with the current data; deletions ignored', async () => {
+  it('customer: created and updated → profile upsert with the current data; deletions ignored, stale ones upsert', async () => {
     const c = customers.find((x) => x.email && x.firstName) as R;
     expect((await push(pubsub(message('customer', c.id, 'CustomerCreated')))).body.status).toBe('applied');
     const stored = (await stack.ct.storage.get('demo', 'customer', c.id)) as unknown as R;
@@ -136,7 +137,11 @@ describe('processors', () => {
     const profiles = await kl(`profiles?external_id=${c.id}`);
     expect(profiles).toHaveLength(1);
     expect(profiles[0]).toMatchObject({ email: c.email, first_name: 'Renamed' });
-    expect((await push(pubsub(message('customer', c.id, 'CustomerDeleted')))).body).toMatchObject({
+    // A deletion message for a customer commercetools still has is stale: the profile is upserted as it is.
+    expect((await push(pubsub(message('customer', c.id, 'CustomerDeleted')))).body.status).toBe('applied');
+    expect((await kl(`profiles?external_id=${c.id}`))[0]).toMatchObject({ first_name: 'Renamed' });
+    await stack.ct.storage.delete('demo', 'customer', c.id);
+    expect((await push(pubsub(change('ResourceDeleted', 'customer', c.id)))).body).toMatchObject({
       status: 'ignored',
       detail: expect.stringContaining('not propagated'),
     });
@@ -250,16 +255,26 @@ describe('processors', () => {
     const items = await kl('catalog/items');
     expect(items.map((i) => i.id)).toContain(`$custom:::$default:::${product.id}`);
     const sku = product.masterData.current.masterVariant.sku as string;
+    // Stock is the entry as commercetools stores it (0 here), whatever quantity the message says.
+    const entry = inventory.find((e) => e.sku === sku && !e.supplyChannel) as R;
+    const storedEntry = (await stack.ct.storage.get('demo', 'inventory-entry', entry.id)) as unknown as R;
+    stack.ct.storage.put('demo', 'inventory-entry', {
+      ...storedEntry,
+      id: entry.id,
+      version: storedEntry.version + 1,
+      availableQuantity: 0,
+      quantityOnStock: 0,
+    });
     expect(
       (
         await push(
           pubsub(
-            message('inventory-entry', 'inv-1', 'InventoryEntryQuantitySet', {
+            message('inventory-entry', entry.id, 'InventoryEntryQuantitySet', {
               sku,
               oldAvailableQuantity: 5,
-              newAvailableQuantity: 0,
+              newAvailableQuantity: 4242,
               oldQuantityOnStock: 5,
-              newQuantityOnStock: 0,
+              newQuantityOnStock: 4242,
             }),
           ),
         )
@@ -268,9 +283,18 @@ describe('processors', () => {
     expect((await kl('catalog/variants')).find((v) => v.id === `$custom:::$default:::${sku}`)?.inventory_quantity).toBe(
       0,
     );
+    // Unpublished and deleted in commercetools first: the messages are hints, commercetools says what is true.
+    const storedProduct = (await stack.ct.storage.get('demo', 'product', product.id)) as unknown as R;
+    stack.ct.storage.put('demo', 'product', {
+      ...storedProduct,
+      id: product.id,
+      version: storedProduct.version + 1,
+      masterData: { ...storedProduct.masterData, published: false },
+    });
     expect((await push(pubsub(message('product', product.id, 'ProductUnpublished')))).body.status).toBe('applied');
     expect((await kl('catalog/items')).map((i) => i.id)).not.toContain(`$custom:::$default:::${product.id}`);
     expect((await kl('catalog/variants')).some((v) => v.item === `$custom:::$default:::${product.id}`)).toBe(false);
+    await stack.ct.storage.delete('demo', 'category', leaf.id);
     expect((await push(pubsub(change('ResourceDeleted', 'category', leaf.id)))).body.status).toBe('applied');
     expect((await kl('catalog/categories')).some((c) => c.id === `$custom:::$default:::${leaf.id}`)).toBe(false);
   });
@@ -360,6 +384,8 @@ describe('switches', () => {
         headers: { 'content-type': 'application/json' },
         body: pubsub(message('customer', c.id, 'CustomerCreated')),
       });
+      // Deleted in commercetools: a deletion message for a customer that exists would be stale.
+      await s.ct.storage.delete('demo', 'customer', c.id);
       const r = await request<any>('POST', `${s.service.url}/events/pubsub`, {
         headers: { 'content-type': 'application/json' },
         body: pubsub(change('ResourceDeleted', 'customer', c.id)),

@@ -1,21 +1,25 @@
-import { getCustomer } from '../../commercetools/customers.ts';
+import { findCustomer } from '../../commercetools/customers.ts';
 import { upsertProfile } from '../../klaviyo/profiles.ts';
 import { customerToProfile, deletedCustomerProfile } from '../../mapping/customer-to-profile.ts';
 import { applied, ignored, type Processor } from '../processor.ts';
 
 /**
- * CustomerCreated and every other customer message or change → the customer as it is now, upserted with
- * profile-import (so an out-of-date notification never overwrites newer data). Deletions are ignored by
- * default: Klaviyo keeps the profile and its history; REALTIME_CUSTOMER_DELETED=mark marks the profile instead.
+ * Any customer notification → the customer as commercetools has it now, upserted with profile-import (so an
+ * out-of-date notification never overwrites newer data). A customer commercetools no longer has is, by default,
+ * left alone: Klaviyo keeps the profile and its history; REALTIME_CUSTOMER_DELETED=mark marks the profile instead.
+ * A deletion message for a customer that exists is stale, and is handled as a change.
  */
 export const customerProcessor: Processor = {
   name: 'customer',
   handles: (n) => n.resourceType === 'customer',
   async process(n, ctx) {
     const customerId = n.resourceId as string;
-    if (n.kind === 'deleted' || n.type === 'CustomerDeleted') {
+    const customer = await findCustomer(ctx.ct, customerId, ctx.ctBudgetMs);
+    if (!customer) {
       if (ctx.settings.customerDeleted !== 'mark')
-        return ignored('customer deletions are not propagated (the Klaviyo profile and its history are kept)');
+        return ignored(
+          `customer ${customerId} is not in commercetools; deletions are not propagated (the Klaviyo profile and its history are kept)`,
+        );
       const at =
         typeof n.raw.modifiedAt === 'string'
           ? n.raw.modifiedAt
@@ -25,7 +29,6 @@ export const customerProcessor: Processor = {
       await upsertProfile(ctx.klaviyo, deletedCustomerProfile(customerId, at));
       return applied(`profile of customer ${customerId} marked deleted`);
     }
-    const customer = await getCustomer(ctx.ct, customerId, ctx.ctBudgetMs);
     const m = customerToProfile(customer, { properties: ctx.settings.customerProperties });
     if (m.kind === 'skip') return ignored(m.reason);
     await upsertProfile(ctx.klaviyo, m.profile.attributes);

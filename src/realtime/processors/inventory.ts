@@ -1,24 +1,20 @@
-import type { InventoryEntry } from '@commercetools/platform-sdk';
-import { getInventoryEntry } from '../../commercetools/inventory.ts';
+import { findInventoryEntry } from '../../commercetools/inventory.ts';
 import { catalogId } from '../../core/catalog-id.ts';
 import { setVariantStock } from '../../klaviyo/catalog-items.ts';
 import { applied, ignored, type Processor } from '../processor.ts';
 
-type StockEntry = Pick<InventoryEntry, 'sku' | 'availableQuantity' | 'supplyChannel'>;
-
-/** Inventory changes → the variant's stock (0 included), when the entry is the configured channel's (or the overall one). */
+/**
+ * Inventory changes → the variant's stock (0 included) as the entry stands in commercetools now, when the entry
+ * is the configured channel's (or the overall one). The quantity a message carries is never used: it may be stale
+ * or made up.
+ */
 export const inventoryProcessor: Processor = {
   name: 'inventory',
   handles: (n) => n.resourceType === 'inventory-entry',
   async process(n, ctx) {
     if (n.kind === 'deleted') return ignored('inventory deletions are not synced');
-    const message = n.message as
-      | { sku?: string; supplyChannel?: StockEntry['supplyChannel']; newAvailableQuantity?: number }
-      | undefined;
-    const entry: StockEntry =
-      message && typeof message.newAvailableQuantity === 'number' && message.sku
-        ? { sku: message.sku, availableQuantity: message.newAvailableQuantity, supplyChannel: message.supplyChannel }
-        : await getInventoryEntry(ctx.ct, n.resourceId as string, ctx.ctBudgetMs);
+    const entry = await findInventoryEntry(ctx.ct, n.resourceId as string, ctx.ctBudgetMs);
+    if (!entry) return ignored(`inventory entry ${n.resourceId} is not in commercetools`);
     const channel = entry.supplyChannel?.id;
     const wanted = ctx.settings.inventoryChannelId;
     if ((wanted && channel !== wanted) || (!wanted && channel))

@@ -5,19 +5,17 @@ import { deleteProduct, upsertProducts } from '../../klaviyo/catalog-items.ts';
 import { productToCatalog } from '../../mapping/product-to-catalog.ts';
 import { applied, ignored, type Processor } from '../processor.ts';
 
-const UNPUBLISH = new Set(['ProductUnpublished', 'ProductDeleted']);
-
 /**
- * ProductPublished (or a product change) → the published product upserted with its variants, removed variants
- * deleted; ProductUnpublished / deletion → the item and its variants deleted.
+ * Any product notification → the product as commercetools has it now: published, it is upserted with its
+ * variants (removed variants deleted); unpublished or gone, the item and its variants are deleted. An unpublish or
+ * deletion message for a product that is published now is stale, and changes nothing.
  */
 export const productProcessor: Processor = {
   name: 'product',
   handles: (n) => n.resourceType === 'product',
   async process(n, ctx) {
     const productId = n.resourceId as string;
-    const isRemoval = n.kind === 'deleted' || (n.type !== undefined && UNPUBLISH.has(n.type));
-    const product = isRemoval ? undefined : await findProduct(ctx.ct, productId, ctx.ctBudgetMs);
+    const product = await findProduct(ctx.ct, productId, ctx.ctBudgetMs);
     if (!product?.masterData.published) {
       const r = await deleteProduct(ctx.klaviyo, catalogId(productId));
       return r.isItemDeleted
