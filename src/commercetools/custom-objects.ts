@@ -80,13 +80,19 @@ export class CustomObjectStore implements VersionedStore {
     }
   }
 
-  /** The oldest `limit` objects of the container. */
-  async list<T>(limit: number): Promise<Array<ListedObject<T>>> {
+  /** Up to `limit` objects of the container in key order, after the key `afterKey` when given (keyset paging). */
+  async list<T>(limit: number, afterKey?: string): Promise<Array<ListedObject<T>>> {
     const body = await ctCall(`list of ${this.container}`, () =>
       this.api
         .customObjects()
         .withContainer({ container: this.container })
-        .get({ queryArgs: { limit, sort: ['createdAt asc'] } })
+        .get({
+          queryArgs: {
+            limit,
+            sort: ['key asc'],
+            ...(afterKey === undefined ? {} : { where: ['key > :after'], 'var.after': afterKey }),
+          },
+        })
         .execute(),
     );
     return body.results.map((o) => ({ key: o.key, version: o.version, value: o.value as T }));

@@ -44,8 +44,13 @@ export class DeadLetterStore {
     await this.objects.put(key, value);
   }
 
-  async list(limit = 500): Promise<Array<DeadLetter & { key: string; version: number }>> {
-    return (await this.objects.list<DeadLetter>(limit)).map((o) => ({ ...o.value, key: o.key, version: o.version }));
+  /** Up to `limit` letters in key order, after `afterKey` when given. */
+  async list(limit = 500, afterKey?: string): Promise<Array<DeadLetter & { key: string; version: number }>> {
+    return (await this.objects.list<DeadLetter>(limit, afterKey)).map((o) => ({
+      ...o.value,
+      key: o.key,
+      version: o.version,
+    }));
   }
 
   async remove(key: string, version: number): Promise<void> {

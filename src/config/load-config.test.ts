@@ -78,11 +78,38 @@ describe('loadConfig', () => {
   });
 
   it('refuses to listen beyond loopback without a management token unless explicitly allowed', () => {
-    expect(problems({ ...VALID, HOST: '0.0.0.0' })).toEqual([expect.stringContaining('set SYNC_API_TOKEN')]);
-    expect(problems({ ...VALID, HOST: '0.0.0.0', SYNC_API_TOKEN: 'x'.repeat(16) })).toEqual([]);
-    expect(problems({ ...VALID, HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED_API: 'true' })).toEqual([]);
+    const pushes = { PUSH_AUTH_TOKEN: 'p'.repeat(16) };
+    expect(problems({ ...VALID, ...pushes, HOST: '0.0.0.0' })).toEqual([expect.stringContaining('set SYNC_API_TOKEN')]);
+    expect(problems({ ...VALID, ...pushes, HOST: '0.0.0.0', SYNC_API_TOKEN: 'x'.repeat(16) })).toEqual([]);
+    expect(problems({ ...VALID, ...pushes, HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED_API: 'true' })).toEqual([]);
     expect(problems({ ...VALID, SYNC_API_TOKEN: 'short' })).toEqual([
       expect.stringContaining('at least 16 characters'),
+    ]);
+    // Sixteen spaces, or a token with a space in it, are no secret.
+    expect(problems({ ...VALID, SYNC_API_TOKEN: ' '.repeat(16) })).toEqual([
+      expect.stringContaining('SYNC_API_TOKEN must be at least 16 characters without spaces'),
+    ]);
+    expect(problems({ ...VALID, PUSH_AUTH_TOKEN: 'sixteen chars but spaced' })).toEqual([
+      expect.stringContaining('PUSH_AUTH_TOKEN must be at least 16 characters without spaces'),
+    ]);
+  });
+
+  it('fails closed on pushes beyond loopback: push authentication, imports only, or an explicit opt-out', () => {
+    const exposed = { ...VALID, HOST: '0.0.0.0', SYNC_API_TOKEN: 'x'.repeat(16) };
+    expect(problems(exposed)).toEqual([expect.stringContaining('exposes the real-time push endpoints')]);
+    expect(problems({ ...exposed, PUSH_AUTH_TOKEN: 'p'.repeat(16) })).toEqual([]);
+    expect(problems({ ...exposed, PUSH_OIDC_AUDIENCE: 'https://svc', PUSH_OIDC_EMAIL: 'push@p.iam.example' })).toEqual(
+      [],
+    );
+    expect(problems({ ...exposed, APP_TYPE: 'BULK_IMPORT' })).toEqual([]);
+    expect(problems({ ...exposed, ALLOW_UNAUTHENTICATED_PUSH: 'true' })).toEqual([]);
+    // On loopback nothing else can reach the port.
+    expect(problems({ ...VALID })).toEqual([]);
+  });
+
+  it('an OIDC audience needs the service account the pushes are signed as', () => {
+    expect(problems({ ...VALID, PUSH_OIDC_AUDIENCE: 'https://svc' })).toEqual([
+      expect.stringContaining('PUSH_OIDC_AUDIENCE needs PUSH_OIDC_EMAIL'),
     ]);
   });
 

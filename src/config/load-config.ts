@@ -171,6 +171,13 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     example: 'false',
   },
   {
+    name: 'ALLOW_UNAUTHENTICATED_PUSH',
+    required: false,
+    description:
+      'listen beyond loopback with real-time push endpoints but no push authentication (only behind a network that protects them)',
+    example: 'false',
+  },
+  {
     name: 'SKIP_BASE64_DECODE',
     required: false,
     description: 'real-time: the push body is the commercetools payload itself, not a base64 Pub/Sub envelope',
@@ -222,7 +229,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   {
     name: 'PUSH_OIDC_EMAIL',
     required: false,
-    description: 'real-time: the service account the push subscription signs as',
+    description:
+      'real-time: the service account the push subscription signs as (required with PUSH_OIDC_AUDIENCE; the token must carry it as a verified email)',
     example: 'pubsub@my-project.iam.gserviceaccount.com',
   },
   { name: 'LOG_LEVEL', required: false, description: 'pino log level', example: 'info' },
@@ -284,6 +292,15 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
 
 const LOCALE = /^[a-z]{2}(-[A-Z]{2})?$/;
 const CURRENCY = /^[A-Z]{3}$/;
+
+/** A secret worth the name: at least 16 characters, none of them whitespace. */
+function isStrongToken(value: string): boolean {
+  return /^\S{16,}$/.test(value);
+}
+
+function isTrue(value: string | undefined): boolean {
+  return (value ?? '').trim().toLowerCase() === 'true';
+}
 
 function list(value: string | undefined): string[] {
   return (value ?? '')
@@ -386,8 +403,12 @@ export function loadConfig(
     problems.push(
       `REALTIME_DISABLED_PROCESSORS has unknown names (${unknownProcessors.join(', ')}); use ${knownProcessors.join(', ')}`,
     );
-  if (env.PUSH_AUTH_TOKEN !== undefined && env.PUSH_AUTH_TOKEN.length > 0 && env.PUSH_AUTH_TOKEN.length < 16)
-    problems.push('PUSH_AUTH_TOKEN must be at least 16 characters (value not shown)');
+  if (env.PUSH_AUTH_TOKEN !== undefined && env.PUSH_AUTH_TOKEN.length > 0 && !isStrongToken(env.PUSH_AUTH_TOKEN))
+    problems.push('PUSH_AUTH_TOKEN must be at least 16 characters without spaces (value not shown)');
+  if (env.PUSH_OIDC_AUDIENCE && !env.PUSH_OIDC_EMAIL?.trim())
+    problems.push(
+      'PUSH_OIDC_AUDIENCE needs PUSH_OIDC_EMAIL, the service account your Pub/Sub push subscription signs as: without it any Google-signed token for that audience would be accepted',
+    );
   const oidcJwksUrl = env.PUSH_OIDC_JWKS_URL
     ? url('PUSH_OIDC_JWKS_URL', env.PUSH_OIDC_JWKS_URL, problems)
     : 'https://www.googleapis.com/oauth2/v3/certs';
@@ -404,12 +425,19 @@ export function loadConfig(
 
   const host = env.HOST?.trim() || '127.0.0.1';
   const syncApiToken = env.SYNC_API_TOKEN || undefined;
-  if (syncApiToken !== undefined && syncApiToken.length < 16)
-    problems.push('SYNC_API_TOKEN must be at least 16 characters (value not shown)');
+  if (syncApiToken !== undefined && !isStrongToken(syncApiToken))
+    problems.push('SYNC_API_TOKEN must be at least 16 characters without spaces (value not shown)');
   const isLoopback = ['127.0.0.1', '::1', 'localhost'].includes(host) || host.startsWith('127.');
-  if (!isLoopback && !syncApiToken && (env.ALLOW_UNAUTHENTICATED_API ?? '').trim().toLowerCase() !== 'true') {
+  if (!isLoopback && !syncApiToken && !isTrue(env.ALLOW_UNAUTHENTICATED_API)) {
     problems.push(
       `HOST=${host} exposes the import API beyond this machine: set SYNC_API_TOKEN (or ALLOW_UNAUTHENTICATED_API=true if a private network protects it)`,
+    );
+  }
+  // Pushes change Klaviyo: beyond loopback they must be authenticated, unless the real-time routes are not mounted.
+  const isPushAuthenticated = Boolean(env.PUSH_AUTH_TOKEN || env.PUSH_OIDC_AUDIENCE);
+  if (!isLoopback && appType !== 'BULK_IMPORT' && !isPushAuthenticated && !isTrue(env.ALLOW_UNAUTHENTICATED_PUSH)) {
+    problems.push(
+      `HOST=${host} exposes the real-time push endpoints beyond this machine: set PUSH_AUTH_TOKEN, or PUSH_OIDC_AUDIENCE with PUSH_OIDC_EMAIL (or APP_TYPE=BULK_IMPORT to serve imports only, or ALLOW_UNAUTHENTICATED_PUSH=true if a private network protects them)`,
     );
   }
 

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { bearerToken, safeEqual } from './api-auth.ts';
 
 export interface PushAuthSettings {
   /** Shared secret: `Authorization: Bearer <token>`, `X-Push-Token: <token>` or `?token=<token>`. */
@@ -8,14 +8,9 @@ export interface PushAuthSettings {
   oidcAudience?: string;
   oidcJwksUrl: string;
   oidcIssuer: string;
-  /** Optional: the service account the push subscription signs as. */
+  /** The service account the push subscription signs as (required with an audience: any Google-signed token for
+   * the audience would pass otherwise). */
   oidcEmail?: string;
-}
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Verifies push requests: a shared token (compared in constant time) or a Pub/Sub OIDC JWT. */
@@ -35,8 +30,7 @@ export class PushAuthenticator {
     query: Record<string, unknown>,
   ): Promise<boolean> {
     if (!this.isEnabled) return true;
-    const auth = typeof headers.authorization === 'string' ? headers.authorization : '';
-    const bearer = auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    const bearer = bearerToken(headers);
     const token = this.settings.token;
     if (token) {
       const candidates = [
@@ -52,8 +46,12 @@ export class PushAuthenticator {
           audience: this.settings.oidcAudience,
           issuer: this.settings.oidcIssuer,
         });
-        if (this.settings.oidcEmail && payload.email !== this.settings.oidcEmail) return false;
-        return true;
+        // Fail closed: without an expected service account, no token is enough.
+        return (
+          this.settings.oidcEmail !== undefined &&
+          payload.email === this.settings.oidcEmail &&
+          payload.email_verified === true
+        );
       } catch {
         return false;
       }
