@@ -47,6 +47,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const store = new CustomObjectStore(ct);
   const limiter = new KlaviyoRateLimiter(config.klaviyo.rateLimits);
   const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger });
+  // Readiness asks once, briefly, without retries: an unreachable Klaviyo answers "not ready" within seconds.
+  const klaviyoProbe = new KlaviyoHttp({
+    apiKey: config.klaviyo.apiKey,
+    baseUrl: config.klaviyo.apiUrl,
+    limiter,
+    logger,
+    retryBudgetMs: 0,
+    timeoutMs: 3000,
+  });
   const { intake, klaviyo: realtimeKlaviyo } = createRealtime(config, ct, limiter, logger);
   const pushAuth = new PushAuthenticator({
     token: config.realtime.pushToken,
@@ -120,7 +129,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     realtime: { intake, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     readiness: [
       { name: 'commercetools', check: () => checkCommercetoolsAccess(ct) },
-      { name: 'klaviyo', check: () => checkKlaviyoAccess(klaviyo) },
+      { name: 'klaviyo', check: () => checkKlaviyoAccess(klaviyoProbe) },
     ],
   });
   await app.listen({ port: config.port, host: config.host });

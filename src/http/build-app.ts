@@ -13,6 +13,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { metricsRoutes, type ServiceMetrics } from './routes/metrics.ts';
 import { type RealtimeRouteOptions, realtimeRoutes } from './routes/realtime.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { MAX_ID_LENGTH, MAX_IDS } from './schemas.ts';
 
 export interface AppDeps {
   appType: AppType;
@@ -25,11 +26,15 @@ export interface AppDeps {
   scheduledTypes?: EntityKind[];
 }
 
+/** Bytes of a management request body: ids enough for MAX_IDS of MAX_ID_LENGTH characters, and the other fields. */
+export const API_BODY_LIMIT = MAX_IDS * (MAX_ID_LENGTH * 4 + 3) + 64 * 1024;
+
 /** The service's HTTP API, unstarted. Routes are mounted by APP_TYPE. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
-    bodyLimit: 2 * 1024 * 1024,
+    // Room for the largest valid request: MAX_IDS ids of the longest length, quoted and separated.
+    bodyLimit: API_BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false } },
   });
   app.setErrorHandler(errorHandler(deps.logger));

@@ -1,16 +1,18 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 export const MAX_IDS = 10_000;
+/** commercetools ids are UUIDs and keys at most 256 characters. */
+export const MAX_ID_LENGTH = 256;
 
 const common = {
   ids: Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+    Type.Array(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }), {
       minItems: 1,
       maxItems: MAX_IDS,
       description: 'import exactly these ids',
     }),
   ),
-  startId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'start after this id' })),
+  startId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'start after this id' })),
   resume: Type.Optional(
     Type.Boolean({ description: 'continue the last interrupted, stopped or failed run from its checkpoint' }),
   ),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CheckpointStore } from '../commercetools/checkpoint-store.ts';
 import type { CustomObjectStore } from '../commercetools/custom-objects.ts';
 import { LockLease } from '../commercetools/lock.ts';
+import { isCalendarDate } from '../core/calendar-date.ts';
 import type { EntityKind } from '../core/entity-kind.ts';
 import { ENTITY_KINDS } from '../core/entity-kind.ts';
 import { InvalidRequestError, LockHeldError, NotFoundError } from '../core/errors.ts';
@@ -87,9 +88,9 @@ export class JobRegistry {
     }
     for (const field of ['since', 'until'] as const) {
       const v = options[field];
-      if (v !== undefined && (Number.isNaN(Date.parse(v)) || !/^\d{4}-\d{2}-\d{2}/.test(v)))
+      if (v !== undefined && !isCalendarDate(v))
         throw new InvalidRequestError(
-          `'${field}' must be an ISO 8601 date or date-time, e.g. 2024-01-31T00:00:00Z (got '${v}').`,
+          `'${field}' must be an ISO 8601 date or date-time that exists, e.g. 2024-01-31T00:00:00Z (got '${v}').`,
         );
     }
     if (options.since && options.until && Date.parse(options.since) >= Date.parse(options.until))
