@@ -5,7 +5,7 @@ import {
   generateCustomer,
   generateDataset,
 } from '../../emulators/data/generate.ts';
-import { request } from '../helpers/http.ts';
+import { request, waitFor } from '../helpers/http.ts';
 import { emulatorProfiles, KLAVIYO_KEY, type Stack, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 let stack: Stack;
@@ -109,6 +109,16 @@ describe('POST /sync/customers', () => {
     expect(r.body.message).toContain(message);
   });
 
+  it('the body limit admits the largest valid request: 10,000 ids of 256 characters are read, 10,001 refused by the schema', async () => {
+    const ids = (n: number) => Array.from({ length: n }, (_v, i) => `${String(i).padStart(6, '0')}${'k'.repeat(250)}`);
+    const largest = await post('/sync/customers', { ids: ids(10_000), dryRun: true });
+    expect(largest.status).toBe(202);
+    await waitForRun(stack.service.url, 'customers');
+    const over = await post('/sync/customers', { ids: ids(10_001) });
+    expect(over.status).toBe(400);
+    expect(over.body.message).toContain('must NOT have more than 10000 items');
+  });
+
   it('answers 400 for a body that is not JSON, and for resume with nothing to resume', async () => {
     const bad = await request<any>('POST', `${stack.service.url}/sync/customers`, {
       headers: { 'content-type': 'application/json' },
@@ -193,11 +203,19 @@ describe('health', () => {
     ]);
     await request('POST', `${stack.klaviyo.url}/__emulator/faults`, {
       headers: { 'content-type': 'application/json' },
-      body: { target: 'get_catalog_items', kind: 'status', status: 401, count: 1 },
+      body: { target: 'get_catalog_items', kind: 'status', status: 401, count: 100 },
     });
-    const notReady = await get('/ready');
-    expect(notReady.status).toBe(503);
+    // Readiness reuses its results for 10 s: the refusal shows once they have expired.
+    const notReady = await waitFor(
+      async () => {
+        const r = await get('/ready');
+        return r.status === 503 ? r : undefined;
+      },
+      20_000,
+      'readiness to see Klaviyo refuse the key',
+    );
     expect(notReady.body.checks[1]).toMatchObject({ name: 'klaviyo', ok: false });
+    await request('DELETE', `${stack.klaviyo.url}/__emulator/faults`);
   });
 });
 

@@ -144,6 +144,9 @@ describe('POST /sync/orders', () => {
 
   it.each([
     [{ since: 'yesterday at noon' }, "'since' must be an ISO 8601 date"],
+    // Date.parse would roll it over to March 1st.
+    [{ since: '2024-02-30' }, "'since' must be an ISO 8601 date or date-time that exists"],
+    [{ until: '2023-02-29T00:00:00Z' }, "'until' must be an ISO 8601 date or date-time that exists"],
     [{ since: '2025-01-01', until: '2024-01-01' }, "'since' must be earlier than 'until'"],
     [{ backfill: 'no' }, 'body/backfill must be boolean'],
     [{ resume: true, backfill: false }, "'resume' continues the last run"],
