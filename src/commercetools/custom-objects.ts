@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { AppError, CommercetoolsError } from '../core/errors.ts';
+import { AppError, CommercetoolsError, InvalidRequestError } from '../core/errors.ts';
 import { type CommercetoolsApi, ctCall } from './client.ts';
 
 /** The container holding this service's locks, checkpoints and reports. */
@@ -80,8 +80,13 @@ export class CustomObjectStore implements VersionedStore {
     }
   }
 
-  /** Up to `limit` objects of the container in key order, after the key `afterKey` when given (keyset paging). */
+  /**
+   * Up to `limit` objects of the container in key order, after the key `afterKey` when given (keyset paging). Keys
+   * are custom-object keys ([-_~.a-zA-Z0-9]); anything else is refused before it reaches a predicate.
+   */
   async list<T>(limit: number, afterKey?: string): Promise<Array<ListedObject<T>>> {
+    if (afterKey !== undefined && !/^[-_~.a-zA-Z0-9]{1,256}$/.test(afterKey))
+      throw new InvalidRequestError(`'${afterKey.slice(0, 40)}' is not a custom-object key.`);
     const body = await ctCall(`list of ${this.container}`, () =>
       this.api
         .customObjects()
@@ -90,7 +95,7 @@ export class CustomObjectStore implements VersionedStore {
           queryArgs: {
             limit,
             sort: ['key asc'],
-            ...(afterKey === undefined ? {} : { where: ['key > :after'], 'var.after': afterKey }),
+            ...(afterKey === undefined ? {} : { where: [`key > ${JSON.stringify(afterKey)}`] }),
           },
         })
         .execute(),

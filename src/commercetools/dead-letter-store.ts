@@ -44,6 +44,12 @@ export class DeadLetterStore {
     await this.objects.put(key, value);
   }
 
+  /** One letter by its key, if there is one. */
+  async get(key: string): Promise<(DeadLetter & { key: string; version: number }) | undefined> {
+    const o = await this.objects.get<DeadLetter>(key);
+    return o && { ...o.value, key, version: o.version };
+  }
+
   /** Up to `limit` letters in key order, after `afterKey` when given. */
   async list(limit = 500, afterKey?: string): Promise<Array<DeadLetter & { key: string; version: number }>> {
     return (await this.objects.list<DeadLetter>(limit, afterKey)).map((o) => ({

@@ -25,8 +25,15 @@ class MemoryDeadLetters implements DeadLetterStorage {
     });
   }
 
-  async list(): Promise<Array<DeadLetter & { key: string; version: number }>> {
-    return [...this.letters.values()];
+  async get(key: string): Promise<(DeadLetter & { key: string; version: number }) | undefined> {
+    return this.letters.get(key);
+  }
+
+  async list(limit = 500, after?: string): Promise<Array<DeadLetter & { key: string; version: number }>> {
+    return [...this.letters.values()]
+      .filter((l) => after === undefined || l.key > after)
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .slice(0, limit);
   }
 
   async remove(key: string): Promise<void> {
@@ -302,7 +309,7 @@ describe('Intake: what is acknowledged and what is redelivered', () => {
     });
     expect(deadLetters.letters.get('m-13')?.payload).toMatchObject({
       id: 'm-13',
-      truncated: { reason: expect.stringContaining('nested too deeply') },
+      truncated: { reason: expect.stringContaining('levels deep') },
     });
   });
 });

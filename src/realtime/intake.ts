@@ -1,7 +1,7 @@
-import type { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
+import type { DeadLetter, DeadLetterStore } from '../commercetools/dead-letter-store.ts';
 
 /** Where permanent failures are kept until replayed (commercetools custom objects in production). */
-export type DeadLetterStorage = Pick<DeadLetterStore, 'put' | 'list' | 'remove'>;
+export type DeadLetterStorage = Pick<DeadLetterStore, 'put' | 'get' | 'list' | 'remove'>;
 
 import { AppError, CommercetoolsError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -88,8 +88,7 @@ export class Intake {
           ? decodePubSubPush(delivery.body, { skipBase64Decode: false })
           : { notification: decodeCommercetoolsPayload(delivery.body) };
     } catch (e) {
-      if (!(e instanceof InvalidNotificationError)) throw e;
-      // A malformed delivery can never succeed: keep it as a dead letter and acknowledge it.
+      // A malformed delivery can never succeed (whatever decoding threw): keep it as a dead letter and acknowledge it.
       const notificationId = `invalid:${delivery.deliveryId?.slice(0, 256) ?? `${Date.now()}:${Math.random().toString(36).slice(2)}`}`;
       return this.deadLetter(
         { kind: 'unknown', id: notificationId, isPayloadIncluded: false, raw: {} },
@@ -100,13 +99,15 @@ export class Intake {
     return this.handle(decoded.notification, {});
   }
 
-  /** Replays dead letters (all, or those with the given keys); a letter applied or ignored now is removed. */
+  /**
+   * Replays dead letters (those with the given keys, or all of them, page by page); a letter applied or ignored
+   * now is removed.
+   */
   async replay(
     keys?: readonly string[],
   ): Promise<Array<{ key: string; notificationId: string; status: IntakeStatus; detail: string }>> {
-    const letters = (await this.deadLetters.list()).filter((l) => !keys || keys.includes(l.key));
-    const results = [];
-    for (const letter of letters) {
+    const results: Array<{ key: string; notificationId: string; status: IntakeStatus; detail: string }> = [];
+    const replayOne = async (letter: DeadLetter & { key: string; version: number }) => {
       let result: IntakeResult;
       try {
         result = await this.handle(parsePlatformPayload(letter.payload), { isReplay: true });
@@ -122,8 +123,21 @@ export class Intake {
         status: result.status,
         detail: result.detail,
       });
+    };
+    if (keys) {
+      for (const key of new Set(keys)) {
+        const letter = await this.deadLetters.get(key);
+        if (letter) await replayOne(letter);
+      }
+      return results;
     }
-    return results;
+    const PAGE = 100;
+    for (let after: string | undefined; ; ) {
+      const page = await this.deadLetters.list(PAGE, after);
+      for (const letter of page) await replayOne(letter);
+      if (page.length < PAGE) return results;
+      after = page[page.length - 1].key;
+    }
   }
 
   private async handle(n: Notification, options: { isReplay?: boolean }): Promise<IntakeResult> {
@@ -154,7 +168,10 @@ export class Intake {
 
   private done(result: IntakeResult, n: Notification): IntakeResult {
     this.stats.byStatus[result.status]++;
-    if (result.isAcknowledged && n.kind !== 'unknown') this.recent.add(n);
+    // Only commercetools messages (ids commercetools gives) that were acted on are remembered: a change
+    // notification's id is predictable, so a forged one must not hide the genuine one (handling it again is
+    // harmless: processors read the resource as it is), and an ignored one (another project) must not fill the cache.
+    if (n.kind === 'message' && (result.status === 'applied' || result.status === 'dead-lettered')) this.recent.add(n);
     this.logger.info(
       {
         notificationId: n.id,
@@ -185,15 +202,19 @@ export class Intake {
   /** Keeps a permanent failure as a dead letter and acknowledges it; if it cannot be kept, asks for redelivery. */
   private async deadLetter(n: Notification, e: unknown, payload: unknown): Promise<IntakeResult> {
     const reason = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+    const letter = {
+      notificationId: n.id,
+      resourceType: n.resourceType,
+      resourceId: n.resourceId,
+      type: n.type,
+      reason,
+      code: e instanceof InvalidNotificationError ? 'invalid_notification' : codeOf(e),
+    };
     try {
-      await this.deadLetters.put({
-        notificationId: n.id,
-        resourceType: n.resourceType,
-        resourceId: n.resourceId,
-        type: n.type,
-        reason,
-        code: e instanceof InvalidNotificationError ? 'invalid_notification' : codeOf(e),
-        payload: boundedPayload(payload),
+      await this.deadLetters.put({ ...letter, payload: boundedPayload(payload) }).catch(async (refused: unknown) => {
+        // commercetools refused the letter itself (not an outage): keep its routing fields, size and hash instead.
+        if (dispositionOf(refused) !== 'permanent') throw refused;
+        await this.deadLetters.put({ ...letter, payload: boundedPayload(payload, { isSkeletonOnly: true }) });
       });
     } catch (storeError) {
       // Without a dead letter the failure would be lost: ask for redelivery instead.

@@ -42,7 +42,8 @@ function asObject(v: unknown): Json | undefined {
 
 /**
  * Turns a commercetools Platform-format payload (Message, ResourceCreated/Updated/Deleted, the subscription
- * test message, Event) into one normalized notification. Untrusted input: anything unrecognized is `unknown`.
+ * test message, Event) into one normalized notification. Untrusted input: what is not a notification throws
+ * InvalidNotificationError; a notification type not known here is `unknown`.
  */
 export function parsePlatformPayload(input: unknown): Notification {
   const p = asObject(input);
@@ -58,7 +59,15 @@ export function parsePlatformPayload(input: unknown): Notification {
     throw new InvalidNotificationError('The resource typeId is not a commercetools resource type.');
   if (p.id !== undefined && !(typeof p.id === 'string' && p.id.length > 0 && p.id.length <= MAX_ID_LENGTH))
     throw new InvalidNotificationError(`The notification id must be a string of 1 to ${MAX_ID_LENGTH} characters.`);
+  for (const field of ['projectKey', 'type', 'notificationType'] as const) {
+    const v = p[field];
+    if (v !== undefined && !(typeof v === 'string' && v.length <= 256))
+      throw new InvalidNotificationError(`The notification's ${field} must be a string of at most 256 characters.`);
+  }
+  if (p.notificationType === undefined && resource !== undefined)
+    throw new InvalidNotificationError('The payload names a resource but no notificationType: it is no notification.');
   const projectKey = typeof p.projectKey === 'string' ? p.projectKey : undefined;
+  const resourceVersion = typeof p.resourceVersion === 'number' ? p.resourceVersion : undefined;
   const base = { resourceType, resourceId, projectKey, raw: p, isPayloadIncluded: true };
   // The message commercetools sends when a subscription is created or changed, to test the destination.
   if (
@@ -66,17 +75,17 @@ export function parsePlatformPayload(input: unknown): Notification {
     (typeof p.type === 'string' && /test/i.test(p.type)) ||
     (p.notificationType === undefined && resource === undefined && typeof p.projectKey === 'string')
   ) {
-    return { ...base, kind: 'test', id: `test:${String(p.id ?? p.projectKey ?? '')}` };
+    return { ...base, kind: 'test', id: `test:${typeof p.id === 'string' ? p.id : (projectKey ?? '')}` };
   }
   if (p.notificationType === 'Message') {
-    const id = typeof p.id === 'string' ? p.id : `${resourceId}:${String(p.resourceVersion)}`;
+    const id = typeof p.id === 'string' ? p.id : `${resourceId}:${String(resourceVersion)}`;
     const isIncluded = !asObject(p.payloadNotIncluded);
     return {
       ...base,
       kind: 'message',
       id,
       type: typeof p.type === 'string' ? p.type : (asObject(p.payloadNotIncluded)?.payloadType as string | undefined),
-      version: typeof p.resourceVersion === 'number' ? p.resourceVersion : undefined,
+      version: resourceVersion,
       message: isIncluded ? p : undefined,
       isPayloadIncluded: isIncluded,
     };
@@ -105,13 +114,16 @@ export function parsePlatformPayload(input: unknown): Notification {
     return {
       ...base,
       kind: 'event',
-      id: String(p.id ?? 'event'),
+      id: typeof p.id === 'string' ? p.id : 'event',
       type: typeof p.type === 'string' ? p.type : undefined,
     };
+  // A notification type commercetools may add later is acknowledged and ignored; no type at all is no notification.
+  if (p.notificationType === undefined)
+    throw new InvalidNotificationError('The payload has no notificationType: it is not a commercetools notification.');
   return {
     ...base,
     kind: 'unknown',
-    id: String(p.id ?? 'unknown'),
+    id: typeof p.id === 'string' ? p.id : 'unknown',
     type: typeof p.type === 'string' ? p.type : undefined,
   };
 }

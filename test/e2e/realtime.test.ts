@@ -384,7 +384,23 @@ describe('switches', () => {
         headers: { 'content-type': 'application/json' },
         body: pubsub(message('customer', c.id, 'CustomerCreated')),
       });
-      // Deleted in commercetools: a deletion message for a customer that exists would be stale.
+      // A deletion message for a customer commercetools still has is stale: the profile is upserted, not marked.
+      const stale = await request<any>('POST', `${s.service.url}/events/pubsub`, {
+        headers: { 'content-type': 'application/json' },
+        body: pubsub(message('customer', c.id, 'CustomerDeleted')),
+      });
+      expect(stale.body.status).toBe('applied');
+      expect(
+        (await request<R[]>('GET', `${s.klaviyo.url}/__emulator/profiles?key=${KLAVIYO_KEY}&external_id=${c.id}`))
+          .body[0].properties?.commercetools_deleted,
+      ).toBeUndefined();
+      // A made-up customer id marks nothing (no profile is created for it).
+      const madeUp = await request<any>('POST', `${s.service.url}/events/pubsub`, {
+        headers: { 'content-type': 'application/json' },
+        body: pubsub(message('customer', '0badc0de-0000-4000-8000-000000000000', 'CustomerCreated')),
+      });
+      expect(madeUp.body.status).toBe('ignored');
+      // Deleted in commercetools: now the deletion marks the profile.
       await s.ct.storage.delete('demo', 'customer', c.id);
       const r = await request<any>('POST', `${s.service.url}/events/pubsub`, {
         headers: { 'content-type': 'application/json' },

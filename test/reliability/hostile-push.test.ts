@@ -137,6 +137,12 @@ describe('a message is a hint, commercetools is the truth', () => {
     expect(await catalog()).toEqual(before);
   });
 
+  it('a forged change notification does not make the genuine one a duplicate', async () => {
+    const forged = change('ResourceUpdated', 'category', categories[2].id, 99);
+    expect((await push(pubsub(forged), '/events/pubsub')).body.status).toBe('applied');
+    expect((await push(pubsub(forged))).body.status).toBe('applied');
+  });
+
   it('stock comes from the inventory entry as stored, never from the message', async () => {
     const made = await push(
       pubsub(
@@ -196,6 +202,14 @@ describe('poison messages end as dead letters, acknowledged', () => {
   it.each([
     ['an OrderCreated whose resource id is "."', () => message('order', '.', 'OrderCreated')],
     ['a resource id of 100,000 characters', () => message('customer', 'c'.repeat(100_000), 'CustomerCreated')],
+    [
+      'a message without id whose resourceVersion is an object that breaks String()',
+      () => {
+        const { id: _id, ...rest } = message('order', '0f0f0f0f-0000-4000-8000-00000000cafe', 'OrderCreated');
+        return { ...rest, resourceVersion: { toString: 1 } };
+      },
+    ],
+    ['a type of 100,000 characters', () => message('customer', of('customer')[0].id, 'x'.repeat(100_000))],
     [
       'a payload nested 20,000 levels deep (for an order commercetools does not have)',
       () => {
@@ -257,6 +271,25 @@ describe('credentials before bodies; each credential opens its own routes', () =
     expect((await request('GET', `${stack.service.url}/events/dead-letters`, { headers: asManager })).status).toBe(200);
   });
 
+  it('dead letters are listed in pages, and a letter past the first page is replayed by its key', async () => {
+    const list = (query: string) =>
+      request<R>('GET', `${stack.service.url}/events/dead-letters${query}`, { headers: asManager });
+    const all = (await list('?limit=500')).body;
+    expect(all.count).toBeGreaterThanOrEqual(3);
+    const first = (await list('?limit=1')).body;
+    expect(first).toMatchObject({ count: 1, next: all.deadLetters[0].key });
+    const second = (await list(`?limit=1&after=${first.next}`)).body;
+    expect(second.deadLetters[0].key).toBe(all.deadLetters[1].key);
+    expect((await list('?limit=0')).status).toBe(400);
+    expect((await list('?limit=501')).status).toBe(400);
+    const replayed = await request<R>('POST', `${stack.service.url}/events/dead-letters/replay`, {
+      headers: asManager,
+      body: { keys: [second.deadLetters[0].key] },
+    });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.results).toEqual([expect.objectContaining({ key: second.deadLetters[0].key })]);
+  });
+
   it.each([
     ['keys that is a number', { keys: 5 }],
     ['keys that is null', { keys: null }],
@@ -264,12 +297,13 @@ describe('credentials before bodies; each credential opens its own routes', () =
     ['an empty key', { keys: [''] }],
     ['an unknown field', { key: ['a'] }],
     ['a body that is a string', 'zzzz'],
+    ['a body that is not JSON', '{"keys": ['],
   ])('replay with %s → 400, nothing replayed', async (_what, body) => {
     const lettersBefore = (await request<R>('GET', `${stack.service.url}/events/dead-letters`, { headers: asManager }))
       .body.count;
     const r = await request<R>('POST', `${stack.service.url}/events/dead-letters/replay`, {
       headers: asManager,
-      body,
+      ...(body === '{"keys": [' ? { rawBody: body } : { body }),
     });
     expect(r.status).toBe(400);
     expect(r.body.message).toEqual(expect.any(String));

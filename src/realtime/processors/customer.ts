@@ -16,6 +16,10 @@ export const customerProcessor: Processor = {
     const customerId = n.resourceId as string;
     const customer = await findCustomer(ctx.ct, customerId, ctx.ctBudgetMs);
     if (!customer) {
+      const isDeletion = n.kind === 'deleted' || n.type === 'CustomerDeleted';
+      // Only a deletion marks a profile: any other notification of an id commercetools lacks (made up, or deleted
+      // since) changes nothing.
+      if (!isDeletion) return ignored(`customer ${customerId} is not in commercetools`);
       if (ctx.settings.customerDeleted !== 'mark')
         return ignored(
           `customer ${customerId} is not in commercetools; deletions are not propagated (the Klaviyo profile and its history are kept)`,
