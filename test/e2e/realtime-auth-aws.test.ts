@@ -17,7 +17,7 @@ const customers = [...generateDataset({ size: 'tiny' })]
   .map((r) => r.resource as R);
 let jwks: Server;
 let jwksUrl: string;
-let sign: (claims: { aud?: string; iss?: string; email?: string }) => Promise<string>;
+let sign: (claims: { aud?: string; iss?: string; email?: string; emailVerified?: boolean }) => Promise<string>;
 
 beforeAll(async () => {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
@@ -30,7 +30,10 @@ beforeAll(async () => {
   const address = jwks.address();
   jwksUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/certs`;
   sign = (claims) =>
-    new SignJWT({ email: claims.email ?? 'pubsub@project.iam.gserviceaccount.com', email_verified: true })
+    new SignJWT({
+      email: claims.email ?? 'pubsub@project.iam.gserviceaccount.com',
+      email_verified: claims.emailVerified ?? true,
+    })
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
       .setIssuer(claims.iss ?? 'https://accounts.google.com')
       .setAudience(claims.aud ?? AUDIENCE)
@@ -61,6 +64,8 @@ describe('Pub/Sub OIDC push authentication', () => {
       expect((await post(await sign({ aud: 'https://other.example/' }))).status).toBe(401);
       expect((await post(await sign({ iss: 'https://evil.example' }))).status).toBe(401);
       expect((await post(await sign({ email: 'someone@else.example' }))).status).toBe(401);
+      // The right service account, but an email Google did not verify.
+      expect((await post(await sign({ emailVerified: false }))).status).toBe(401);
       expect((await post()).status).toBe(401);
       const body = (await post('not.a.jwt')).body;
       expect(body).toEqual({ error: 'UNAUTHENTICATED', message: 'Authentication required.' });

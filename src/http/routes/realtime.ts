@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidRequestError } from '../../core/errors.ts';
 import type { Envelope, Intake, IntakeResult } from '../../realtime/intake.ts';
 import { bearerGuard, hasBearer } from '../api-auth.ts';
 import type { PushAuthenticator } from '../push-auth.ts';
@@ -37,7 +38,10 @@ const ListQuery = Type.Object(
       }),
     ),
     after: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 256, description: "the previous page's `next`: list after this key" }),
+      Type.String({
+        pattern: '^[-_~.a-zA-Z0-9]{1,256}$',
+        description: "the previous page's `next`: list after this key",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -115,6 +119,8 @@ export async function realtimeRoutes(app: FastifyInstance, opts: RealtimeRouteOp
       // No body means "all of them"; anything else must match the schema.
       preValidation: async (request) => {
         if (request.body === undefined) request.body = {};
+        if (request.body && typeof request.body === 'object' && 'unparsableBody' in request.body)
+          throw new InvalidRequestError('The request body is not valid JSON.');
       },
     },
     async (request) => {
