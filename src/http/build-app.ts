@@ -75,6 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.appType !== 'EVENT')
     void app.register(syncRoutes, {
       registry: deps.registry,
+      logger: deps.logger,
       apiToken: deps.apiToken,
       scheduledTypes: deps.scheduledTypes,
     });

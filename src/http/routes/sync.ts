@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ENTITY_KINDS, type EntityKind } from '../../core/entity-kind.ts';
 import { InvalidRequestError, NotFoundError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
 import type { RunOptions } from '../../sync/run-report.ts';
 import { bearerGuard } from '../api-auth.ts';
@@ -20,7 +21,7 @@ export function runOptions(body: SyncBody): RunOptions {
 
 export async function syncRoutes(
   app: FastifyInstance,
-  opts: { registry: JobRegistry; apiToken?: string; scheduledTypes?: EntityKind[] },
+  opts: { registry: JobRegistry; logger: Logger; apiToken?: string; scheduledTypes?: EntityKind[] },
 ): Promise<void> {
   const { registry } = opts;
   app.addHook('onRequest', bearerGuard(opts.apiToken));
@@ -40,7 +41,8 @@ export async function syncRoutes(
           await registry.start(kind, {});
           await registry.settled(kind);
         } catch (e) {
-          request.log.warn({ kind, err: e instanceof Error ? e.message : String(e) }, 'scheduled import skipped');
+          // Logged through the service's logger (Fastify's own is off): a scheduled import that cannot start is seen.
+          opts.logger.warn({ kind, err: e instanceof Error ? e.message : String(e) }, 'scheduled import skipped');
         }
       }
     })();
