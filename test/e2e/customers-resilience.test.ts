@@ -52,7 +52,10 @@ describe('stop and resume', () => {
     expect(stopped.body.status).toBe('stopped');
     const c = stopped.body.counts;
     expect(c.read).toBe(c.succeeded + c.failed + c.skipped);
-    expect(c.succeeded).toBeGreaterThanOrEqual(300);
+    // The counts cover what the cursor passed; batches done beyond it (jobs finish out of order) are carried in
+    // the checkpoint's inFlight segments, which the resume takes over.
+    const carried = (stopped.body.inFlight ?? []).reduce((n: number, s: any) => n + s.counts.succeeded, 0);
+    expect(c.succeeded + carried).toBeGreaterThanOrEqual(300);
     expect(c.succeeded).toBeLessThan(total);
     expect(stopped.body.cursor).toBeDefined();
     // The lock is free again: a status read shows the stopped run, and resume may start.

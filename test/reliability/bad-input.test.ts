@@ -55,6 +55,10 @@ describe.each(['entry', 'field'] as const)('bad input corpus (job errors point a
         .sort(),
     ).toEqual([id(4), id(5)]);
     expect(byId('customers', 1)).toBeUndefined();
+    // Imported without its unusable phone number, and said so with its id.
+    expect(reports.customers.lastErrors).toContainEqual(
+      expect.objectContaining({ id: id(2), outcome: 'warning', reason: expect.stringContaining('phone number') }),
+    );
     expect(byId('products', 202)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('no image') });
     expect(byId('orders', 300)).toMatchObject({ outcome: 'skipped' });
     expect(byId('orders', 302)).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('100 KB') });

@@ -45,7 +45,8 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
       if (m.kind === 'skip') return { kind: 'skip', id: customer.id, reason: m.reason };
       const size = measureProfile(m.profile);
       if (size.problem) return { kind: 'fail', id: customer.id, reason: size.problem };
-      return { kind: 'item', id: customer.id, item: m.profile, bytes: size.bytes };
+      // Sent, but with something left out (an invalid phone number): reported as a warning with its id.
+      return { kind: 'item', id: customer.id, item: m.profile, bytes: size.bytes, warnings: m.warnings };
     },
     limits: {
       maxBatchItems: Math.min(deps.batchSize ?? PROFILE_IMPORT_LIMITS.maxProfiles, PROFILE_IMPORT_LIMITS.maxProfiles),
