@@ -12,10 +12,12 @@ import { catalogHandlers } from './routes/catalog.ts';
 import { catalogJobHandlers } from './routes/catalog-jobs.ts';
 import type { OpHandler } from './routes/context.ts';
 import { eventHandlers } from './routes/events.ts';
+import { listHandlers } from './routes/lists.ts';
 import { profileJobHandlers } from './routes/profile-jobs.ts';
 import { profileHandlers } from './routes/profiles.ts';
+import { subscriptionHandlers } from './routes/subscriptions.ts';
 import { DEFAULT_SPEC_PATH, type KlaviyoSpec, loadKlaviyoSpec } from './spec.ts';
-import { Account } from './store/account.ts';
+import { Account, type AccountSettings, DEFAULT_ACCOUNT_SETTINGS } from './store/account.ts';
 import { DEFAULT_JOB_TIMING, type JobTiming } from './store/jobs.ts';
 import { SpecValidator } from './validation.ts';
 
@@ -38,6 +40,11 @@ export interface KlaviyoEmulatorOptions {
   faults?: FaultRule[];
   /** Seed for probabilistic faults. */
   faultSeed?: number;
+  /**
+   * What an unsubscribe naming a list does to a member of that list: `list` (default) unsubscribes from that
+   * list only (a list suppression); `global` unsubscribes globally, like an account with global unsubscribe on.
+   */
+  listUnsubscribe?: AccountSettings['listUnsubscribe'];
   /** Recent requests and spec violations kept for inspection. Default 5,000. */
   requestLogSize?: number;
 }
@@ -63,6 +70,8 @@ const SERVER_BODY_LIMIT = 64 * MB;
 const HANDLERS: Record<string, OpHandler> = {
   ...profileHandlers,
   ...profileJobHandlers,
+  ...subscriptionHandlers,
+  ...listHandlers,
   ...eventHandlers,
   ...catalogHandlers,
   ...catalogJobHandlers,
@@ -95,6 +104,10 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): {
   const router = new OperationRouter(spec, options.rateLimitOverrides ?? {});
   const timing: JobTiming = { ...DEFAULT_JOB_TIMING, ...options.jobs };
   const accounts = new Map<string, Account>();
+  const settings: AccountSettings = {
+    ...DEFAULT_ACCOUNT_SETTINGS,
+    ...(options.listUnsubscribe ? { listUnsubscribe: options.listUnsubscribe } : {}),
+  };
   const state: KlaviyoEmulatorState = {
     spec,
     accounts,
@@ -105,7 +118,7 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): {
     account(apiKey: string): Account {
       let a = accounts.get(apiKey);
       if (!a) {
-        a = new Account(apiKey, timing);
+        a = new Account(apiKey, timing, settings);
         accounts.set(apiKey, a);
       }
       return a;

@@ -22,6 +22,9 @@ Options:
   --job-error-pointers <entry|field>
                       entry (default): job errors point at the entry (/data/attributes/profiles/data/3/...);
                       field: at the field only (/data/attributes/email), without original_payload
+  --list-unsubscribe <list|global>
+                      what an unsubscribe naming a list does to a member of it (email): list (default)
+                      unsubscribes from that list only; global, as an account with global unsubscribe on
   --faults <json>     fault rules, e.g. '[{"target":"bulk_import_profiles","kind":"status","status":503,"count":2}]'
   -h, --help          show this help
 `;
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: 'time' },
     'job-duration': { type: 'string' },
     'job-error-pointers': { type: 'string', default: 'entry' },
+    'list-unsubscribe': { type: 'string', default: 'list' },
     faults: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -58,6 +62,9 @@ const jobDurationSeconds = values['job-duration'] === undefined ? undefined : Nu
 if (jobDurationSeconds !== undefined && !(jobDurationSeconds >= 0 && jobDurationSeconds <= 86_400)) {
   problems.push('--job-duration must be a number of seconds between 0 and 86400');
 }
+const listUnsubscribe = values['list-unsubscribe'];
+if (listUnsubscribe !== 'list' && listUnsubscribe !== 'global')
+  problems.push("--list-unsubscribe must be 'list' or 'global'");
 const faults = parseFaultsOption(values.faults, problems);
 if (values['no-validation'] && values.spec) problems.push('--spec and --no-validation contradict each other: pass one');
 exitOnProblems(problems, HELP);
@@ -74,6 +81,7 @@ try {
       errorPointers: errorPointers as 'entry' | 'field',
       ...(jobDurationSeconds === undefined ? {} : { durationMs: jobDurationSeconds * 1000 }),
     },
+    listUnsubscribe: listUnsubscribe as 'list' | 'global',
     faults,
   });
 } catch (e) {

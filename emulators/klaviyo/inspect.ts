@@ -4,6 +4,7 @@ import type { KlaviyoEmulatorState } from './build-emulator.ts';
 import { accountLabel, VALIDATION_OFF_WARNING } from './build-emulator.ts';
 import { Account } from './store/account.ts';
 import { DEFAULT_JOB_TIMING } from './store/jobs.ts';
+import { profileSubscriptions } from './store/profiles.ts';
 
 /** Emulator-only endpoints under a prefix Klaviyo does not use: state, request log, faults, reset. */
 export const INSPECTION_PREFIX = '/__emulator';
@@ -103,9 +104,24 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
       body: list.map((p) => ({
         id: p.id,
         ...p.attributes,
-        subscriptions: p.subscriptions,
+        subscriptions: profileSubscriptions(p),
+        lists: a.lists.listsOf(p.id).map((l) => l.id),
         created: p.created,
         updated: p.updated,
+      })),
+    };
+  });
+
+  route(app, 'GET', '/lists', (q) => {
+    const a = withAccount(q);
+    return {
+      body: [...a.lists.lists.values()].map((l) => ({
+        id: l.id,
+        name: l.name,
+        opt_in_process: l.opt_in_process,
+        created: l.created,
+        members: [...l.members.entries()].map(([profileId, joinedAt]) => ({ profileId, joinedAt })),
+        pendingDoubleOptIns: a.pendingDoubleOptIns.filter((x) => x.listId === l.id),
       })),
     };
   });

@@ -6,6 +6,8 @@
 export interface RateLimit {
   burstPerSecond: number;
   steadyPerMinute: number;
+  /** A daily limit, where Klaviyo publishes one (`create_list`: 150/d). */
+  perDay?: number;
 }
 
 export interface OperationDef {
@@ -18,6 +20,7 @@ export interface OperationDef {
 const XL: RateLimit = { burstPerSecond: 350, steadyPerMinute: 3500 };
 const L: RateLimit = { burstPerSecond: 75, steadyPerMinute: 750 };
 const M: RateLimit = { burstPerSecond: 10, steadyPerMinute: 150 };
+const S: RateLimit = { burstPerSecond: 3, steadyPerMinute: 60 };
 
 function op(method: OperationDef['method'], path: string, operationId: string, rateLimit: RateLimit): OperationDef {
   return { method, path, operationId, rateLimit };
@@ -93,6 +96,22 @@ export const SERVED_OPERATIONS: readonly OperationDef[] = [
     M,
   ),
   op('POST', '/api/profile-subscription-bulk-create-jobs', 'bulk_subscribe_profiles', L),
+  op('POST', '/api/profile-subscription-bulk-delete-jobs', 'bulk_unsubscribe_profiles', L),
+  op('POST', '/api/profile-suppression-bulk-create-jobs', 'bulk_suppress_profiles', L),
+  op('GET', '/api/profile-suppression-bulk-create-jobs', 'get_bulk_suppress_profiles_jobs', L),
+  op('GET', '/api/profile-suppression-bulk-create-jobs/{job_id}', 'get_bulk_suppress_profiles_job', L),
+  op('POST', '/api/profile-suppression-bulk-delete-jobs', 'bulk_unsuppress_profiles', L),
+  op('GET', '/api/profile-suppression-bulk-delete-jobs', 'get_bulk_unsuppress_profiles_jobs', L),
+  op('GET', '/api/profile-suppression-bulk-delete-jobs/{job_id}', 'get_bulk_unsuppress_profiles_job', L),
+  op('GET', '/api/lists', 'get_lists', L),
+  op('POST', '/api/lists', 'create_list', { ...M, perDay: 150 }),
+  op('GET', '/api/lists/{id}', 'get_list', L),
+  op('GET', '/api/lists/{id}/profiles', 'get_profiles_for_list', L),
+  op('GET', '/api/lists/{id}/relationships/profiles', 'get_profile_ids_for_list', L),
+  op('POST', '/api/lists/{id}/relationships/profiles', 'add_profiles_to_list', M),
+  op('DELETE', '/api/lists/{id}/relationships/profiles', 'remove_profiles_from_list', M),
+  op('GET', '/api/profiles/{id}/lists', 'get_lists_for_profile', S),
+  op('GET', '/api/profiles/{id}/relationships/lists', 'get_list_ids_for_profile', S),
   op('GET', '/api/events', 'get_events', XL),
   op('POST', '/api/events', 'create_event', XL),
   op('POST', '/api/event-bulk-create-jobs', 'bulk_create_events', M),

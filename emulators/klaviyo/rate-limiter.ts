@@ -18,10 +18,11 @@ interface Window {
 /**
  * Klaviyo's model: per account and operation, a burst window of 1 s and a steady window of 60 s, both fixed
  * windows. `speedUp` shrinks both windows (a factor of 60 makes the steady window one second) so tests can
- * cross window boundaries quickly; the counts stay the published ones.
+ * cross window boundaries quickly; the counts stay the published ones. Operations with a published daily
+ * limit (`create_list`: 150/d) also have a fixed 24 h window, shrunk by the same factor.
  */
 export class FixedWindowRateLimiter {
-  private readonly windows = new Map<string, { burst: Window; steady: Window }>();
+  private readonly windows = new Map<string, { burst: Window; steady: Window; day: Window }>();
 
   constructor(private readonly speedUp: number) {}
 
@@ -33,22 +34,29 @@ export class FixedWindowRateLimiter {
     return 60_000 / this.speedUp;
   }
 
+  private get dayMs(): number {
+    return 86_400_000 / this.speedUp;
+  }
+
   take(key: string, limit: RateLimit, now: number): RateDecision {
     let w = this.windows.get(key);
     if (!w) {
-      w = { burst: { start: now, count: 0 }, steady: { start: now, count: 0 } };
+      w = { burst: { start: now, count: 0 }, steady: { start: now, count: 0 }, day: { start: now, count: 0 } };
       this.windows.set(key, w);
     }
     if (now - w.burst.start >= this.burstMs)
       w.burst = { start: now - ((now - w.burst.start) % this.burstMs), count: 0 };
     if (now - w.steady.start >= this.steadyMs)
       w.steady = { start: now - ((now - w.steady.start) % this.steadyMs), count: 0 };
+    if (now - w.day.start >= this.dayMs) w.day = { start: now - ((now - w.day.start) % this.dayMs), count: 0 };
     const steadyResetMs = w.steady.start + this.steadyMs - now;
     const burstResetMs = w.burst.start + this.burstMs - now;
+    const dayResetMs = w.day.start + this.dayMs - now;
+    const isDayFull = limit.perDay !== undefined && w.day.count >= limit.perDay;
     const isSteadyFull = w.steady.count >= limit.steadyPerMinute;
     const isBurstFull = w.burst.count >= limit.burstPerSecond;
-    if (isSteadyFull || isBurstFull) {
-      const waitMs = isSteadyFull ? steadyResetMs : burstResetMs;
+    if (isDayFull || isSteadyFull || isBurstFull) {
+      const waitMs = isDayFull ? dayResetMs : isSteadyFull ? steadyResetMs : burstResetMs;
       return {
         isAllowed: false,
         limit: limit.steadyPerMinute,
@@ -59,6 +67,7 @@ export class FixedWindowRateLimiter {
     }
     w.burst.count++;
     w.steady.count++;
+    w.day.count++;
     return {
       isAllowed: true,
       limit: limit.steadyPerMinute,

@@ -69,7 +69,7 @@ interface RawOperation {
     description?: string;
   }>;
   requestBody?: { required?: boolean; content?: Record<string, { schema?: { $ref?: string } }> };
-  'x-klaviyo-ratelimit'?: { burst?: string; steady?: string };
+  'x-klaviyo-ratelimit'?: { burst?: string; steady?: string; daily?: string };
 }
 
 interface RawSpec {
@@ -78,12 +78,17 @@ interface RawSpec {
   components: { schemas: Record<string, unknown> };
 }
 
-/** Parses `x-klaviyo-ratelimit` values such as `{burst: "10/s", steady: "150/m"}`. */
+/** Parses `x-klaviyo-ratelimit` values such as `{burst: "10/s", steady: "150/m", daily: "150/d"}`. */
 export function parseRateLimit(raw: RawOperation['x-klaviyo-ratelimit']): RateLimit | undefined {
   const burst = /^(\d+)\/s$/.exec(raw?.burst ?? '');
   const steady = /^(\d+)\/m$/.exec(raw?.steady ?? '');
   if (!burst || !steady) return undefined;
-  return { burstPerSecond: Number(burst[1]), steadyPerMinute: Number(steady[1]) };
+  const daily = /^(\d+)\/d$/.exec(raw?.daily ?? '');
+  return {
+    burstPerSecond: Number(burst[1]),
+    steadyPerMinute: Number(steady[1]),
+    ...(daily ? { perDay: Number(daily[1]) } : {}),
+  };
 }
 
 /** Reads "Allowed field(s)/operator(s):<br>`ids`: `any`<br>..." out of a filter parameter description. */

@@ -54,9 +54,9 @@ describe('request gate', () => {
   });
 
   it('answers 404 naming the operation for a published operation it does not serve, and for unknown paths', async () => {
-    const lists = await call('GET', '/api/lists');
-    expect(lists.status).toBe(404);
-    expect(lists.body.errors?.[0].detail).toContain("'get_lists'");
+    const segments = await call('GET', '/api/segments');
+    expect(segments.status).toBe(404);
+    expect(segments.body.errors?.[0].detail).toContain("'get_segments'");
     const unknown = await call('GET', '/api/no-such-thing');
     expect(unknown.status).toBe(404);
   });
@@ -608,8 +608,9 @@ describe('subscriptions', () => {
     });
     const r = await call('POST', '/api/profile-subscription-bulk-create-jobs', body(2));
     expect(r.status).toBe(202);
+    await request('POST', `${emu.url}/__emulator/jobs/finish`);
     const profiles = await request<any[]>('GET', `${emu.url}/__emulator/profiles?email=s1@example.com`);
-    expect(profiles.body[0].subscriptions).toEqual({ email: { marketing: { consent: 'SUBSCRIBED' } } });
+    expect(profiles.body[0].subscriptions.email.marketing).toMatchObject({ consent: 'SUBSCRIBED', method: 'API' });
     expect((await call('POST', '/api/profile-subscription-bulk-create-jobs', body(1001))).status).toBe(400);
   });
 });

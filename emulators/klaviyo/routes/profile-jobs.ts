@@ -3,7 +3,7 @@ import { matchesCondition, parseFilter } from '../filter.ts';
 import { invalid, KlaviyoError, notFound, paginate } from '../jsonapi.ts';
 import type { Account } from '../store/account.ts';
 import type { Job, JobError, JobOutcome } from '../store/jobs.ts';
-import { checkProfileInput, profileResource } from '../store/profiles.ts';
+import { profileResource } from '../store/profiles.ts';
 import {
   bulkEntries,
   collection,
@@ -15,7 +15,6 @@ import {
 } from './context.ts';
 
 export const MAX_PROFILES_PER_IMPORT_JOB = 10_000;
-export const MAX_PROFILES_PER_SUBSCRIBE_JOB = 1_000;
 const JOB_TYPE = 'profile-bulk-import-job';
 
 function runImport(account: Account, entries: JsonObject[], nowMs: () => number): JobOutcome {
@@ -158,50 +157,6 @@ const jobProfileIds: OpHandler = (ctx) => {
   );
 };
 
-const bulkSubscribeProfiles: OpHandler = (ctx) => {
-  const d = requireData(ctx.body, 'profile-subscription-bulk-create-job');
-  const entries = bulkEntries(d, 'profiles');
-  if (entries.length > MAX_PROFILES_PER_SUBSCRIBE_JOB) {
-    throw invalid(
-      `A subscription job can contain at most ${MAX_PROFILES_PER_SUBSCRIBE_JOB} profiles (got ${entries.length}).`,
-      { pointer: '/data/attributes/profiles/data' },
-    );
-  }
-  const isHistorical = (d.attributes as JsonObject).historical_import === true;
-  entries.forEach((entry, i) => {
-    const a = (entry.attributes as JsonObject | undefined) ?? {};
-    const { subscriptions: _s, age_gated_date_of_birth: _d, ...identity } = a;
-    checkProfileInput(
-      { id: entry.id as string | undefined, attributes: identity },
-      `/data/attributes/profiles/data/${i}`,
-      { needsIdentifier: true },
-    );
-    const subs = (a.subscriptions as JsonObject | undefined) ?? {};
-    if (isHistorical) {
-      for (const [channel, byType] of Object.entries(subs)) {
-        for (const [kind, consent] of Object.entries((byType as JsonObject) ?? {})) {
-          const at = (consent as JsonObject | undefined)?.consented_at;
-          if (typeof at !== 'string' || Date.parse(at) > ctx.nowMs) {
-            throw invalid("'consented_at' is required and must be in the past when 'historical_import' is true.", {
-              pointer: `/data/attributes/profiles/data/${i}/attributes/subscriptions/${channel}/${kind}/consented_at`,
-            });
-          }
-        }
-      }
-    }
-  });
-  for (const entry of entries) {
-    const a = (entry.attributes as JsonObject | undefined) ?? {};
-    const { subscriptions, age_gated_date_of_birth: _dob, ...identity } = a;
-    const { profile } = ctx.account.profiles.upsert(
-      { id: entry.id as string | undefined, attributes: identity },
-      ctx.nowIso,
-    );
-    ctx.account.profiles.setSubscriptions(profile, (subscriptions as JsonObject | undefined) ?? {}, ctx.nowIso);
-  }
-  return { status: 202 };
-};
-
 export const profileJobHandlers: Record<string, OpHandler> = {
   bulk_import_profiles: bulkImportProfiles,
   get_bulk_import_profiles_job: getJob,
@@ -209,5 +164,4 @@ export const profileJobHandlers: Record<string, OpHandler> = {
   get_errors_for_bulk_import_profiles_job: importErrors,
   get_profiles_for_bulk_import_profiles_job: jobProfiles,
   get_profile_ids_for_bulk_import_profiles_job: jobProfileIds,
-  bulk_subscribe_profiles: bulkSubscribeProfiles,
 };

@@ -2,6 +2,7 @@ import { matchesCondition, parseFilter } from '../filter.ts';
 import { invalid, jsonBytes, KB, notFound, paginate } from '../jsonapi.ts';
 import { type Profile, type ProfileInput, profileResource } from '../store/profiles.ts';
 import { collection, type JsonObject, type OpHandler, requireData, single } from './context.ts';
+import { asksFor } from './lists.ts';
 
 const MAX_PROFILE_REQUEST_BYTES = 100 * KB;
 
@@ -43,7 +44,8 @@ const updateProfile: OpHandler = (ctx) => {
 const getProfile: OpHandler = (ctx) => {
   const p = ctx.account.profiles.get(ctx.params.id);
   if (!p) throw notFound(`A profile with id '${ctx.params.id}' does not exist.`);
-  return single(200, profileResource(p, ctx.baseUrl), `${ctx.baseUrl}/api/profiles/${p.id}`);
+  const withSubscriptions = asksFor(ctx.url, 'profile', 'subscriptions');
+  return single(200, profileResource(p, ctx.baseUrl, { withSubscriptions }), `${ctx.baseUrl}/api/profiles/${p.id}`);
 };
 
 function profileField(p: Profile, field: string): unknown {
@@ -80,8 +82,9 @@ const getProfiles: OpHandler = (ctx) => {
     profiles.sort((a, b) => (String(profileField(a, field) ?? '') < String(profileField(b, field) ?? '') ? -dir : dir));
   }
   const { page, links } = paginate(profiles, ctx.url, 20);
+  const withSubscriptions = asksFor(ctx.url, 'profile', 'subscriptions');
   return collection(
-    page.map((p) => profileResource(p, ctx.baseUrl)),
+    page.map((p) => profileResource(p, ctx.baseUrl, { withSubscriptions })),
     links,
   );
 };

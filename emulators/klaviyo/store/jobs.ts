@@ -33,6 +33,8 @@ export interface Job {
   failed_count: number;
   errors: JobError[];
   resultIds: string[];
+  /** Lists a job names (suppression jobs by list). */
+  listIds?: string[];
   polls: number;
   processingAt: number;
   completeAt: number;

@@ -1,10 +1,12 @@
 import { ulid } from 'ulid';
 import { conflict, invalid, jsonBytes, KB, type KlaviyoError, notFound } from '../jsonapi.ts';
+import { emptyConsent, type ProfileConsent, renderSubscriptions } from './consent.ts';
 
 export interface Profile {
   id: string;
   attributes: Record<string, unknown>;
-  subscriptions: Record<string, unknown>;
+  /** Consent and suppressions; answered as `attributes.subscriptions` only when asked for. */
+  consent: ProfileConsent;
   created: string;
   updated: string;
 }
@@ -15,8 +17,8 @@ export interface ProfileInput {
   meta?: Record<string, unknown>;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const E164 = /^\+[1-9]\d{6,14}$/;
 const MAX_PROFILE_BYTES = 100 * KB;
 const IDENTIFIERS = ['external_id', 'email', 'phone_number'] as const;
 
@@ -118,7 +120,7 @@ export class ProfileStore {
       if (other) throw duplicate(other.id);
     }
     if (!target) {
-      const profile: Profile = { id: ulid(), attributes: {}, subscriptions: {}, created: now, updated: now };
+      const profile: Profile = { id: ulid(), attributes: {}, consent: emptyConsent(), created: now, updated: now };
       this.apply(profile, a, nullClears);
       this.byId.set(profile.id, profile);
       return { profile, isCreated: true };
@@ -146,11 +148,6 @@ export class ProfileStore {
     this.apply(target, input.attributes ?? {});
     target.updated = now;
     return target;
-  }
-
-  setSubscriptions(profile: Profile, subscriptions: Record<string, unknown>, now: string): void {
-    profile.subscriptions = { ...profile.subscriptions, ...subscriptions };
-    profile.updated = now;
   }
 
   /** Sent attributes are set, `null` clears (unless `nullClears` is false), absent ones stay; `location` and `properties` merge by key. */
@@ -194,7 +191,20 @@ function duplicate(existingId: string): KlaviyoError {
   });
 }
 
-export function profileResource(p: Profile, baseUrl: string): Record<string, unknown> {
+/** The `subscriptions` Klaviyo answers for a profile (`additional-fields[profile]=subscriptions`). */
+export function profileSubscriptions(p: Profile): Record<string, unknown> {
+  return renderSubscriptions(p.consent, { email: p.attributes.email, phone_number: p.attributes.phone_number });
+}
+
+/**
+ * A profile as Klaviyo answers it. `subscriptions` is added only when the request asked for it with
+ * `additional-fields[profile]=subscriptions`; `extra` carries per-endpoint attributes (`joined_group_at`).
+ */
+export function profileResource(
+  p: Profile,
+  baseUrl: string,
+  options: { withSubscriptions?: boolean; extra?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   return {
     type: 'profile',
     id: p.id,
@@ -214,6 +224,8 @@ export function profileResource(p: Profile, baseUrl: string): Record<string, unk
       created: p.created,
       updated: p.updated,
       last_event_date: null,
+      ...(options.extra ?? {}),
+      ...(options.withSubscriptions ? { subscriptions: profileSubscriptions(p) } : {}),
     },
     relationships: {
       lists: {
