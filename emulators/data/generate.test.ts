@@ -147,4 +147,35 @@ describe('generateDataset', () => {
       all('payment').some((p) => p.transactions.some((t: R) => t.type === 'Refund' && t.state !== 'Success')),
     ).toBe(true);
   });
+
+  it('consent: customers with emailConsent/smsConsent true, false and absent, dates on some; guest orders with marketingConsent', () => {
+    const customers = all('customer');
+    const fields = customers.map((c) => c.custom?.fields ?? {});
+    for (const key of ['emailConsent', 'smsConsent']) {
+      expect(fields.some((f) => f[key] === true)).toBe(true);
+      expect(fields.some((f) => f[key] === false)).toBe(true);
+      expect(fields.some((f) => f[key] === undefined)).toBe(true);
+      const at = `${key}At`;
+      expect(fields.some((f) => f[key] !== undefined && f[at] !== undefined)).toBe(true);
+      expect(fields.some((f) => f[key] !== undefined && f[at] === undefined)).toBe(true);
+      for (const f of fields) {
+        if (f[at] === undefined) continue;
+        expect(f[key]).toBeTypeOf('boolean');
+        expect(Date.parse(f[at])).toBeLessThanOrEqual(Date.parse('2026-01-01T00:00:00.000Z'));
+      }
+    }
+    const customerType = all('type').find((t) => t.key === 'customer-loyalty');
+    const defined = new Set(customerType?.fieldDefinitions.map((d: R) => d.name));
+    for (const f of fields) for (const k of Object.keys(f)) expect(defined.has(k), k).toBe(true);
+    const orderType = all('type').find((t) => t.key === 'order-marketing');
+    const orders = all('order');
+    const withConsent = orders.filter((o) => o.custom);
+    expect(withConsent.some((o) => o.custom.fields.marketingConsent === true)).toBe(true);
+    expect(withConsent.some((o) => o.custom.fields.marketingConsent === false)).toBe(true);
+    expect(orders.some((o) => !o.customerId && !o.custom)).toBe(true);
+    for (const o of withConsent) {
+      expect(o.customerId).toBeUndefined();
+      expect(o.custom.type.id).toBe(orderType?.id);
+    }
+  });
 });

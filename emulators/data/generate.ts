@@ -113,6 +113,10 @@ export interface Catalog {
   }>;
 }
 
+function orderTypeId(seed: number): string {
+  return deterministicUuid(seed, 'type', 'order');
+}
+
 function customerId(seed: number, i: number): string {
   return deterministicUuid(seed, 'customer', i);
 }
@@ -202,10 +206,38 @@ export function generateCustomer(
         loyaltyPoints: r.int(0, 3) === 0 ? 0 : r.int(1, 20_000),
         ...(r.chance(0.3) ? { preferredStore: r.pick(CITIES).city } : {}),
         ...(r.chance(0.1) ? { notes: '' } : {}),
+        ...consentFields(seed, i, createdMs, refMs),
       },
     };
   }
   return customer;
+}
+
+/**
+ * Marketing consent custom fields of customer i: `emailConsent` true, false or absent, `emailConsentAt` on
+ * some (not all) of those with a value, and the same for SMS. Drawn from a stream of their own, so adding
+ * them changed no other generated value.
+ */
+function consentFields(seed: number, i: number, createdMs: number, refMs: number): Json {
+  const r = new Random((seed ^ (i * 2654435761) ^ 0x9e3779b9) >>> 0);
+  const fields: Json = {};
+  const at = () => iso(createdMs + Math.floor(r.next() * Math.max(1, refMs - createdMs)));
+  const email = r.next();
+  if (email < 0.45) fields.emailConsent = true;
+  else if (email < 0.75) fields.emailConsent = false;
+  if (fields.emailConsent !== undefined && r.chance(0.7)) fields.emailConsentAt = at();
+  const sms = r.next();
+  if (sms < 0.25) fields.smsConsent = true;
+  else if (sms < 0.45) fields.smsConsent = false;
+  if (fields.smsConsent !== undefined && r.chance(0.6)) fields.smsConsentAt = at();
+  return fields;
+}
+
+/** A guest order's marketing consent given at checkout (`marketingConsent`), on some guest orders only. */
+function orderConsent(seed: number, i: number): boolean | undefined {
+  const r = new Random((seed ^ (i * 2246822519 + 13) ^ 0x85ebca6b) >>> 0);
+  const roll = r.next();
+  return roll < 0.25 ? true : roll < 0.4 ? false : undefined;
 }
 
 function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog: Catalog): Generator<GeneratedRecord> {
@@ -275,6 +307,36 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
           inputHint: 'SingleLine',
         },
         { name: 'notes', label: { en: 'Notes' }, required: false, type: { name: 'String' }, inputHint: 'MultiLine' },
+        ...[
+          ['emailConsent', 'Email marketing consent', 'Boolean'],
+          ['emailConsentAt', 'Email consent given at', 'DateTime'],
+          ['smsConsent', 'SMS marketing consent', 'Boolean'],
+          ['smsConsentAt', 'SMS consent given at', 'DateTime'],
+        ].map(([name, label, type]) => ({
+          name,
+          label: { en: label },
+          required: false,
+          type: { name: type },
+          inputHint: 'SingleLine',
+        })),
+      ],
+    },
+  };
+  yield {
+    typeId: 'type',
+    resource: {
+      ...base(orderTypeId(seed), created, created),
+      key: 'order-marketing',
+      name: { en: 'Order marketing' },
+      resourceTypeIds: ['order'],
+      fieldDefinitions: [
+        {
+          name: 'marketingConsent',
+          label: { en: 'Marketing consent at checkout' },
+          required: false,
+          type: { name: 'Boolean' },
+          inputHint: 'SingleLine',
+        },
       ],
     },
   };
@@ -737,6 +799,10 @@ export function generateOrder(
     itemShippingAddresses: [],
     lastMessageSequenceNumber: 1,
   };
+  const consent = isGuest ? orderConsent(seed, i) : undefined;
+  if (consent !== undefined) {
+    order.custom = { type: { typeId: 'type', id: orderTypeId(seed) }, fields: { marketingConsent: consent } };
+  }
   return [
     { typeId: 'payment', resource: payment },
     { typeId: 'order', resource: order },
