@@ -41,10 +41,12 @@ export interface KlaviyoEmulatorOptions {
   /** Seed for probabilistic faults. */
   faultSeed?: number;
   /**
-   * What an unsubscribe naming a list does to a member of that list: `list` (default) unsubscribes from that
-   * list only (a list suppression); `global` unsubscribes globally, like an account with global unsubscribe on.
+   * What an unsubscribe naming a list does to a member of that list: `global` (default, Klaviyo's default)
+   * unsubscribes globally; `list` unsubscribes from that list only (a list suppression).
    */
   listUnsubscribe?: AccountSettings['listUnsubscribe'];
+  /** The account's default opt-in process (default `double_opt_in`, as Klaviyo's). */
+  defaultOptIn?: AccountSettings['defaultOptIn'];
   /** Recent requests and spec violations kept for inspection. Default 5,000. */
   requestLogSize?: number;
 }
@@ -107,6 +109,7 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): {
   const settings: AccountSettings = {
     ...DEFAULT_ACCOUNT_SETTINGS,
     ...(options.listUnsubscribe ? { listUnsubscribe: options.listUnsubscribe } : {}),
+    ...(options.defaultOptIn ? { defaultOptIn: options.defaultOptIn } : {}),
   };
   const state: KlaviyoEmulatorState = {
     spec,

@@ -23,8 +23,11 @@ Options:
                       entry (default): job errors point at the entry (/data/attributes/profiles/data/3/...);
                       field: at the field only (/data/attributes/email), without original_payload
   --list-unsubscribe <list|global>
-                      what an unsubscribe naming a list does to a member of it (email): list (default)
-                      unsubscribes from that list only; global, as an account with global unsubscribe on
+                      what an unsubscribe naming a list does to a member of it (email): global (default,
+                      Klaviyo's default) unsubscribes everywhere; list unsubscribes from that list only
+  --default-opt-in <double_opt_in|single_opt_in>
+                      the account's default opt-in process, for lists created without opt_in_process and
+                      subscribes naming no list (default double_opt_in, as Klaviyo's)
   --faults <json>     fault rules, e.g. '[{"target":"bulk_import_profiles","kind":"status","status":503,"count":2}]'
   -h, --help          show this help
 `;
@@ -39,7 +42,8 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: 'time' },
     'job-duration': { type: 'string' },
     'job-error-pointers': { type: 'string', default: 'entry' },
-    'list-unsubscribe': { type: 'string', default: 'list' },
+    'list-unsubscribe': { type: 'string', default: 'global' },
+    'default-opt-in': { type: 'string', default: 'double_opt_in' },
     faults: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -65,6 +69,9 @@ if (jobDurationSeconds !== undefined && !(jobDurationSeconds >= 0 && jobDuration
 const listUnsubscribe = values['list-unsubscribe'];
 if (listUnsubscribe !== 'list' && listUnsubscribe !== 'global')
   problems.push("--list-unsubscribe must be 'list' or 'global'");
+const defaultOptIn = values['default-opt-in'];
+if (defaultOptIn !== 'double_opt_in' && defaultOptIn !== 'single_opt_in')
+  problems.push("--default-opt-in must be 'double_opt_in' or 'single_opt_in'");
 const faults = parseFaultsOption(values.faults, problems);
 if (values['no-validation'] && values.spec) problems.push('--spec and --no-validation contradict each other: pass one');
 exitOnProblems(problems, HELP);
@@ -82,6 +89,7 @@ try {
       ...(jobDurationSeconds === undefined ? {} : { durationMs: jobDurationSeconds * 1000 }),
     },
     listUnsubscribe: listUnsubscribe as 'list' | 'global',
+    defaultOptIn: defaultOptIn as 'double_opt_in' | 'single_opt_in',
     faults,
   });
 } catch (e) {

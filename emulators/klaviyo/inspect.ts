@@ -106,6 +106,7 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
         ...p.attributes,
         subscriptions: profileSubscriptions(p),
         lists: a.lists.listsOf(p.id).map((l) => l.id),
+        pendingOptIns: a.pendingDoubleOptIns.filter((x) => x.profileId === p.id),
         created: p.created,
         updated: p.updated,
       })),

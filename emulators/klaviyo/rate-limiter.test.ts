@@ -40,4 +40,18 @@ describe('FixedWindowRateLimiter', () => {
     expect(denied.retryAfterSeconds).toBeCloseTo(0.9, 3);
     expect(rl.take('k', LIMIT, 1000).isAllowed).toBe(true);
   });
+
+  it('with a daily limit spent: remaining 0 on the last allowed call, and the wait and reset run to the day', () => {
+    const rl = new FixedWindowRateLimiter(1);
+    const limit = { burstPerSecond: 10, steadyPerMinute: 150, perDay: 3 };
+    expect(rl.take('d', limit, 0).remaining).toBe(2);
+    expect(rl.take('d', limit, 1000).remaining).toBe(1);
+    const last = rl.take('d', limit, 2000);
+    expect(last).toMatchObject({ isAllowed: true, remaining: 0 });
+    expect(last.resetSeconds).toBeGreaterThan(60);
+    const denied = rl.take('d', limit, 120_000);
+    expect(denied.isAllowed).toBe(false);
+    expect(denied.retryAfterSeconds).toBeGreaterThan(60);
+    expect(denied.resetSeconds).toBe(denied.retryAfterSeconds);
+  });
 });

@@ -61,7 +61,8 @@ export class FixedWindowRateLimiter {
         isAllowed: false,
         limit: limit.steadyPerMinute,
         remaining: 0,
-        resetSeconds: this.toSeconds(steadyResetMs),
+        // With the day's budget spent, the steady window's reset would promise room that is not there.
+        resetSeconds: this.toSeconds(isDayFull ? dayResetMs : steadyResetMs),
         retryAfterSeconds: this.toSeconds(waitMs),
       };
     }
@@ -71,8 +72,14 @@ export class FixedWindowRateLimiter {
     return {
       isAllowed: true,
       limit: limit.steadyPerMinute,
-      remaining: limit.steadyPerMinute - w.steady.count,
-      resetSeconds: this.toSeconds(steadyResetMs),
+      // Never more room than the day has left: the 150th create_list of a day leaves 0, not the minute's 149.
+      remaining: Math.min(
+        limit.steadyPerMinute - w.steady.count,
+        limit.perDay === undefined ? Number.POSITIVE_INFINITY : limit.perDay - w.day.count,
+      ),
+      resetSeconds: this.toSeconds(
+        limit.perDay !== undefined && w.day.count >= limit.perDay ? dayResetMs : steadyResetMs,
+      ),
       retryAfterSeconds: 0,
     };
   }

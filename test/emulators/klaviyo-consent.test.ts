@@ -88,7 +88,8 @@ describe('lists', () => {
     expect(id).toMatch(/^[A-Za-z0-9]{6}$/);
     const got = await call('GET', `/api/lists/${id}`);
     expect(got.status).toBe(200);
-    expect(got.body.data.attributes).toMatchObject({ name: 'Newsletter', opt_in_process: 'single_opt_in' });
+    // Klaviyo: "lists are double opt-in by default" (help.klaviyo.com/hc/en-us/articles/115005251108).
+    expect(got.body.data.attributes).toMatchObject({ name: 'Newsletter', opt_in_process: 'double_opt_in' });
     expect(got.body.data.attributes).not.toHaveProperty('profile_count');
     const counted = await call('GET', `/api/lists/${id}?additional-fields[list]=profile_count`);
     expect(counted.body.data.attributes.profile_count).toBe(0);
@@ -149,7 +150,7 @@ describe('lists', () => {
   });
 
   it('a subscribed profile removed from a list keeps its consent', async () => {
-    const listId = await createList('Keep');
+    const listId = await createList('Keep', 'single_opt_in');
     await subscribe([{ email: 'k@example.com', subscriptions: EMAIL_SUB }], { listId });
     const p = await inspectProfile('k@example.com');
     expect(p.lists).toEqual([listId]);
@@ -201,7 +202,8 @@ describe('lists', () => {
       // Sped up 1,440 times, a day lasts 60 s and a minute 41.7 ms: 150 creations fit, the 151st is refused.
       const c = klaviyoCaller(daily.url);
       let created = 0;
-      let last = 0;
+      let last: Awaited<ReturnType<typeof c>> | undefined;
+      let remainingAt150: string | null = null;
       for (let i = 0; i < 151; i++) {
         let r = await c('POST', '/api/lists', { data: { type: 'list', attributes: { name: `d${i}` } } });
         while (r.status === 429 && created < 150) {
@@ -209,10 +211,21 @@ describe('lists', () => {
           r = await c('POST', '/api/lists', { data: { type: 'list', attributes: { name: `d${i}` } } });
         }
         if (r.status === 201) created++;
-        last = r.status;
+        if (created === 150 && r.status === 201) remainingAt150 = r.headers.get('RateLimit-Remaining');
+        last = r;
       }
       expect(created).toBe(150);
-      expect(last).toBe(429);
+      expect(last?.status).toBe(429);
+      // The day's budget is spent: no per-minute room is advertised on the 150th creation.
+      expect(remainingAt150).toBe('0');
+      // A daily refusal, not a per-minute one: it asks to wait longer than a (sped-up) minute window, 60/1440 s.
+      const minuteWindowSeconds = 60 / (60 * 24);
+      expect(Number(last?.headers.get('Retry-After'))).toBeGreaterThan(minuteWindowSeconds * 2);
+      // Waiting out a minute window does not help: still refused.
+      await new Promise((res) => setTimeout(res, 100));
+      expect((await c('POST', '/api/lists', { data: { type: 'list', attributes: { name: 'again' } } })).status).toBe(
+        429,
+      );
     } finally {
       await daily.close();
     }
@@ -221,7 +234,7 @@ describe('lists', () => {
 
 describe('bulk subscribe', () => {
   it('answers 202 and applies nothing until the job is processed; then consent, method and list', async () => {
-    const listId = await createList('Newsletter');
+    const listId = await createList('Newsletter', 'single_opt_in');
     const r = await call(
       'POST',
       '/api/profile-subscription-bulk-create-jobs',
@@ -268,8 +281,9 @@ describe('bulk subscribe', () => {
 
   it('finds an existing profile by email or phone instead of creating one', async () => {
     const id = await createProfile({ email: 'old@example.com', phone_number: '+4915112345678', first_name: 'Old' });
-    await subscribe([{ phone_number: '+4915112345678', subscriptions: SMS_SUB }]);
-    await subscribe([{ email: 'OLD@example.com', subscriptions: EMAIL_SUB }]);
+    const listId = await createList('Single', 'single_opt_in');
+    await subscribe([{ phone_number: '+4915112345678', subscriptions: SMS_SUB }], { listId });
+    await subscribe([{ email: 'OLD@example.com', subscriptions: EMAIL_SUB }], { listId });
     const all = await request<any[]>('GET', `${emu.url}/__emulator/profiles`);
     expect(all.body).toHaveLength(1);
     expect(all.body[0]).toMatchObject({ id, first_name: 'Old' });
@@ -389,7 +403,8 @@ describe('bulk subscribe', () => {
   });
 
   it('removes UNSUBSCRIBE and USER_SUPPRESSED suppressions and makes the profile reachable again', async () => {
-    await subscribe([{ email: 'r@example.com', subscriptions: EMAIL_SUB }]);
+    const listId = await createList('Single', 'single_opt_in');
+    await subscribe([{ email: 'r@example.com', subscriptions: EMAIL_SUB }], { listId });
     await call(
       'POST',
       '/api/profile-subscription-bulk-delete-jobs',
@@ -406,7 +421,7 @@ describe('bulk subscribe', () => {
     const before = (await inspectProfile('r@example.com')).subscriptions.email.marketing;
     expect(before.suppression.map((s: any) => s.reason).sort()).toEqual(['UNSUBSCRIBE', 'USER_SUPPRESSED']);
     expect(before.can_receive_email_marketing).toBe(false);
-    await subscribe([{ email: 'r@example.com', subscriptions: EMAIL_SUB }]);
+    await subscribe([{ email: 'r@example.com', subscriptions: EMAIL_SUB }], { listId });
     const after = (await inspectProfile('r@example.com')).subscriptions.email.marketing;
     expect(after.suppression).toEqual([]);
     expect(after.consent).toBe('SUBSCRIBED');
@@ -476,9 +491,9 @@ describe('bulk unsubscribe', () => {
     expect(m.suppression).toEqual([{ reason: 'UNSUBSCRIBE', timestamp: m.consent_timestamp }]);
   });
 
-  it('with a list the profile is in: removed from that list, list-suppressed, consent kept', async () => {
-    const listId = await createList('Promo');
-    const other = await createList('Other');
+  it('by default (Klaviyo: an unsubscribe is global) a member of the list is unsubscribed everywhere and removed', async () => {
+    const listId = await createList('Promo', 'single_opt_in');
+    const other = await createList('Other', 'single_opt_in');
     await subscribe([{ email: 'l@example.com', subscriptions: EMAIL_SUB }], { listId });
     await subscribe([{ email: 'l@example.com', subscriptions: EMAIL_SUB }], { listId: other });
     await call(
@@ -489,14 +504,12 @@ describe('bulk unsubscribe', () => {
     await finishJobs();
     const p = await inspectProfile('l@example.com');
     expect(p.lists).toEqual([other]);
-    expect(p.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
-    expect(p.subscriptions.email.marketing.suppression).toEqual([]);
-    expect(p.subscriptions.email.marketing.list_suppressions).toEqual([
-      { list_id: listId, reason: 'UNSUBSCRIBE', timestamp: expect.any(String) },
+    expect(p.subscriptions.email.marketing.consent).toBe('UNSUBSCRIBED');
+    expect(p.subscriptions.email.marketing.can_receive_email_marketing).toBe(false);
+    expect(p.subscriptions.email.marketing.suppression).toEqual([
+      { reason: 'UNSUBSCRIBE', timestamp: expect.any(String) },
     ]);
-    // Subscribing to that list again lifts the list suppression.
-    await subscribe([{ email: 'l@example.com', subscriptions: EMAIL_SUB }], { listId });
-    expect((await inspectProfile('l@example.com')).subscriptions.email.marketing.list_suppressions).toEqual([]);
+    expect(p.subscriptions.email.marketing.list_suppressions).toEqual([]);
   });
 
   it('with a list the profile is not in: globally unsubscribed (the spec’s warning)', async () => {
@@ -511,29 +524,48 @@ describe('bulk unsubscribe', () => {
     expect((await inspectProfile('n@example.com')).subscriptions.email.marketing.consent).toBe('UNSUBSCRIBED');
   });
 
-  it('listUnsubscribe: global unsubscribes members of the list globally too', async () => {
-    const strict = await startKlaviyoEmulator({ jobs: { mode: 'polls' }, listUnsubscribe: 'global' });
+  it('listUnsubscribe: list (--list-unsubscribe list): removed from that list, list-suppressed, consent kept', async () => {
+    const scoped = await startKlaviyoEmulator({ jobs: { mode: 'polls' }, listUnsubscribe: 'list' });
     try {
-      const c = klaviyoCaller(strict.url);
-      const listId = (await c('POST', '/api/lists', { data: { type: 'list', attributes: { name: 'x' } } })).body.data
-        .id;
-      await c(
-        'POST',
-        '/api/profile-subscription-bulk-create-jobs',
-        subscribeBody([{ email: 's@example.com', subscriptions: EMAIL_SUB }], { listId }),
-      );
-      await request('POST', `${strict.url}/__emulator/jobs/finish`);
+      const c = klaviyoCaller(scoped.url);
+      const finish = () => request('POST', `${scoped.url}/__emulator/jobs/finish`);
+      const newList = async (name: string) =>
+        (
+          await c('POST', '/api/lists', {
+            data: { type: 'list', attributes: { name, opt_in_process: 'single_opt_in' } },
+          })
+        ).body.data.id as string;
+      const sub = async (listId: string) => {
+        await c(
+          'POST',
+          '/api/profile-subscription-bulk-create-jobs',
+          subscribeBody([{ email: 'l@example.com', subscriptions: EMAIL_SUB }], { listId }),
+        );
+        await finish();
+      };
+      const listId = await newList('Promo');
+      const other = await newList('Other');
+      await sub(listId);
+      await sub(other);
       await c(
         'POST',
         '/api/profile-subscription-bulk-delete-jobs',
-        unsubscribeBody([{ email: 's@example.com', subscriptions: EMAIL_UNSUB }], listId),
+        unsubscribeBody([{ email: 'l@example.com', subscriptions: EMAIL_UNSUB }], listId),
       );
-      await request('POST', `${strict.url}/__emulator/jobs/finish`);
-      const p = (await request<any[]>('GET', `${strict.url}/__emulator/profiles`)).body[0];
-      expect(p.subscriptions.email.marketing.consent).toBe('UNSUBSCRIBED');
-      expect(p.lists).toEqual([]);
+      await finish();
+      const look = async () => (await request<any[]>('GET', `${scoped.url}/__emulator/profiles`)).body[0];
+      const p = await look();
+      expect(p.lists).toEqual([other]);
+      expect(p.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
+      expect(p.subscriptions.email.marketing.suppression).toEqual([]);
+      expect(p.subscriptions.email.marketing.list_suppressions).toEqual([
+        { list_id: listId, reason: 'UNSUBSCRIBE', timestamp: expect.any(String) },
+      ]);
+      // Subscribing to that list again lifts the list suppression.
+      await sub(listId);
+      expect((await look()).subscriptions.email.marketing.list_suppressions).toEqual([]);
     } finally {
-      await strict.close();
+      await scoped.close();
     }
   });
 
@@ -680,9 +712,11 @@ describe('suppressions', () => {
 
 describe('profile reads', () => {
   it('carry attributes.subscriptions only when additional-fields[profile]=subscriptions is asked', async () => {
-    await subscribe([
-      { email: 'read@example.com', phone_number: '+14155550104', subscriptions: { ...EMAIL_SUB, ...SMS_SUB } },
-    ]);
+    const listId = await createList('Single', 'single_opt_in');
+    await subscribe(
+      [{ email: 'read@example.com', phone_number: '+14155550104', subscriptions: { ...EMAIL_SUB, ...SMS_SUB } }],
+      { listId },
+    );
     const id = (await inspectProfile('read@example.com')).id;
     const plain = await call('GET', `/api/profiles/${id}`);
     expect(plain.body.data.attributes).not.toHaveProperty('subscriptions');
@@ -742,5 +776,185 @@ describe('rate limits of the consent endpoints', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('after review: Klaviyo’s stricter defaults', () => {
+  it('a list created without opt_in_process is double opt-in: email stays pending and the profile joins no list', async () => {
+    const listId = await createList('Default');
+    await subscribe([{ email: 'dflt@example.com', subscriptions: EMAIL_SUB }], { listId });
+    const p = await inspectProfile('dflt@example.com');
+    expect(p.subscriptions.email.marketing.consent).toBe('NEVER_SUBSCRIBED');
+    expect(p.lists).toEqual([]);
+    expect(p.pendingOptIns).toEqual([expect.objectContaining({ listId, channel: 'email' })]);
+  });
+
+  it('a subscribe naming no list follows the account default (double opt-in): pending unless historical', async () => {
+    await subscribe([{ email: 'nolist@example.com', subscriptions: EMAIL_SUB }]);
+    const p = await inspectProfile('nolist@example.com');
+    expect(p.subscriptions.email.marketing.consent).toBe('NEVER_SUBSCRIBED');
+    expect(p.pendingOptIns).toEqual([expect.objectContaining({ listId: null, channel: 'email' })]);
+    await subscribe(
+      [
+        {
+          email: 'nolist@example.com',
+          subscriptions: { email: { marketing: { consent: 'SUBSCRIBED', consented_at: '2021-01-01T00:00:00Z' } } },
+        },
+      ],
+      { historical: true },
+    );
+    expect((await inspectProfile('nolist@example.com')).subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
+  });
+
+  it('an account set to single opt-in (defaultOptIn) subscribes at once and creates single opt-in lists', async () => {
+    const single = await startKlaviyoEmulator({ jobs: { mode: 'polls' }, defaultOptIn: 'single_opt_in' });
+    try {
+      const c = klaviyoCaller(single.url);
+      const list = await c('POST', '/api/lists', { data: { type: 'list', attributes: { name: 'x' } } });
+      expect(list.body.data.attributes.opt_in_process).toBe('single_opt_in');
+      await c(
+        'POST',
+        '/api/profile-subscription-bulk-create-jobs',
+        subscribeBody([{ email: 'one@example.com', subscriptions: EMAIL_SUB }]),
+      );
+      await request('POST', `${single.url}/__emulator/jobs/finish`);
+      const p = (await request<any[]>('GET', `${single.url}/__emulator/profiles`)).body[0];
+      expect(p.subscriptions.email.marketing.consent).toBe('SUBSCRIBED');
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('SMS to a double opt-in list is pending too, and the profile does not join until confirmed', async () => {
+    const listId = await createList('DOI', 'double_opt_in');
+    await subscribe([{ phone_number: '+14155550111', subscriptions: SMS_SUB }], { listId });
+    const p = (await request<any[]>('GET', `${emu.url}/__emulator/profiles`)).body.find(
+      (x) => x.phone_number === '+14155550111',
+    );
+    expect(p.subscriptions.sms.marketing.consent).toBe('NEVER_SUBSCRIBED');
+    expect(p.subscriptions.sms.marketing.can_receive_sms_marketing).toBe(false);
+    expect(p.lists).toEqual([]);
+    const lists = await request<any[]>('GET', `${emu.url}/__emulator/lists`);
+    expect(lists.body[0].members).toEqual([]);
+    expect(lists.body[0].pendingDoubleOptIns).toEqual([expect.objectContaining({ listId, channel: 'sms' })]);
+  });
+
+  it('get_profiles filters and sorts on suppression fields read from the consent record', async () => {
+    const listId = await createList('Single', 'single_opt_in');
+    await subscribe([{ email: 'keep@example.com', subscriptions: EMAIL_SUB }], { listId });
+    await call(
+      'POST',
+      '/api/profile-suppression-bulk-create-jobs',
+      suppressionBody('profile-suppression-bulk-create-job', ['sup@example.com']),
+    );
+    await finishJobs();
+    const q = (f: string) =>
+      call('GET', `/api/profiles?filter=${encodeURIComponent(f)}`).then((r) => {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        return r.body.data.map((x: any) => x.attributes.email);
+      });
+    expect(await q('equals(subscriptions.email.marketing.suppression.reason,"USER_SUPPRESSED")')).toEqual([
+      'sup@example.com',
+    ]);
+    expect(await q('equals(subscriptions.email.marketing.suppression.reason,"HARD_BOUNCE")')).toEqual([]);
+    expect(await q('greater-than(subscriptions.email.marketing.suppression.timestamp,2020-01-01T00:00:00Z)')).toEqual([
+      'sup@example.com',
+    ]);
+    const sorted = await call('GET', '/api/profiles?sort=-subscriptions.email.marketing.suppression.timestamp');
+    expect(sorted.status).toBe(200);
+    expect(sorted.body.data[0].attributes.email).toBe('sup@example.com');
+  });
+
+  it('get_profiles filters on list suppressions (list-scoped unsubscribe)', async () => {
+    const scoped = await startKlaviyoEmulator({ jobs: { mode: 'polls' }, listUnsubscribe: 'list' });
+    try {
+      const c = klaviyoCaller(scoped.url);
+      const listId = (
+        await c('POST', '/api/lists', {
+          data: { type: 'list', attributes: { name: 'P', opt_in_process: 'single_opt_in' } },
+        })
+      ).body.data.id;
+      await c(
+        'POST',
+        '/api/profile-subscription-bulk-create-jobs',
+        subscribeBody(
+          [
+            { email: 'ls1@example.com', subscriptions: EMAIL_SUB },
+            { email: 'ls2@example.com', subscriptions: EMAIL_SUB },
+          ],
+          { listId },
+        ),
+      );
+      await request('POST', `${scoped.url}/__emulator/jobs/finish`);
+      await c(
+        'POST',
+        '/api/profile-subscription-bulk-delete-jobs',
+        unsubscribeBody(
+          [{ email: 'ls1@example.com', subscriptions: { email: { marketing: { consent: 'UNSUBSCRIBED' } } } }],
+          listId,
+        ),
+      );
+      await request('POST', `${scoped.url}/__emulator/jobs/finish`);
+      const r = await c(
+        'GET',
+        `/api/profiles?filter=${encodeURIComponent(`equals(subscriptions.email.marketing.list_suppressions.list_id,"${listId}")`)}`,
+      );
+      expect(r.status).toBe(200);
+      expect(r.body.data.map((x: any) => x.attributes.email)).toEqual(['ls1@example.com']);
+    } finally {
+      await scoped.close();
+    }
+  });
+
+  it('bulk profile import into lists: an unknown list is 404; a known list gains the imported profiles', async () => {
+    const importBody = (listIds: string[]) => ({
+      data: {
+        type: 'profile-bulk-import-job',
+        attributes: {
+          profiles: {
+            data: [
+              { type: 'profile', attributes: { email: 'imp1@example.com' } },
+              { type: 'profile', attributes: { email: 'imp2@example.com' } },
+            ],
+          },
+        },
+        relationships: { lists: { data: listIds.map((id) => ({ type: 'list', id })) } },
+      },
+    });
+    const unknown = await call('POST', '/api/profile-bulk-import-jobs', importBody(['NoSuch']));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errors?.[0]?.source?.pointer).toBe('/data/relationships/lists/data/0/id');
+    await finishJobs();
+    expect(await inspectProfile('imp1@example.com')).toBeUndefined();
+    const listId = await createList('Imported');
+    const r = await call('POST', '/api/profile-bulk-import-jobs', importBody([listId]));
+    expect(r.status).toBe(202);
+    expect(r.body.data.relationships.lists.data).toEqual([{ type: 'list', id: listId }]);
+    await finishJobs();
+    const members = await call('GET', `/api/lists/${listId}/relationships/profiles`);
+    expect(members.body.data).toHaveLength(2);
+    expect((await inspectProfile('imp2@example.com')).lists).toEqual([listId]);
+    const job = await call('GET', `/api/profile-bulk-import-jobs/${r.body.data.id}`);
+    expect(job.body.data.relationships.lists.data).toEqual([{ type: 'list', id: listId }]);
+  });
+
+  it('a suppression job by list suppresses the members at request time, matching its total_count', async () => {
+    const listId = await createList('Sup');
+    const a = await createProfile({ email: 'early@example.com' });
+    const b = await createProfile({ email: 'late@example.com' });
+    await call('POST', `/api/lists/${listId}/relationships/profiles`, { data: [{ type: 'profile', id: a }] });
+    const r = await call(
+      'POST',
+      '/api/profile-suppression-bulk-create-jobs',
+      suppressionBody('profile-suppression-bulk-create-job', [], listId),
+    );
+    expect(r.status).toBe(202);
+    expect(r.body.data.attributes.total_count).toBe(1);
+    await call('POST', `/api/lists/${listId}/relationships/profiles`, { data: [{ type: 'profile', id: b }] });
+    await finishJobs();
+    expect((await inspectProfile('early@example.com')).subscriptions.email.marketing.suppression).toHaveLength(1);
+    expect((await inspectProfile('late@example.com')).subscriptions.email.marketing.suppression).toEqual([]);
+    const job = await call('GET', `/api/profile-suppression-bulk-create-jobs/${r.body.data.id}`);
+    expect(job.body.data.attributes).toMatchObject({ total_count: 1, completed_count: 1, skipped_count: 0 });
   });
 });

@@ -606,7 +606,14 @@ describe('subscriptions', () => {
         },
       },
     });
-    const r = await call('POST', '/api/profile-subscription-bulk-create-jobs', body(2));
+    // Klaviyo's default opt-in is double: only a single opt-in list subscribes at once.
+    const list = await call('POST', '/api/lists', {
+      data: { type: 'list', attributes: { name: 'Single', opt_in_process: 'single_opt_in' } },
+    });
+    expect(list.status).toBe(201);
+    const r = await call('POST', '/api/profile-subscription-bulk-create-jobs', {
+      data: { ...body(2).data, relationships: { list: { data: { type: 'list', id: list.body.data.id } } } },
+    });
     expect(r.status).toBe(202);
     await request('POST', `${emu.url}/__emulator/jobs/finish`);
     const profiles = await request<any[]>('GET', `${emu.url}/__emulator/profiles?email=s1@example.com`);

@@ -44,8 +44,9 @@ const createList: OpHandler = (ctx) => {
   const a = (d.attributes as JsonObject | undefined) ?? {};
   if (typeof a.name !== 'string' || a.name.trim() === '')
     throw invalid("'name' is a required field.", { pointer: '/data/attributes/name' });
-  // "If not provided, uses account default": the emulated account's default is single opt-in.
-  const optIn = (a.opt_in_process ?? 'single_opt_in') as OptInProcess;
+  // "If not provided, uses account default": Klaviyo's default is double opt-in ("lists are double opt-in by
+  // default", help.klaviyo.com/hc/en-us/articles/115005251108); `--default-opt-in single_opt_in` changes it.
+  const optIn = (a.opt_in_process ?? ctx.account.settings.defaultOptIn) as OptInProcess;
   const list = ctx.account.lists.create(a.name, optIn, ctx.nowIso);
   return single(201, listResource(list, ctx.baseUrl), `${ctx.baseUrl}/api/lists`);
 };

@@ -17,7 +17,7 @@ import {
 export const MAX_PROFILES_PER_IMPORT_JOB = 10_000;
 const JOB_TYPE = 'profile-bulk-import-job';
 
-function runImport(account: Account, entries: JsonObject[], nowMs: () => number): JobOutcome {
+function runImport(account: Account, entries: JsonObject[], nowMs: () => number, listIds: string[]): JobOutcome {
   const errors: JobError[] = [];
   const resultIds: string[] = [];
   entries.forEach((entry, i) => {
@@ -41,11 +41,18 @@ function runImport(account: Account, entries: JsonObject[], nowMs: () => number)
       });
     }
   });
+  const ids = [...new Set(resultIds)];
+  // "Optional list to add the profiles to": every profile imported joins each list the job names.
+  const now = new Date(nowMs()).toISOString();
+  for (const listId of listIds) {
+    const list = account.lists.get(listId);
+    if (list) for (const id of ids) account.lists.add(list, id, now);
+  }
   return {
     completed: entries.length - errors.length,
     failed: errors.length,
     errors,
-    resultIds: [...new Set(resultIds)],
+    resultIds: ids,
   };
 }
 
@@ -65,7 +72,10 @@ export function profileJobResource(job: Job, baseUrl: string): JsonObject {
       started_at: job.started_at,
     },
     relationships: {
-      lists: { data: [], links: { self: `${self}/relationships/lists`, related: `${self}/lists` } },
+      lists: {
+        data: (job.listIds ?? []).map((id) => ({ type: 'list', id })),
+        links: { self: `${self}/relationships/lists`, related: `${self}/lists` },
+      },
       profiles: { links: { self: `${self}/relationships/profiles`, related: `${self}/profiles` } },
       'import-errors': { links: { related: `${self}/import-errors` } },
     },
@@ -77,6 +87,30 @@ function findJob(ctx: OpContext, id: string): Job {
   const job = ctx.account.jobs.jobs.get(id);
   if (!job || job.type !== JOB_TYPE) throw notFound(`A profile bulk import job with id '${id}' does not exist.`);
   return job;
+}
+
+/**
+ * The lists named by `relationships.lists`, all of which must exist: Klaviyo documents nothing for an unknown
+ * id, so the stricter reading is taken — the whole request is refused (404) and no job is created.
+ */
+function importLists(ctx: OpContext, d: JsonObject): string[] {
+  const rel = (d.relationships as JsonObject | undefined)?.lists as { data?: unknown } | undefined;
+  const data = rel?.data;
+  if (data === undefined || data === null) return [];
+  if (!Array.isArray(data)) throw invalid("'data' must be an array.", { pointer: '/data/relationships/lists/data' });
+  return [
+    ...new Set(
+      data.map((item, i) => {
+        const id = (item as JsonObject | null)?.id;
+        if (typeof id !== 'string' || !ctx.account.lists.get(id)) {
+          throw new KlaviyoError(404, 'not_found', 'Not found.', `A list with id '${String(id)}' does not exist.`, {
+            pointer: `/data/relationships/lists/data/${i}/id`,
+          });
+        }
+        return id;
+      }),
+    ),
+  ];
 }
 
 const bulkImportProfiles: OpHandler = (ctx) => {
@@ -91,7 +125,11 @@ const bulkImportProfiles: OpHandler = (ctx) => {
     );
   }
   const account = ctx.account;
-  const job = account.jobs.create(JOB_TYPE, entries.length, ctx.nowMs, () => runImport(account, entries, Date.now));
+  const listIds = importLists(ctx, d);
+  const job = account.jobs.create(JOB_TYPE, entries.length, ctx.nowMs, () =>
+    runImport(account, entries, Date.now, listIds),
+  );
+  job.listIds = listIds;
   return single(202, profileJobResource(job, ctx.baseUrl), `${ctx.baseUrl}/api/profile-bulk-import-jobs`);
 };
 

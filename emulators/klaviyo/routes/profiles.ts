@@ -48,11 +48,33 @@ const getProfile: OpHandler = (ctx) => {
   return single(200, profileResource(p, ctx.baseUrl, { withSubscriptions }), `${ctx.baseUrl}/api/profiles/${p.id}`);
 };
 
+const SUPPRESSION_PREFIX = 'subscriptions.email.marketing.suppression.';
+const LIST_SUPPRESSION_PREFIX = 'subscriptions.email.marketing.list_suppressions.';
+
+/**
+ * The values of a suppression field (`subscriptions.email.marketing.suppression.reason`,
+ * `...list_suppressions.timestamp`, ...): read from the profile's consent record, one per suppression; a
+ * profile without suppressions has none, so no condition on them matches it.
+ */
+function suppressionValues(p: Profile, field: string): unknown[] | undefined {
+  const rows: Array<Record<string, unknown>> | undefined = field.startsWith(SUPPRESSION_PREFIX)
+    ? (p.consent.suppression as unknown as Array<Record<string, unknown>>)
+    : field.startsWith(LIST_SUPPRESSION_PREFIX)
+      ? (p.consent.listSuppressions as unknown as Array<Record<string, unknown>>)
+      : undefined;
+  if (!rows) return undefined;
+  const key = field.slice(field.lastIndexOf('.') + 1);
+  return rows.map((r) => r[key]);
+}
+
 function profileField(p: Profile, field: string): unknown {
   if (field === 'id') return p.id;
   if (field === 'created') return p.created;
   if (field === 'updated') return p.updated;
   if (field === 'email' && typeof p.attributes.email === 'string') return p.attributes.email;
+  const values = suppressionValues(p, field);
+  // Sorting by a suppression timestamp uses the latest one; a profile without any sorts as empty.
+  if (values) return values.map(String).sort().at(-1);
   return p.attributes[field];
 }
 
@@ -71,6 +93,8 @@ const getProfiles: OpHandler = (ctx) => {
             value: Array.isArray(c.value) ? (c.value.map(lower) as typeof c.value) : (lower(c.value) as typeof c.value),
           });
         }
+        const values = suppressionValues(p, c.field);
+        if (values) return values.some((v) => matchesCondition(v, c));
         return matchesCondition(profileField(p, c.field), c);
       }),
     );

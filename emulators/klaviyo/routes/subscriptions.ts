@@ -166,19 +166,29 @@ const bulkSubscribeProfiles: OpHandler = (ctx) => {
   const planned = entries.map((e, i) => planEntry(ctx, e, i, { isSubscribe: true, isHistorical }));
   const list = listOf(ctx, d);
   const account = ctx.account;
+  // "If a list is not provided, the opt-in process used will be determined by the account-level default
+  // opt-in setting"; a historical import bypasses double opt-in either way.
+  const optIn = list ? list.opt_in_process : account.settings.defaultOptIn;
+  const needsConfirmation = optIn === 'double_opt_in' && !isHistorical;
   account.jobs.create(SUBSCRIBE_JOB, planned.length, ctx.nowMs, () =>
     runEach(planned, (p, now) => {
       if (list && !account.lists.get(list.id)) throw notFound(`A list with id '${list.id}' does not exist.`);
       const profile = resolveProfile(account, p, now);
-      // A double opt-in list sends a confirmation email first (not for a historical import); the emulator
-      // never confirms, so the email subscription stays pending and the profile does not join for it.
-      let joins = false;
+      if (needsConfirmation) {
+        // A double opt-in list (or, with no list, the account's default opt-in, double unless set otherwise)
+        // sends a confirmation first, "the same for both email and SMS subscribers"; the emulator never
+        // confirms, so every channel stays pending, no suppression is lifted and the profile joins no list.
+        for (const c of p.channels)
+          account.pendingDoubleOptIns.push({
+            profileId: profile.id,
+            listId: list?.id ?? null,
+            channel: c,
+            requestedAt: now,
+          });
+        profile.updated = now;
+        return;
+      }
       for (const c of p.channels) {
-        if (c === 'email' && list?.opt_in_process === 'double_opt_in' && !isHistorical) {
-          account.pendingDoubleOptIns.push({ profileId: profile.id, listId: list.id, requestedAt: now });
-          continue;
-        }
-        joins = true;
         profile.consent[c] = subscribed(p.consentedAt[c] ?? now, now, customSource, c === 'email');
         if (c === 'email') {
           profile.consent.suppression = profile.consent.suppression.filter((s) => !REMOVED_BY_SUBSCRIBE.has(s.reason));
@@ -186,7 +196,7 @@ const bulkSubscribeProfiles: OpHandler = (ctx) => {
             profile.consent.listSuppressions = profile.consent.listSuppressions.filter((s) => s.list_id !== list.id);
         }
       }
-      if (list && joins) account.lists.add(list, profile.id, now);
+      if (list && p.channels.length > 0) account.lists.add(list, profile.id, now);
       profile.updated = now;
     }),
   );
@@ -308,12 +318,14 @@ function suppressionJob(kind: 'create' | 'delete'): OpHandler {
     const d = requireData(ctx.body, type);
     const target = suppressionTarget(ctx, d);
     const account = ctx.account;
-    const total = target.list ? target.list.members.size : target.emails.length;
+    // A list stands for its members when the request is made: captured once, so total_count and the profiles
+    // processed agree (members joining later are not suppressed by this job).
+    const memberIds = target.list ? [...target.list.members.keys()] : [];
+    const total = target.list ? memberIds.length : target.emails.length;
     const job = account.jobs.create(type, total, ctx.nowMs, () => {
       const now = new Date().toISOString();
-      // A list stands for its members when the job runs ("all current members").
       const profiles: Array<Profile | undefined> = target.list
-        ? [...(account.lists.get(target.list.id)?.members.keys() ?? [])].map((id) => account.profiles.get(id))
+        ? memberIds.map((id) => account.profiles.get(id))
         : target.emails.map((email) =>
             kind === 'create'
               ? // "If a profile is not found with the given email, one will be created and immediately suppressed."

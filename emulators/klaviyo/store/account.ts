@@ -6,14 +6,28 @@ import { ProfileStore } from './profiles.ts';
 
 export interface AccountSettings {
   /**
-   * What an unsubscribe naming a list does to a member of that list (email): `list` (default) suppresses the
-   * profile from that list only; `global` unsubscribes it everywhere, as an account whose global-unsubscribe
-   * setting is on would.
+   * What an unsubscribe naming a list does to a member of that list (email): `global` (default, Klaviyo's
+   * default: an unsubscribe suppresses the profile for every list) unsubscribes it everywhere; `list`
+   * suppresses it from that list only, as an account with list-specific unsubscribes would.
    */
   listUnsubscribe: 'list' | 'global';
+  /**
+   * The account's default opt-in process: used for a list created without `opt_in_process` and for a
+   * subscribe that names no list. Klaviyo's default is double opt-in ("lists are double opt-in by default").
+   */
+  defaultOptIn: 'double_opt_in' | 'single_opt_in';
 }
 
-export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { listUnsubscribe: 'list' };
+export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { listUnsubscribe: 'global', defaultOptIn: 'double_opt_in' };
+
+/** A subscription waiting for a confirmation (email or SMS) that the emulator never sends. */
+export interface PendingOptIn {
+  profileId: string;
+  /** The list subscribed to; null when the subscribe named no list (the account default decided). */
+  listId: string | null;
+  channel: 'email' | 'sms' | 'smsTransactional';
+  requestedAt: string;
+}
 
 /** One Klaviyo account: each private API key is its own account, for data and for rate limits. */
 export class Account {
@@ -21,8 +35,8 @@ export class Account {
   readonly events = new EventStore();
   readonly catalog = new CatalogStore();
   readonly lists = new ListStore();
-  /** Email subscriptions to a double opt-in list, waiting for a confirmation the emulator never sends. */
-  readonly pendingDoubleOptIns: Array<{ profileId: string; listId: string; requestedAt: string }> = [];
+  /** Double opt-in subscriptions (email and SMS), waiting for a confirmation the emulator never sends. */
+  readonly pendingDoubleOptIns: PendingOptIn[] = [];
   readonly jobs: JobStore;
 
   constructor(

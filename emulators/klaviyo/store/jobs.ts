@@ -33,7 +33,7 @@ export interface Job {
   failed_count: number;
   errors: JobError[];
   resultIds: string[];
-  /** Lists a job names (suppression jobs by list). */
+  /** Lists a job names (suppression jobs by list, profile imports into lists). */
   listIds?: string[];
   polls: number;
   processingAt: number;
