@@ -295,6 +295,7 @@ describe('credentials before bodies; each credential opens its own routes', () =
     ['keys that is null', { keys: null }],
     ['keys that is a string', { keys: 'zzzz' }],
     ['an empty key', { keys: [''] }],
+    ['a key that is a path', { keys: ['../ct-klaviyo-sync/lock'] }],
     ['an unknown field', { key: ['a'] }],
     ['a body that is a string', 'zzzz'],
     ['a body that is not JSON', '{"keys": ['],

@@ -19,7 +19,7 @@ export const PUSH_BODY_LIMIT = 16 * 1024 * 1024;
 const ReplayBody = Type.Object(
   {
     keys: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+      Type.Array(Type.String({ pattern: '^[-_~.a-zA-Z0-9]{1,256}$' }), {
         minItems: 1,
         maxItems: 1000,
         description: 'replay only the dead letters with these keys (exact match); without it, all of them',
