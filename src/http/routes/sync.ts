@@ -33,7 +33,7 @@ export async function syncRoutes(
   app.get('/sync/status', async () => registry.statusAll());
 
   // A scheduled import (a commercetools Connect job, cron + curl, ...): the configured types, one after another.
-  app.post('/job', async (request, reply) => {
+  app.post('/job', async (_request, reply) => {
     const types = opts.scheduledTypes ?? [];
     void (async () => {
       for (const kind of types) {
