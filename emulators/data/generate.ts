@@ -27,6 +27,7 @@ export interface GeneratedRecord {
     | 'product'
     | 'inventory-entry'
     | 'customer'
+    | 'discount-code'
     | 'payment'
     | 'order';
   resource: Record<string, unknown>;
@@ -112,6 +113,9 @@ export interface Catalog {
     variants: Array<{ id: number; sku?: string; prices: Json[]; images: Json[] }>;
   }>;
 }
+
+/** The codes customers type at checkout, as the discount-code resources hold them. */
+const DISCOUNT_CODES = ['WELCOME10', 'SUMMER24', 'FREESHIP', 'VIP-15', 'BLACKFRIDAY', 'NEWSLETTER5'];
 
 function orderTypeId(seed: number): string {
   return deterministicUuid(seed, 'type', 'order');
@@ -340,6 +344,22 @@ function* catalogRecords(seed: number, size: DatasetSize, refMs: number, catalog
       ],
     },
   };
+  // The discount codes orders reference (six of them): an order holds only a reference, the code is here.
+  for (const [k, code] of DISCOUNT_CODES.entries()) {
+    yield {
+      typeId: 'discount-code',
+      resource: {
+        ...base(deterministicUuid(seed, 'discount', k), created, created),
+        code,
+        name: { en: `Discount ${code}` },
+        cartDiscounts: [],
+        isActive: true,
+        references: [],
+        groups: [],
+        applicationVersion: 1,
+      },
+    };
+  }
   const productTypeId = deterministicUuid(seed, 'product-type', 0);
   yield {
     typeId: 'product-type',

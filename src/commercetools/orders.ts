@@ -9,8 +9,11 @@ export interface OrderQuery extends PageQuery {
   until?: string;
 }
 
-/** An order's payments are read with it: refunds are transactions of its payments. */
-const EXPAND_PAYMENTS = ['paymentInfo.payments[*]'];
+/**
+ * What is read with an order: its payments (refunds are transactions of its payments) and its discount codes (an
+ * order holds only references; the code the customer typed is on the discount code).
+ */
+const EXPAND_PAYMENTS = ['paymentInfo.payments[*]', 'discountCodes[*].discountCode'];
 
 /** Orders by id with their payments expanded, optionally within a window of creation dates. */
 export function orderPages(api: CommercetoolsApi, q: OrderQuery): AsyncGenerator<Page<Order>> {

@@ -101,6 +101,23 @@ describe('orderToEvents', () => {
     });
   });
 
+  it('DiscountCodes carries the codes the customer typed (expanded), and the id of a code that could not be expanded', () => {
+    const order = {
+      ...ORDER,
+      discountCodes: [
+        {
+          discountCode: { typeId: 'discount-code', id: 'dc-1', obj: { id: 'dc-1', code: 'WELCOME10' } },
+          state: 'MatchesCart',
+        },
+        { discountCode: { typeId: 'discount-code', id: 'dc-gone' }, state: 'MatchesCart' },
+      ],
+    } as unknown as Order;
+    const m = orderToEvents(order, [], CTX, OPTIONS);
+    const placed =
+      m.kind === 'events' ? m.events.find((e) => e.metric.data.attributes.name === 'Placed Order') : undefined;
+    expect(placed?.properties.DiscountCodes).toEqual(['WELCOME10', 'dc-gone']);
+  });
+
   it('emits Cancelled Order for a cancelled order and no Fulfilled Order', () => {
     const m = orderToEvents({ ...ORDER, orderState: 'Cancelled' } as Order, [], CTX, OPTIONS);
     expect(m.kind === 'events' && m.events.map((e) => e.metric.data.attributes.name)).toEqual([

@@ -155,7 +155,8 @@ export function orderToEvents(
         RowTotal: moneyToDecimal(c.totalPrice),
       }),
     ),
-    DiscountCodes: (order.discountCodes ?? []).map((d) => d.discountCode.id),
+    // The codes customers typed (expanded with the order); a code deleted since is known only by its id.
+    DiscountCodes: (order.discountCodes ?? []).map((d) => d.discountCode.obj?.code ?? d.discountCode.id),
     ShippingMethod: order.shippingInfo?.shippingMethodName,
     ShippingCost: order.shippingInfo ? moneyToDecimal(order.shippingInfo.price) : undefined,
     OrderState: order.orderState,

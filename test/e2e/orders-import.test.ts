@@ -68,6 +68,16 @@ describe('POST /sync/orders', () => {
   it('maps every kind of order faithfully (guest, registered, cancelled, refunds, custom lines, currencies)', async () => {
     const all = await events();
     const byKey = new Map(all.map((e) => [`${e.metric}|${e.unique_id}`, e]));
+    // Discount codes: the codes customers typed, read from the discount codes the orders reference.
+    const codes = new Map(
+      small.data.filter((r) => r.typeId === 'discount-code').map((r) => [r.resource.id, (r.resource as R).code]),
+    );
+    const discounted = importable.filter((o) => o.discountCodes.length > 0);
+    expect(discounted.length).toBeGreaterThan(0);
+    for (const o of discounted)
+      expect(byKey.get(`Placed Order|${o.id}`)?.properties.DiscountCodes).toEqual(
+        o.discountCodes.map((d: R) => codes.get(d.discountCode.id)),
+      );
     const pick = (pred: (o: R) => boolean) => importable.find(pred) as R;
     const samples = [
       pick((o) => !o.customerId),
