@@ -1,6 +1,5 @@
 import type { Category } from '@commercetools/platform-sdk';
-import { CommercetoolsError } from '../core/errors.ts';
-import { type CommercetoolsApi, ctCall } from './client.ts';
+import { type CommercetoolsApi, ctCall, ctFind } from './client.ts';
 import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
 export function categoryPages(api: CommercetoolsApi, q: PageQuery): AsyncGenerator<Page<Category>> {
@@ -34,10 +33,5 @@ export async function findCategory(
   id: string,
   budgetMs?: number,
 ): Promise<Category | undefined> {
-  try {
-    return await ctCall('category read', () => api.categories().withId({ ID: id }).get().execute(), { budgetMs });
-  } catch (e) {
-    if (e instanceof CommercetoolsError && e.status === 404) return undefined;
-    throw e;
-  }
+  return ctFind('category read', () => api.categories().withId({ ID: id }).get().execute(), { budgetMs });
 }

@@ -69,6 +69,20 @@ export function describeCtError(e: unknown): {
   };
 }
 
+/** ctCall for a read by id or key: undefined when commercetools has no such resource (404). */
+export async function ctFind<T>(
+  what: string,
+  fn: () => Promise<{ body: T }>,
+  options: { signal?: AbortSignal; budgetMs?: number } = {},
+): Promise<T | undefined> {
+  try {
+    return await ctCall(what, fn, options);
+  } catch (e) {
+    if (e instanceof CommercetoolsError && e.status === 404) return undefined;
+    throw e;
+  }
+}
+
 /**
  * Runs an SDK call; network errors and 5xx/429 that outlived the SDK's own retries are tried again within a
  * budget (reads are idempotent). Other failures become a CommercetoolsError with the API's status and code.

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { AppError, CommercetoolsError, InvalidRequestError } from '../core/errors.ts';
-import { type CommercetoolsApi, ctCall } from './client.ts';
+import { type CommercetoolsApi, ctCall, ctFind } from './client.ts';
 
 /** The container holding this service's locks, checkpoints and reports. */
 export const SYNC_CONTAINER = 'ct-klaviyo-sync';
@@ -44,17 +44,12 @@ export class CustomObjectStore implements VersionedStore {
 
   /** Reads one object; transient failures are retried within `budgetMs` (default: ctCall's). */
   async get<T>(key: string, signal?: AbortSignal, budgetMs?: number): Promise<StoredObject<T> | undefined> {
-    try {
-      const body = await ctCall(
-        `get custom object ${key}`,
-        () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).get().execute(),
-        { signal, budgetMs },
-      );
-      return { version: body.version, value: body.value as T };
-    } catch (e) {
-      if (e instanceof CommercetoolsError && e.status === 404) return undefined;
-      throw e;
-    }
+    const body = await ctFind(
+      `get custom object ${key}`,
+      () => this.api.customObjects().withContainerAndKey({ container: this.container, key }).get().execute(),
+      { signal, budgetMs },
+    );
+    return body && { version: body.version, value: body.value as T };
   }
 
   /**

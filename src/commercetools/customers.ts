@@ -1,6 +1,5 @@
 import type { Customer } from '@commercetools/platform-sdk';
-import { CommercetoolsError } from '../core/errors.ts';
-import { type CommercetoolsApi, ctCall } from './client.ts';
+import { type CommercetoolsApi, ctCall, ctFind } from './client.ts';
 import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
 /** Customers by id, 500 a page (or exactly the ids asked for). */
@@ -28,10 +27,5 @@ export async function findCustomer(
   id: string,
   budgetMs?: number,
 ): Promise<Customer | undefined> {
-  try {
-    return await ctCall('customer read', () => api.customers().withId({ ID: id }).get().execute(), { budgetMs });
-  } catch (e) {
-    if (e instanceof CommercetoolsError && e.status === 404) return undefined;
-    throw e;
-  }
+  return ctFind('customer read', () => api.customers().withId({ ID: id }).get().execute(), { budgetMs });
 }

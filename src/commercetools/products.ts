@@ -1,6 +1,5 @@
 import type { Product } from '@commercetools/platform-sdk';
-import { CommercetoolsError } from '../core/errors.ts';
-import { type CommercetoolsApi, ctCall } from './client.ts';
+import { type CommercetoolsApi, ctCall, ctFind } from './client.ts';
 import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
 
 const PUBLISHED = 'masterData(published = true)';
@@ -59,10 +58,5 @@ export async function fetchProducts(
 
 /** One product as it is now, or undefined when it no longer exists. */
 export async function findProduct(api: CommercetoolsApi, id: string, budgetMs?: number): Promise<Product | undefined> {
-  try {
-    return await ctCall('product read', () => api.products().withId({ ID: id }).get().execute(), { budgetMs });
-  } catch (e) {
-    if (e instanceof CommercetoolsError && e.status === 404) return undefined;
-    throw e;
-  }
+  return ctFind('product read', () => api.products().withId({ ID: id }).get().execute(), { budgetMs });
 }
