@@ -31,9 +31,13 @@ export class AppError extends Error {
   }
 }
 
-/** The disposition of any error: ours say it; anything else (a bug, an unexpected library error) may pass. */
+/**
+ * The disposition of any error: ours say it. Anything else (a bug, a library's surprise) is permanent: it would
+ * fail the same way again, so it must not be retried forever (the service and the HTTP clients wrap every
+ * transient failure in an AppError that says so).
+ */
 export function dispositionOf(e: unknown): ErrorDisposition {
-  return e instanceof AppError ? e.disposition : 'retryable';
+  return e instanceof AppError ? e.disposition : 'permanent';
 }
 
 /** The disposition of an HTTP status from another service: throttling and outages pass, credentials do not. */

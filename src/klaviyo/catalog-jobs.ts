@@ -235,27 +235,10 @@ export function createAsUpdate(entry: CatalogEntry): CatalogEntry {
 }
 
 /**
- * Runs a create job; entries Klaviyo reports as already existing are then updated to the same values, so a
- * create is an upsert: a job retried after its answer was lost, or a race with real-time sync, loses nothing.
- * Errors are keyed by the index of the create entry.
- */
-export async function runCatalogUpsertJob(
-  http: KlaviyoHttp,
-  resource: CatalogResource,
-  entries: CatalogEntry[],
-  signal?: AbortSignal,
-): Promise<CatalogJobResult> {
-  return finishCatalogUpsert(
-    http,
-    await submitCatalogJob(http, resource, 'create', entries, signal),
-    () => entries,
-    signal,
-  );
-}
-
-/**
- * Finishes a submitted create job as an upsert (see runCatalogUpsertJob). `entriesOf` gives the entries it was
- * sent, and is called only when some already existed (so a caller may keep them compact meanwhile).
+ * Finishes a submitted create job as an upsert: entries Klaviyo reports as already existing are then updated to
+ * the same values, so a job retried after its answer was lost, or a race with real-time sync, loses nothing.
+ * Errors are keyed by the index of the create entry. `entriesOf` gives the entries the job was sent, and is
+ * called only when some already existed (so a caller may keep them compact meanwhile).
  */
 export async function finishCatalogUpsert(
   http: KlaviyoHttp,

@@ -50,11 +50,6 @@ export class RedeliveryRequestedError extends AppError {
   }
 }
 
-/** Errors we know how to classify carry their disposition; anything else (a bug, a library's surprise) is permanent. */
-function dispositionOfNotificationError(e: unknown): 'retryable' | 'permanent' | 'fatal' {
-  return e instanceof AppError ? dispositionOf(e) : 'permanent';
-}
-
 function codeOf(e: unknown): string {
   if (e instanceof KlaviyoApiError) return e.errors[0]?.code ?? String(e.status);
   if (e instanceof CommercetoolsError) return e.ctCode ?? String(e.status);
@@ -157,7 +152,7 @@ export class Intake {
       } catch (e) {
         // Only failures classified as passing (429, 5xx, no answer) or needing an operator (credentials) are
         // handed back for redelivery; anything else would fail forever, so it becomes a dead letter.
-        if (dispositionOfNotificationError(e) === 'permanent') return await this.deadLetter(n, e, n.raw);
+        if (dispositionOf(e) === 'permanent') return await this.deadLetter(n, e, n.raw);
         return this.retry(n, e);
       }
     } finally {
