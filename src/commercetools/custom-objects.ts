@@ -2,6 +2,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { AppError, CommercetoolsError, InvalidRequestError } from '../core/errors.ts';
 import { type CommercetoolsApi, ctCall, ctFind } from './client.ts';
 
+/** What commercetools allows as a custom-object key (and container): [-_~.a-zA-Z0-9], 1 to 256 characters. */
+export const CUSTOM_OBJECT_KEY_PATTERN = '^[-_~.a-zA-Z0-9]{1,256}$';
+const CUSTOM_OBJECT_KEY = new RegExp(CUSTOM_OBJECT_KEY_PATTERN);
+
 /** The container holding this service's locks, checkpoints and reports. */
 export const SYNC_CONTAINER = 'ct-klaviyo-sync';
 
@@ -80,7 +84,7 @@ export class CustomObjectStore implements VersionedStore {
    * are custom-object keys ([-_~.a-zA-Z0-9]); anything else is refused before it reaches a predicate.
    */
   async list<T>(limit: number, afterKey?: string): Promise<Array<ListedObject<T>>> {
-    if (afterKey !== undefined && !/^[-_~.a-zA-Z0-9]{1,256}$/.test(afterKey))
+    if (afterKey !== undefined && !CUSTOM_OBJECT_KEY.test(afterKey))
       throw new InvalidRequestError(`'${afterKey.slice(0, 40)}' is not a custom-object key.`);
     const body = await ctCall(`list of ${this.container}`, () =>
       this.api

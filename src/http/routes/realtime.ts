@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CUSTOM_OBJECT_KEY_PATTERN } from '../../commercetools/custom-objects.ts';
 import { InvalidRequestError } from '../../core/errors.ts';
 import type { Envelope, Intake, IntakeResult } from '../../realtime/intake.ts';
 import { bearerGuard, hasBearer } from '../api-auth.ts';
@@ -19,7 +20,7 @@ export const PUSH_BODY_LIMIT = 16 * 1024 * 1024;
 const ReplayBody = Type.Object(
   {
     keys: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[-_~.a-zA-Z0-9]{1,256}$' }), {
+      Type.Array(Type.String({ pattern: CUSTOM_OBJECT_KEY_PATTERN }), {
         minItems: 1,
         maxItems: 1000,
         description: 'replay only the dead letters with these keys (exact match); without it, all of them',
@@ -39,7 +40,7 @@ const ListQuery = Type.Object(
     ),
     after: Type.Optional(
       Type.String({
-        pattern: '^[-_~.a-zA-Z0-9]{1,256}$',
+        pattern: CUSTOM_OBJECT_KEY_PATTERN,
         description: "the previous page's `next`: list after this key",
       }),
     ),
