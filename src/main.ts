@@ -81,11 +81,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
           properties: config.customerProperties,
           batchSize: options.profileBatchSize ?? config.profileBatchSize,
           jobsInFlight: config.bulkJobsInFlight,
+          consent: config.consent,
+          customersListId: config.customersListId,
         }),
       orders: () =>
         ordersStream({
           ct,
           klaviyo,
+          consent: config.consent?.guestOrder ? config.consent : undefined,
           mapping: {
             ...config.orders,
             preferredLocale: config.preferredLocale,

@@ -62,6 +62,11 @@ const RULES: Array<{ from: string; mustNotImport: string[]; why: string }> = [
     why: 'use cases never import each other or the drivers',
   },
   {
+    from: 'src/consent',
+    mustNotImport: ['src/commercetools', 'src/sync', 'src/realtime', 'src/http', 'src/cli', 'src/config'],
+    why: 'consent rules serve both use cases (bulk and real time) and know nothing of them',
+  },
+  {
     from: 'src/commercetools',
     mustNotImport: ['src/klaviyo', 'src/mapping', 'src/sync', 'src/realtime'],
     why: 'adapters know one system only',

@@ -17,7 +17,7 @@ import { profileJobHandlers } from './routes/profile-jobs.ts';
 import { profileHandlers } from './routes/profiles.ts';
 import { subscriptionHandlers } from './routes/subscriptions.ts';
 import { DEFAULT_SPEC_PATH, type KlaviyoSpec, loadKlaviyoSpec } from './spec.ts';
-import { Account, type AccountSettings, DEFAULT_ACCOUNT_SETTINGS } from './store/account.ts';
+import { Account, type AccountSettings, DEFAULT_ACCOUNT_SETTINGS, type SeedList } from './store/account.ts';
 import { DEFAULT_JOB_TIMING, type JobTiming } from './store/jobs.ts';
 import { SpecValidator } from './validation.ts';
 
@@ -49,6 +49,8 @@ export interface KlaviyoEmulatorOptions {
   defaultOptIn?: AccountSettings['defaultOptIn'];
   /** Recent requests and spec violations kept for inspection. Default 5,000. */
   requestLogSize?: number;
+  /** Lists every account has from the start and again after a reset (their ids as given), e.g. a consent list. */
+  lists?: SeedList[];
 }
 
 export interface KlaviyoEmulatorState {
@@ -121,7 +123,7 @@ export function buildKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): {
     account(apiKey: string): Account {
       let a = accounts.get(apiKey);
       if (!a) {
-        a = new Account(apiKey, timing, settings);
+        a = new Account(apiKey, timing, settings, options.lists ?? []);
         accounts.set(apiKey, a);
       }
       return a;

@@ -28,6 +28,9 @@ Options:
   --default-opt-in <double_opt_in|single_opt_in>
                       the account's default opt-in process, for lists created without opt_in_process and
                       subscribes naming no list (default double_opt_in, as Klaviyo's)
+  --list <id:name>    a list the account has from the start and after every reset, with this id (repeat
+                      for more; e.g. --list Y6nRLr:Newsletter for CONSENT_LIST_ID=Y6nRLr); the account's
+                      default opt-in process applies to it
   --faults <json>     fault rules, e.g. '[{"target":"bulk_import_profiles","kind":"status","status":503,"count":2}]'
   -h, --help          show this help
 `;
@@ -44,6 +47,7 @@ const { values } = parseArgs({
     'job-error-pointers': { type: 'string', default: 'entry' },
     'list-unsubscribe': { type: 'string', default: 'global' },
     'default-opt-in': { type: 'string', default: 'double_opt_in' },
+    list: { type: 'string', multiple: true, default: [] },
     faults: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -73,6 +77,11 @@ const defaultOptIn = values['default-opt-in'];
 if (defaultOptIn !== 'double_opt_in' && defaultOptIn !== 'single_opt_in')
   problems.push("--default-opt-in must be 'double_opt_in' or 'single_opt_in'");
 const faults = parseFaultsOption(values.faults, problems);
+const lists = (values.list ?? []).map((spec) => {
+  const m = /^([A-Za-z0-9_-]{1,64}):(.+)$/.exec(spec);
+  if (!m) problems.push(`--list must be <id>:<name>, e.g. Y6nRLr:Newsletter (got '${spec}')`);
+  return { id: m?.[1] ?? '', name: m?.[2] ?? '' };
+});
 if (values['no-validation'] && values.spec) problems.push('--spec and --no-validation contradict each other: pass one');
 exitOnProblems(problems, HELP);
 
@@ -90,6 +99,7 @@ try {
     },
     listUnsubscribe: listUnsubscribe as 'list' | 'global',
     defaultOptIn: defaultOptIn as 'double_opt_in' | 'single_opt_in',
+    lists,
     faults,
   });
 } catch (e) {

@@ -5,8 +5,10 @@ import { ConfigError } from '../core/errors.ts';
 export type AppType = 'BULK_IMPORT' | 'EVENT' | 'ALL';
 
 import type { CommercetoolsSettings } from '../commercetools/client.ts';
+import type { ConsentConfig } from '../mapping/consent.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import { DEFAULT_ORDER_METRICS, type OrderMetricNames } from '../mapping/order-to-events.ts';
+import { CONSENT_ENV_VARS, loadConsentConfig } from './consent-config.ts';
 
 export interface Config {
   commercetools: CommercetoolsSettings;
@@ -32,6 +34,10 @@ export interface Config {
   bulkJobsInFlight: number;
   logLevel: string;
   customerProperties: PropertyFilter;
+  /** Marketing consent synced to Klaviyo (CONSENT_*); absent when not configured. */
+  consent?: ConsentConfig;
+  /** A Klaviyo list every imported customer joins (CUSTOMERS_LIST_ID). */
+  customersListId?: string;
   orders: {
     metrics: OrderMetricNames;
     fulfilledStates: string[];
@@ -288,6 +294,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     description: 'custom field → property name, as JSON',
     example: '{"loyaltyTier":"Loyalty Tier"}',
   },
+  ...CONSENT_ENV_VARS,
 ];
 
 const LOCALE = /^[a-z]{2}(-[A-Z]{2})?$/;
@@ -495,6 +502,7 @@ export function loadConfig(
       );
   }
 
+  const lists = loadConsentConfig(env, problems);
   const apiUrl = url('CT_API_URL', env.CT_API_URL, problems);
   const authUrl = url('CT_AUTH_URL', env.CT_AUTH_URL, problems);
   const klaviyoUrl = url('KLAVIYO_API_URL', env.KLAVIYO_API_URL ?? 'https://a.klaviyo.com', problems);
@@ -533,6 +541,7 @@ export function loadConfig(
       exclude: list(env.CUSTOMER_PROPERTIES_EXCLUDE),
       rename,
     }),
+    ...lists,
     orders: Object.freeze({
       metrics: { ...DEFAULT_ORDER_METRICS, ...metricNames },
       fulfilledStates:

@@ -29,6 +29,11 @@ export const OPERATIONS = {
   deleteCatalogCategory: op('delete_catalog_category', 75, 750),
   deleteCatalogItem: op('delete_catalog_item', 75, 750),
   updateCatalogVariant: op('update_catalog_variant', 75, 750),
+  bulkSubscribeProfiles: op('bulk_subscribe_profiles', 75, 750),
+  bulkUnsubscribeProfiles: op('bulk_unsubscribe_profiles', 75, 750),
+  addProfilesToList: op('add_profiles_to_list', 10, 150),
+  getList: op('get_list', 75, 750),
+  getListProfiles: op('get_profiles_for_list', 75, 750),
 } as const satisfies Record<string, KlaviyoOperation>;
 
 const JOB_GET_IDS: Record<string, string> = {

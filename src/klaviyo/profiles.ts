@@ -66,6 +66,7 @@ async function submitImport(
   http: KlaviyoHttp,
   batch: Array<BatchEntry<ProfileUpsertResource>>,
   signal?: AbortSignal,
+  listIds: readonly string[] = [],
 ): Promise<{ job?: SubmittedImport; refused: RecordOutcome[] }> {
   const refused: RecordOutcome[] = [];
   let pending = batch;
@@ -75,7 +76,13 @@ async function submitImport(
         method: 'POST',
         path: '/api/profile-bulk-import-jobs',
         body: {
-          data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: pending.map((p) => p.item) } } },
+          data: {
+            type: 'profile-bulk-import-job',
+            attributes: { profiles: { data: pending.map((p) => p.item) } },
+            ...(listIds.length
+              ? { relationships: { lists: { data: listIds.map((id) => ({ type: 'list', id })) } } }
+              : {}),
+          },
         },
         signal,
       });
@@ -239,7 +246,7 @@ async function finishImport(http: KlaviyoHttp, job: SubmittedImport, signal?: Ab
 
 /**
  * Imports a batch (≤ 10,000 profiles, ≤ 5 MB) as one bulk profile import job and gives each profile its
- * outcome. Once Klaviyo has accepted the job, the profiles' payloads are let go (`batch` is emptied: only ids
+ * outcome; the profiles join `listIds` (membership only, consent unchanged). Once Klaviyo has accepted the job, the profiles' payloads are let go (`batch` is emptied: only ids
  * are kept while the job runs) and `progress` hears of the job, so a run can record it and a later process
  * finish it.
  */
@@ -248,8 +255,9 @@ export async function importProfiles(
   batch: Array<BatchEntry<ProfileUpsertResource>>,
   signal?: AbortSignal,
   progress?: WriteProgress,
+  listIds?: readonly string[],
 ): Promise<RecordOutcome[]> {
-  const { job, refused } = await submitImport(http, batch, signal);
+  const { job, refused } = await submitImport(http, batch, signal, listIds);
   // The payloads are not needed any more: let them go while the job runs (a job can take minutes).
   batch.length = 0;
   if (!job) return refused;
@@ -286,13 +294,14 @@ export async function recoverProfileImports(
 }
 
 /**
- * Creates or updates one profile with `profile-import` (real time: lowest latency). Attributes that are
- * absent are left as they are in Klaviyo.
+ * Creates or updates one profile with `profile-import` (real time: lowest latency) and returns its Klaviyo id.
+ * Attributes that are absent are left as they are in Klaviyo.
  */
-export async function upsertProfile(http: KlaviyoHttp, attributes: ProfileAttributes): Promise<void> {
-  await http.request(OPERATIONS.createOrUpdateProfile, {
+export async function upsertProfile(http: KlaviyoHttp, attributes: ProfileAttributes): Promise<string | undefined> {
+  const res = await http.request<{ data?: { id?: string } }>(OPERATIONS.createOrUpdateProfile, {
     method: 'POST',
     path: '/api/profile-import',
     body: { data: { type: 'profile', attributes } },
   });
+  return res.body?.data?.id;
 }

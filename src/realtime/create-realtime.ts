@@ -76,6 +76,8 @@ export function createRealtime(
         inventoryChannelId: config.inventoryChannelId,
         allowImagelessProducts: config.allowImagelessProducts,
         customerDeleted: config.realtime.customerDeleted,
+        consent: config.consent,
+        customersListId: config.customersListId,
       },
       ctBudgetMs: Math.max(2_000, config.realtime.retryBudgetMs),
       categoryTree: categoryTreeCached,

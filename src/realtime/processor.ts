@@ -2,6 +2,7 @@ import type { CommercetoolsApi } from '../commercetools/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
 import type { CategoryNode } from '../mapping/category-tree.ts';
+import type { ConsentConfig } from '../mapping/consent.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import type { OrderMappingOptions } from '../mapping/order-to-events.ts';
 import type { Notification } from './notification.ts';
@@ -15,6 +16,10 @@ export interface RealtimeSettings {
   inventoryChannelId?: string;
   allowImagelessProducts: boolean;
   customerDeleted: 'ignore' | 'mark';
+  /** Marketing consent (customers, and guest orders when CONSENT_ORDER_FIELD is set). */
+  consent?: ConsentConfig;
+  /** A list every customer's profile joins. */
+  customersListId?: string;
 }
 
 export interface ProcessorContext {

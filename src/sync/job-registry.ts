@@ -8,7 +8,7 @@ import { ENTITY_KINDS } from '../core/entity-kind.ts';
 import { InvalidRequestError, LockHeldError, NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { freshReport, JobRunner } from './job-runner.ts';
-import type { FailureReport, RunOptions, RunReport } from './run-report.ts';
+import { copyCounts, type FailureReport, type RunOptions, type RunReport } from './run-report.ts';
 import type { StreamDefinition } from './stream.ts';
 
 export type AnyStream = StreamDefinition<{ id: string }, unknown>;
@@ -136,7 +136,7 @@ export class JobRegistry {
         ...report,
         options: { ...previous.options, resume: true },
         cursor: previous.cursor,
-        counts: { ...previous.counts },
+        counts: copyCounts(previous.counts),
         total: previous.total,
         lastErrors: [...previous.lastErrors],
         inFlight: previous.inFlight,
@@ -152,9 +152,10 @@ export class JobRegistry {
           ...baseStream,
           // Everything is read, mapped and checked against Klaviyo's limits by the runner; nothing is written.
           recover: undefined,
-          write: async (batch) => {
+          write: async (batch, signal) => {
             for (const b of batch) if (samples.length < 3) samples.push(b.item);
             report.samples = samples;
+            if (baseStream.dryWrite) return baseStream.dryWrite(batch, signal);
             return batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const }));
           },
         }
@@ -215,7 +216,7 @@ export class JobRegistry {
       kind,
       finished.then(() => undefined),
     );
-    return { ...report, counts: { ...report.counts } };
+    return { ...report, counts: copyCounts(report.counts) };
   }
 
   /** Stops this process's run (cooperatively) or asks the instance that holds the lock to stop. */
@@ -241,7 +242,10 @@ export class JobRegistry {
     // A status answer may not wait minutes on a failing commercetools: retry briefly, then report the error.
     const stored = await this.checkpoints.load(kind, undefined, STATUS_READ_BUDGET_MS);
     const local = this.last.get(kind);
-    const report = local && (!stored || stored.jobId === local.jobId) ? local : stored;
+    // This process's last run, unless the checkpoint is of a later one (another instance's); a dry run leaves no
+    // checkpoint, so after one the stored run is an earlier one.
+    const report =
+      local && (!stored || stored.jobId === local.jobId || local.startedAt >= stored.startedAt) ? local : stored;
     if (!report) return undefined;
     if (report.status === 'running') {
       const lock = await LockLease.read(this.deps.store, kind, STATUS_READ_BUDGET_MS);
@@ -282,7 +286,7 @@ function snapshot(runner: JobRunner<{ id: string }, unknown>): RunReport {
   const elapsed = (Date.now() - Date.parse(r.startedAt)) / 1000;
   return {
     ...r,
-    counts: { ...r.counts },
+    counts: copyCounts(r.counts),
     lastErrors: [...r.lastErrors],
     elapsedSeconds: Math.round(elapsed * 10) / 10,
   };

@@ -159,7 +159,7 @@ export class JobRunner<R extends { id: string }, I> {
     this.saveTimer.unref();
   }
 
-  private count(segment: Segment, field: keyof RunReport['counts']): void {
+  private count(segment: Segment, field: 'read' | 'succeeded' | 'failed' | 'skipped'): void {
     this.ledger.count(segment, field);
   }
 
@@ -170,6 +170,19 @@ export class JobRunner<R extends { id: string }, I> {
         this.count(segment, 'failed');
         this.note({ id: o.id, outcome: 'failed', reason: o.reason, code: o.code, pointer: o.pointer });
       }
+      if (!o.consent) continue;
+      for (const r of o.consent) this.ledger.countConsent(segment, r);
+      // A consent not sent is reported with its reasons (one note per record: the failure report keeps one per id).
+      const skipped = o.consent.filter((r) => r.result === 'skipped');
+      if (o.outcome === 'succeeded' && skipped.length > 0)
+        this.note({
+          id: o.id,
+          outcome: 'skipped',
+          consent: skipped.map((r) => r.channel),
+          reason: skipped
+            .map((r) => `${r.channel === 'sms' ? 'SMS' : 'email'} consent not sent: ${r.reason}`)
+            .join('; '),
+        });
     }
   }
 
@@ -199,7 +212,7 @@ export class JobRunner<R extends { id: string }, I> {
       if (!p.isDone && !result) break;
       const segment = this.ledger.open();
       segment.endId = p.endId;
-      for (const k of ['read', 'succeeded', 'failed', 'skipped'] as const) this.ledger.count(segment, k, p.counts[k]);
+      this.ledger.countAll(segment, p.counts);
       if (result) {
         this.apply([...(p.settled ?? []), ...result.failures], segment);
         this.ledger.count(segment, 'succeeded', result.succeeded);

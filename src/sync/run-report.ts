@@ -1,6 +1,6 @@
 import type { EntityKind } from '../core/entity-kind.ts';
 import type { JobRef } from '../core/job-progress.ts';
-import type { RecordOutcome } from '../core/record-outcome.ts';
+import type { ConsentResult, RecordOutcome } from '../core/record-outcome.ts';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'stopped' | 'interrupted';
 
@@ -24,8 +24,12 @@ export interface RunOptions {
 
 export interface RecordOutcomeNote {
   id: string;
-  /** `warning`: the record was imported, with something left out (e.g. a variant without SKU). */
+  /**
+   * `warning`: the record was imported, with something left out (e.g. a variant without SKU). A record whose
+   * marketing consent was not sent is `skipped` with `consent` naming the channels, though its profile was imported.
+   */
   outcome: 'failed' | 'skipped' | 'warning';
+  consent?: Array<ConsentResult['channel']>;
   reason: string;
   code?: string;
   pointer?: string;
@@ -37,6 +41,39 @@ export interface RunCounts {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** Runs that sync marketing consent: what happened to each channel (a dry run: what would). */
+  consent?: ConsentCounts;
+}
+
+export type ConsentTally = Record<ConsentResult['result'], number>;
+export type ConsentCounts = Record<ConsentResult['channel'], ConsentTally>;
+
+const COUNT_KEYS = ['read', 'succeeded', 'failed', 'skipped'] as const;
+
+function emptyTally(): ConsentTally {
+  return { subscribed: 0, unsubscribed: 0, unchanged: 0, skipped: 0, failed: 0 };
+}
+
+export function emptyConsentCounts(): ConsentCounts {
+  return { email: emptyTally(), sms: emptyTally() };
+}
+
+/** A deep copy of counts. */
+export function copyCounts(c: RunCounts): RunCounts {
+  return {
+    ...c,
+    ...(c.consent ? { consent: { email: { ...c.consent.email }, sms: { ...c.consent.sms } } } : {}),
+  };
+}
+
+/** Adds `from` (times `sign`) into `into`, consent included. */
+export function addCounts(into: RunCounts, from: RunCounts, sign: 1 | -1 = 1): void {
+  for (const k of COUNT_KEYS) into[k] += sign * from[k];
+  if (!from.consent) return;
+  into.consent ??= emptyConsentCounts();
+  for (const ch of ['email', 'sms'] as const)
+    for (const [k, v] of Object.entries(from.consent[ch]) as Array<[keyof ConsentTally, number]>)
+      into.consent[ch][k] += sign * v;
 }
 
 /**

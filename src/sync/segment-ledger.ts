@@ -1,6 +1,14 @@
 import type { JobRef } from '../core/job-progress.ts';
-import type { RecordOutcome } from '../core/record-outcome.ts';
-import { emptyCounts, type InFlightSegment, type RunCounts, type RunReport } from './run-report.ts';
+import type { ConsentResult, RecordOutcome } from '../core/record-outcome.ts';
+import {
+  addCounts,
+  copyCounts,
+  emptyConsentCounts,
+  emptyCounts,
+  type InFlightSegment,
+  type RunCounts,
+  type RunReport,
+} from './run-report.ts';
 
 /** The records read between two cursor positions (one batch, and what was skipped around it). */
 export interface Segment {
@@ -18,8 +26,6 @@ export interface Segment {
   /** Stops waiting for the batch's jobs (a stop: the checkpoint records them for the resume). */
   stopWaiting?: () => void;
 }
-
-const COUNT_KEYS: Array<keyof RunCounts> = ['read', 'succeeded', 'failed', 'skipped'];
 
 /**
  * The segments of a run not yet covered by its cursor, in id order. The cursor only ever passes a segment
@@ -40,9 +46,23 @@ export class SegmentLedger {
   }
 
   /** Counts an outcome in the report and in its segment. */
-  count(segment: Segment, field: keyof RunCounts, n = 1): void {
+  count(segment: Segment, field: Exclude<keyof RunCounts, 'consent'>, n = 1): void {
     this.report.counts[field] += n;
     segment.counts[field] += n;
+  }
+
+  /** Counts what happened to one channel of a record's consent. */
+  countConsent(segment: Segment, r: ConsentResult): void {
+    for (const c of [this.report.counts, segment.counts]) {
+      c.consent ??= emptyConsentCounts();
+      c.consent[r.channel][r.result]++;
+    }
+  }
+
+  /** Adds the counts a previous run recorded for a segment it left behind. */
+  countAll(segment: Segment, counts: RunCounts): void {
+    addCounts(this.report.counts, counts);
+    addCounts(segment.counts, counts);
   }
 
   /** Moves the cursor over the finished segments at the front; true when it moved. */
@@ -57,8 +77,8 @@ export class SegmentLedger {
 
   /** The report's counts of the records the cursor covers. */
   coveredCounts(): RunCounts {
-    const c = { ...this.report.counts };
-    for (const s of this.segments) for (const k of COUNT_KEYS) c[k] -= s.counts[k];
+    const c = copyCounts(this.report.counts);
+    for (const s of this.segments) addCounts(c, s.counts, -1);
     return c;
   }
 
@@ -72,10 +92,10 @@ export class SegmentLedger {
       if (s.endId === undefined || !(s.isDone || s.jobs)) break;
       out.push(
         s.isDone
-          ? { endId: s.endId, counts: { ...s.counts }, isDone: true }
+          ? { endId: s.endId, counts: copyCounts(s.counts), isDone: true }
           : {
               endId: s.endId,
-              counts: { ...s.counts },
+              counts: copyCounts(s.counts),
               isDone: false,
               jobs: s.jobs,
               settled: s.settled,
@@ -106,7 +126,7 @@ export class SegmentLedger {
   /** At the end of a run: what the cursor does not cover is read again by a resume, so its counts come out. */
   uncountUncovered(): void {
     for (const s of this.segments) {
-      for (const k of COUNT_KEYS) this.report.counts[k] -= s.counts[k];
+      addCounts(this.report.counts, s.counts, -1);
       s.counts = emptyCounts();
     }
   }

@@ -60,6 +60,11 @@ export interface StreamDefinition<R extends { id: string }, I> {
    */
   write(batch: Array<BatchEntry<I>>, signal: AbortSignal, progress?: WriteProgress): Promise<RecordOutcome[]>;
   /**
+   * What a dry run reports for a batch: it may read Klaviyo (e.g. the consent a profile has) but writes nothing.
+   * Without it, every record of a dry run succeeds.
+   */
+  dryWrite?(batch: Array<BatchEntry<I>>, signal: AbortSignal): Promise<RecordOutcome[]>;
+  /**
    * Finishes the jobs of a batch that a stopped or crashed run left in flight (recorded through `progress`);
    * undefined when their outcomes cannot be attributed, and the batch is then read and sent again. `unconfirmed`
    * is how many records of the batch the jobs carry (unknown in checkpoints written before it was recorded).

@@ -99,7 +99,7 @@ describe('ct-klaviyo', () => {
     ).toEqual(['customers', 'orders', 'categories', 'products']);
     const failures = await cli(['failures', 'customers', '--url', stack.service.url, '--csv']);
     expect(failures.code).toBe(0);
-    expect(failures.stdout.split('\n')[0]).toBe('id,outcome,reason,code,pointer,at');
+    expect(failures.stdout.split('\n')[0]).toBe('id,outcome,reason,code,pointer,at,consent');
     const retry = await cli(['retry-failed', 'customers', '--url', stack.service.url]);
     expect(retry.code).toBe(1);
     expect(retry.stderr).toContain('no failed records to retry');

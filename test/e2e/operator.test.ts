@@ -69,7 +69,7 @@ describe('failure reports', () => {
       expect(JSON.stringify(rows)).not.toContain('not-an-email');
       const csv = await request<string>('GET', `${stack.service.url}/sync/customers/failures?format=csv`);
       expect(csv.headers.get('content-type')).toContain('text/csv');
-      expect(String(csv.body).split('\n')[0]).toBe('id,outcome,reason,code,pointer,at');
+      expect(String(csv.body).split('\n')[0]).toBe('id,outcome,reason,code,pointer,at,consent');
       expect(String(csv.body).trim().split('\n')).toHaveLength(3);
 
       for (const o of originals) stack.ct.storage.put('demo', 'customer', o as never);

@@ -1,7 +1,7 @@
 import { CatalogStore } from './catalog.ts';
 import { EventStore } from './events.ts';
 import { JobStore, type JobTiming } from './jobs.ts';
-import { ListStore } from './lists.ts';
+import { ListStore, type OptInProcess } from './lists.ts';
 import { ProfileStore } from './profiles.ts';
 
 export interface AccountSettings {
@@ -19,6 +19,13 @@ export interface AccountSettings {
 }
 
 export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { listUnsubscribe: 'global', defaultOptIn: 'double_opt_in' };
+
+/** A list an account has from the start (and again after a reset), as a merchant's account has its lists. */
+export interface SeedList {
+  id: string;
+  name: string;
+  optInProcess?: OptInProcess;
+}
 
 /** A subscription waiting for a confirmation (email or SMS) that the emulator never sends. */
 export interface PendingOptIn {
@@ -43,8 +50,15 @@ export class Account {
     readonly apiKey: string,
     timing: JobTiming,
     readonly settings: AccountSettings = DEFAULT_ACCOUNT_SETTINGS,
+    private readonly seedLists: readonly SeedList[] = [],
   ) {
     this.jobs = new JobStore(timing);
+    this.createSeedLists();
+  }
+
+  private createSeedLists(): void {
+    const now = new Date().toISOString();
+    for (const l of this.seedLists) this.lists.create(l.name, l.optInProcess ?? this.settings.defaultOptIn, now, l.id);
   }
 
   summary(): Record<string, unknown> {
@@ -77,5 +91,6 @@ export class Account {
     this.lists.clear();
     this.pendingDoubleOptIns.length = 0;
     this.jobs.clear();
+    this.createSeedLists();
   }
 }

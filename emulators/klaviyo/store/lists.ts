@@ -30,9 +30,10 @@ export class ListStore {
     return this.lists.size;
   }
 
-  create(name: string, optInProcess: OptInProcess, now: string): KlaviyoList {
+  /** Creates a list; `id` only for the lists an account starts with (the emulator's `lists` option). */
+  create(name: string, optInProcess: OptInProcess, now: string, id?: string): KlaviyoList {
     const list: KlaviyoList = {
-      id: listId(this.lists),
+      id: id ?? listId(this.lists),
       name,
       opt_in_process: optInProcess,
       created: now,

@@ -91,8 +91,10 @@ export async function syncRoutes(
               ? `"${String(v).replace(/"/g, '""')}"`
               : String(v);
         const lines = [
-          'id,outcome,reason,code,pointer,at',
-          ...rows.map((r) => [r.id, r.outcome, r.reason, r.code, r.pointer, r.at].map(cell).join(',')),
+          'id,outcome,reason,code,pointer,at,consent',
+          ...rows.map((r) =>
+            [r.id, r.outcome, r.reason, r.code, r.pointer, r.at, r.consent?.join(' ')].map(cell).join(','),
+          ),
         ];
         return reply.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
       }

@@ -1,13 +1,17 @@
 import { findCustomer } from '../../commercetools/customers.ts';
+import { addProfilesToList } from '../../klaviyo/consent.ts';
 import { upsertProfile } from '../../klaviyo/profiles.ts';
+import { customerConsent } from '../../mapping/consent.ts';
 import { customerToProfile, deletedCustomerProfile } from '../../mapping/customer-to-profile.ts';
 import { applied, ignored, type Processor } from '../processor.ts';
+import { syncRecordConsent } from './consent.ts';
 
 /**
  * Any customer notification → the customer as commercetools has it now, upserted with profile-import (so an
  * out-of-date notification never overwrites newer data). A customer commercetools no longer has is, by default,
  * left alone: Klaviyo keeps the profile and its history; REALTIME_CUSTOMER_DELETED=mark marks the profile instead.
- * A deletion message for a customer that exists is stale, and is handled as a change.
+ * A deletion message for a customer that exists is stale, and is handled as a change. With consent configured,
+ * the customer's consent as commercetools has it now is then synced, with the bulk import's rules.
  */
 export const customerProcessor: Processor = {
   name: 'customer',
@@ -35,7 +39,12 @@ export const customerProcessor: Processor = {
     }
     const m = customerToProfile(customer, { properties: ctx.settings.customerProperties });
     if (m.kind === 'skip') return ignored(m.reason);
-    await upsertProfile(ctx.klaviyo, m.profile.attributes);
-    return applied(`profile upserted for customer ${customer.id}`);
+    const a = m.profile.attributes;
+    const profileId = await upsertProfile(ctx.klaviyo, a);
+    const { consent, customersListId } = ctx.settings;
+    if (customersListId && profileId) await addProfilesToList(ctx.klaviyo, customersListId, [profileId]);
+    const intent = consent ? customerConsent(customer, consent, { email: a.email, phone: a.phone_number }) : undefined;
+    const said = await syncRecordConsent(ctx, customer.id, intent, 'external_id');
+    return applied(`profile upserted for customer ${customer.id}${said}`);
   },
 };

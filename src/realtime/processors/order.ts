@@ -3,10 +3,12 @@ import { findOrderByPayment, getOrder, paymentsOf } from '../../commercetools/or
 import { getPayment } from '../../commercetools/payments.ts';
 import { fetchProducts } from '../../commercetools/products.ts';
 import { createEvents } from '../../klaviyo/events.ts';
+import { guestOrderConsent } from '../../mapping/consent.ts';
 import { orderToEvents, type ProductSummary } from '../../mapping/order-to-events.ts';
 import { productSummary } from '../../mapping/product-summary.ts';
 import type { Notification } from '../notification.ts';
 import { applied, ignored, type Processor, type ProcessorContext, type ProcessResult } from '../processor.ts';
+import { syncRecordConsent } from './consent.ts';
 
 const CREATED = new Set(['OrderCreated', 'OrderImported', 'OrderCustomerSet', 'OrderCustomerEmailSet']);
 const STATE = new Set(['OrderStateChanged']);
@@ -53,7 +55,18 @@ export const orderProcessor: Processor = {
     const isStateChange = isMessage(n, STATE) || n.kind === 'updated';
     if (!isCreated && !isStateChange) return ignored(`order message ${n.type} is not synced`);
     const order = await getOrder(ctx.ct, n.resourceId as string, ctx.ctBudgetMs);
-    if (isCreated) return sendOrderEvents(order, ctx, () => true);
+    if (isCreated) {
+      const sent = await sendOrderEvents(order, ctx, () => true);
+      const consent = ctx.settings.consent;
+      const said = await syncRecordConsent(
+        ctx,
+        order.id,
+        consent ? guestOrderConsent(order, consent) : undefined,
+        'email',
+      );
+      if (!said) return sent;
+      return sent.status === 'applied' ? applied(`${sent.detail}${said}`) : applied(`${sent.reason}${said}`);
+    }
     return sendOrderEvents(order, ctx, (name) => name === metrics.fulfilledOrder || name === metrics.cancelledOrder);
   },
 };

@@ -1,6 +1,8 @@
 import type { Customer } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countCustomers, customerPages } from '../../commercetools/customers.ts';
+import { type ConsentCandidate, syncConsent, withConsent } from '../../consent/sync-consent.ts';
+import type { BatchEntry } from '../../core/record-outcome.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import {
   importProfiles,
@@ -9,9 +11,11 @@ import {
   recoverProfileImports,
 } from '../../klaviyo/profiles.ts';
 import type { ProfileUpsertResource } from '../../klaviyo/types.ts';
+import { type ConsentConfig, type ConsentIntent, customerConsent } from '../../mapping/consent.ts';
 import { customerToProfile } from '../../mapping/customer-to-profile.ts';
 import type { PropertyFilter } from '../../mapping/mapping-options.ts';
 import type { StreamDefinition } from '../stream.ts';
+import { requireLists } from './require-lists.ts';
 
 export interface CustomerStreamDeps {
   ct: CommercetoolsApi;
@@ -21,18 +25,38 @@ export interface CustomerStreamDeps {
   batchSize?: number;
   /** Import jobs kept in flight at once (default 100). */
   jobsInFlight?: number;
+  /** Marketing consent to sync once the profiles have landed. */
+  consent?: ConsentConfig;
+  /** A list every imported profile joins (membership only). */
+  customersListId?: string;
+}
+
+/** A customer's profile, and its consent when consent is synced. */
+export interface CustomerItem {
+  profile: ProfileUpsertResource;
+  consent?: ConsentIntent;
+}
+
+function consentCandidates(batch: Array<BatchEntry<CustomerItem>>): ConsentCandidate[] {
+  return batch.flatMap((b) => (b.item.consent ? [{ recordId: b.id, intent: b.item.consent }] : []));
 }
 
 /**
  * Customers → profiles, through bulk profile import jobs of up to 10,000; the jobs of a stopped or crashed run
- * are finished by its resume.
+ * are finished by its resume. With consent configured, each batch's consent is synced once its profiles have
+ * landed (consent-sync); a batch is done only then, so a resume of a crashed run sends such batches again (the
+ * profile import and the consent rules are safe to repeat) instead of finishing their jobs.
  */
-export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Customer, ProfileUpsertResource> {
+export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Customer, CustomerItem> {
+  const { consent } = deps;
+  const listIds = deps.customersListId ? [deps.customersListId] : [];
   return {
     kind: 'customers',
     reader: {
-      pages: (options, cursor, signal) =>
-        customerPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, signal }),
+      async *pages(options, cursor, signal) {
+        await requireLists(deps.klaviyo, { consent: consent?.listId, customers: deps.customersListId }, signal);
+        yield* customerPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, signal });
+      },
       countTotal: async (options, signal) =>
         options.ids
           ? new Set(options.ids).size
@@ -45,8 +69,18 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
       if (m.kind === 'skip') return { kind: 'skip', id: customer.id, reason: m.reason };
       const size = measureProfile(m.profile);
       if (size.problem) return { kind: 'fail', id: customer.id, reason: size.problem };
+      const a = m.profile.attributes;
+      const intent = consent
+        ? customerConsent(customer, consent, { email: a.email, phone: a.phone_number })
+        : undefined;
       // Sent, but with something left out (an invalid phone number): reported as a warning with its id.
-      return { kind: 'item', id: customer.id, item: m.profile, bytes: size.bytes, warnings: m.warnings };
+      return {
+        kind: 'item',
+        id: customer.id,
+        item: { profile: m.profile, ...(intent ? { consent: intent } : {}) },
+        bytes: size.bytes,
+        warnings: m.warnings,
+      };
     },
     limits: {
       maxBatchItems: Math.min(deps.batchSize ?? PROFILE_IMPORT_LIMITS.maxProfiles, PROFILE_IMPORT_LIMITS.maxProfiles),
@@ -55,7 +89,36 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
       maxInFlight: deps.jobsInFlight ?? 100,
       maxSending: 2,
     },
-    write: (batch, signal, progress) => importProfiles(deps.klaviyo, batch, signal, progress),
-    recover: (jobs, signal) => recoverProfileImports(deps.klaviyo, jobs, signal),
+    async write(batch, signal, progress) {
+      const candidates = consentCandidates(batch);
+      const profiles = batch.map((b) => ({ id: b.id, item: b.item.profile }));
+      // Only ids (and the small consent intents) are kept while the job runs.
+      batch.length = 0;
+      const outcomes = await importProfiles(deps.klaviyo, profiles, signal, progress, listIds);
+      if (!consent || candidates.length === 0) return outcomes;
+      const landed = new Set(outcomes.flatMap((o) => (o.outcome === 'succeeded' ? [o.id] : [])));
+      const results = await syncConsent(
+        deps.klaviyo,
+        consent,
+        candidates.filter((c) => landed.has(c.recordId)),
+        { by: 'external_id', signal },
+      );
+      return withConsent(outcomes, results);
+    },
+    ...(consent
+      ? {
+          async dryWrite(batch, signal) {
+            const results = await syncConsent(deps.klaviyo, consent, consentCandidates(batch), {
+              by: 'external_id',
+              dryRun: true,
+              signal,
+            });
+            return withConsent(
+              batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const })),
+              results,
+            );
+          },
+        }
+      : { recover: (jobs, signal) => recoverProfileImports(deps.klaviyo, jobs, signal) }),
   };
 }

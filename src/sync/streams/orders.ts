@@ -3,12 +3,16 @@ import { fetchAllCategories } from '../../commercetools/categories.ts';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countOrders, orderPages, paymentsOf } from '../../commercetools/orders.ts';
 import { fetchProducts } from '../../commercetools/products.ts';
+import { type ConsentCandidate, syncConsent, withConsent } from '../../consent/sync-consent.ts';
+import type { BatchEntry } from '../../core/record-outcome.ts';
 import { EVENT_BULK_LIMITS, measureProfileEvents, type ProfileEvents, sendEventBatch } from '../../klaviyo/events.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import { type CategoryNode, categoryTree } from '../../mapping/category-tree.ts';
+import { type ConsentConfig, type ConsentIntent, guestOrderConsent } from '../../mapping/consent.ts';
 import { type OrderMappingOptions, orderToEvents, type ProductSummary } from '../../mapping/order-to-events.ts';
 import { productSummary } from '../../mapping/product-summary.ts';
 import type { SourcePage, StreamDefinition, StreamReader } from '../stream.ts';
+import { requireLists } from './require-lists.ts';
 
 export interface OrderStreamDeps {
   ct: CommercetoolsApi;
@@ -16,13 +20,23 @@ export interface OrderStreamDeps {
   mapping: Omit<OrderMappingOptions, 'backfill'>;
   /** Products kept between pages. */
   productCacheSize?: number;
+  /** Guest checkout consent to sync once a batch's events are accepted (CONSENT_ORDER_FIELD). */
+  consent?: ConsentConfig;
+}
+
+/** An order's events, and a guest's checkout consent when that is synced. */
+export type OrderItem = ProfileEvents & { consent?: ConsentIntent };
+
+function consentCandidates(batch: Array<BatchEntry<OrderItem>>): ConsentCandidate[] {
+  return batch.flatMap((b) => (b.item.consent ? [{ recordId: b.id, intent: b.item.consent }] : []));
 }
 
 /**
  * Orders → Placed Order, Ordered Product, Fulfilled / Cancelled / Refunded Order events, sent per profile
  * through bulk event requests of up to 1,000 events; backfilled unless asked otherwise.
  */
-export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, ProfileEvents> {
+export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, OrderItem> {
+  const { consent } = deps;
   const products = new Map<string, ProductSummary>();
   let categories: ReadonlyMap<string, CategoryNode> = new Map();
   const cacheSize = deps.productCacheSize ?? 20_000;
@@ -31,6 +45,7 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Pro
   const reader: StreamReader<Order> = {
     async *pages(options, cursor, signal): AsyncGenerator<SourcePage<Order>> {
       backfill = options.backfill !== false;
+      if (consent) await requireLists(deps.klaviyo, { consent: consent.listId }, signal);
       if (categories.size === 0) categories = categoryTree(await fetchAllCategories(deps.ct, signal));
       for await (const page of orderPages(deps.ct, {
         cursor: cursor ?? options.startId,
@@ -64,9 +79,11 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Pro
     map(order) {
       const m = orderToEvents(order, paymentsOf(order), { products, categories }, { ...deps.mapping, backfill });
       if (m.kind === 'skip') return { kind: 'skip', id: order.id, reason: m.reason };
-      const item: ProfileEvents = { profile: m.profile, events: m.events };
-      const size = measureProfileEvents(item);
+      const events: ProfileEvents = { profile: m.profile, events: m.events };
+      const size = measureProfileEvents(events);
       if (size.problem) return { kind: 'fail', id: order.id, reason: size.problem };
+      const intent = consent ? guestOrderConsent(order, consent) : undefined;
+      const item: OrderItem = intent ? { ...events, consent: intent } : events;
       return { kind: 'item', id: order.id, item, bytes: size.bytes, weight: m.events.length };
     },
     limits: {
@@ -74,6 +91,33 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Pro
       maxBatchBytes: EVENT_BULK_LIMITS.maxRequestBytes - 64_000,
       maxInFlight: 4,
     },
-    write: (batch, signal) => sendEventBatch(deps.klaviyo, batch, signal),
+    async write(batch, signal) {
+      const outcomes = await sendEventBatch(deps.klaviyo, batch, signal);
+      const candidates = consentCandidates(batch);
+      if (!consent || candidates.length === 0) return outcomes;
+      const landed = new Set(outcomes.flatMap((o) => (o.outcome === 'succeeded' ? [o.id] : [])));
+      const results = await syncConsent(
+        deps.klaviyo,
+        consent,
+        candidates.filter((c) => landed.has(c.recordId)),
+        { by: 'email', signal },
+      );
+      return withConsent(outcomes, results);
+    },
+    ...(consent
+      ? {
+          async dryWrite(batch, signal) {
+            const results = await syncConsent(deps.klaviyo, consent, consentCandidates(batch), {
+              by: 'email',
+              dryRun: true,
+              signal,
+            });
+            return withConsent(
+              batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const })),
+              results,
+            );
+          },
+        }
+      : {}),
   };
 }
