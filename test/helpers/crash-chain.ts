@@ -8,6 +8,8 @@ interface Counts {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** Runs that sync consent: by channel and result. */
+  consent?: Record<string, Record<string, number>>;
 }
 interface Report {
   status: string;

@@ -1,4 +1,16 @@
 import { type DatasetName, generateDataset } from '../../emulators/data/generate.ts';
+import { customerToProfile } from '../../src/mapping/customer-to-profile.ts';
+import { NO_FILTER } from '../../src/mapping/mapping-options.ts';
+
+/** The consent configuration the consent, fault and crash suites run with (the generator's custom fields). */
+export const CONSENT_LIST_ID = 'Cnsnt1';
+export const CONSENT_ENV = {
+  CONSENT_LIST_ID,
+  CONSENT_EMAIL_FIELD: 'emailConsent',
+  CONSENT_EMAIL_AT_FIELD: 'emailConsentAt',
+  CONSENT_SMS_FIELD: 'smsConsent',
+  CONSENT_SMS_AT_FIELD: 'smsConsentAt',
+} as const;
 
 type R = Record<string, any>;
 
@@ -20,9 +32,33 @@ export function expectedOutcome(size: DatasetName) {
   const published = products.filter((p) => p.masterData.published);
   const variantsOf = (p: R): R[] => [p.masterData.current.masterVariant, ...p.masterData.current.variants];
   const withImage = published.filter((p) => variantsOf(p).some((v) => v.images.length > 0));
+  const customers = of('customer');
+  const phoneOf = (c: R): string | undefined => {
+    const m = customerToProfile(c as never, { properties: NO_FILTER });
+    return m.kind === 'profile' ? m.profile.attributes.phone_number : undefined;
+  };
+  const consentAt = (c: R, field: string) => new Date(c.custom?.fields?.[field] ?? c.lastModifiedAt).toISOString();
   return {
     data,
-    customers: of('customer'),
+    customers,
+    /**
+     * With CONSENT_ENV: the customers subscribed to email and to SMS (by id, with the consent time Klaviyo must
+     * record), and those whose consent cannot be sent (no email; no valid phone).
+     */
+    consent: {
+      email: new Map(
+        customers
+          .filter((c) => c.custom?.fields?.emailConsent === true && c.email)
+          .map((c) => [c.id, consentAt(c, 'emailConsentAt')]),
+      ),
+      sms: new Map(
+        customers
+          .filter((c) => c.custom?.fields?.smsConsent === true && phoneOf(c))
+          .map((c) => [c.id, consentAt(c, 'smsConsentAt')]),
+      ),
+      emailSkipped: customers.filter((c) => c.custom?.fields?.emailConsent === true && !c.email).length,
+      smsSkipped: customers.filter((c) => c.custom?.fields?.smsConsent === true && !phoneOf(c)).length,
+    },
     categories: of('category'),
     products,
     published,

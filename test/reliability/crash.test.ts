@@ -2,8 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deterministicUuid } from '../../emulators/data/random.ts';
 import type { FaultRule } from '../../emulators/shared/faults.ts';
+import { expectConsentCounts, expectConsentLanded } from '../helpers/consent.ts';
 import { type CrashChainOptions, runCrashChain } from '../helpers/crash-chain.ts';
-import { expectedOutcome } from '../helpers/expected.ts';
+import { CONSENT_ENV, CONSENT_LIST_ID, expectedOutcome } from '../helpers/expected.ts';
 import { addFaults, clearFaults } from '../helpers/faults.ts';
 import { request } from '../helpers/http.ts';
 import { KLAVIYO_KEY, type Stack, serviceEnv, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
@@ -69,17 +70,24 @@ const TYPES: Record<
     slowCt?: string;
     counts: () => R;
     landed: () => Promise<void>;
+    env?: Record<string, string>;
+    /** The run syncs consent: its report's consent counts are checked too. */
+    consent?: boolean;
   }
 > = {
   customers: {
     processed: small.customers.length,
     slow: [['bulk_import_profiles', 150]],
     counts: () => ({ read: small.customers.length, succeeded: small.customers.length, failed: 0, skipped: 0 }),
+    // With consent synced: no subscription lost or made twice across the kills.
+    env: CONSENT_ENV,
     landed: async () => {
       const profiles = await kl('profiles');
       expect(profiles).toHaveLength(small.customers.length);
       expect(new Set(profiles.map((p) => p.external_id))).toEqual(new Set(small.customers.map((c) => c.id)));
+      await expectConsentLanded(stack.klaviyo.url, small.consent);
     },
+    consent: true,
   },
   orders: {
     processed: small.orders.length,
@@ -139,6 +147,7 @@ const TYPES: Record<
 beforeAll(async () => {
   stack = await startStack({
     ct: { dataset: 'small' },
+    klaviyo: { speedUp: 60, lists: [{ id: CONSENT_LIST_ID, name: 'Newsletter' }] },
     env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}' },
   });
   stack.ct.load(extraCategories.map((resource) => ({ typeId: 'category' as const, resource })));
@@ -181,6 +190,7 @@ describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new 
         // (with the default of 100 a small import is in flight all at once and completes in one step).
         BULK_JOBS_IN_FLIGHT: '2',
         LOCK_TTL_SECONDS: '2',
+        ...spec.env,
       }),
       type,
       seed,
@@ -194,7 +204,10 @@ describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new 
     expect(result.killedAt).toHaveLength(KILLS);
     expect(result.resumes).toBe(KILLS);
     expect(result.report.status, JSON.stringify(result.report.error)).toBe('completed');
-    expect(result.report.counts).toEqual(spec.counts());
+    const { consent, ...counts } = result.report.counts;
+    expect(counts).toEqual(spec.counts());
+    if (spec.consent) expectConsentCounts(result.report.counts, small.consent);
+    else expect(consent).toBeUndefined();
     await spec.landed();
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectedOutcome } from '../helpers/expected.ts';
+import { expectConsentCounts, expectConsentLanded } from '../helpers/consent.ts';
+import { CONSENT_ENV, CONSENT_LIST_ID, expectedOutcome } from '../helpers/expected.ts';
 import { addFaults, clearFaults } from '../helpers/faults.ts';
 import { request } from '../helpers/http.ts';
 import { emulatorProfiles, KLAVIYO_KEY, type Stack, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
@@ -42,9 +43,10 @@ async function runToCompletion(type: string, body: unknown = {}): Promise<R> {
 beforeAll(async () => {
   stack = await startStack({
     ct: { dataset: 'small', faultSeed: 3 },
-    klaviyo: { faultSeed: 5 },
+    klaviyo: { faultSeed: 5, lists: [{ id: CONSENT_LIST_ID, name: 'Newsletter' }] },
     service: { profileBatchSize: 200 },
-    env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', LOCK_TTL_SECONDS: '30' },
+    // Customers' consent is synced too: no subscription lost or made twice under the faults.
+    env: { PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}', LOCK_TTL_SECONDS: '30', ...CONSENT_ENV },
   });
 });
 afterAll(async () => {
@@ -73,15 +75,23 @@ describe('fault matrix', () => {
       { target: 'bulk_create_events', kind: 'status', status: 500, probability: 0.2 },
       { target: 'bulk_create_events', kind: 'drop', probability: 0.05 },
       { target: 'bulk_create_events', kind: 'lose-response', probability: 0.1 },
+      { target: 'get_profiles', kind: 'status', status: 503, probability: 0.2 },
+      { target: 'get_profiles', kind: 'status', status: 429, probability: 0.1, retryAfterSeconds: 1 },
+      { target: 'bulk_subscribe_profiles', kind: 'status', status: 500, probability: 0.2 },
+      { target: 'bulk_subscribe_profiles', kind: 'lose-response', probability: 0.15 },
+      { target: 'add_profiles_to_list', kind: 'status', status: 503, probability: 0.2 },
       { target: '*', kind: 'slow', delayMs: 50, probability: 0.1 },
     ]);
     const customers = await runToCompletion('customers');
-    expect(customers.counts).toEqual({
+    const { consent, ...counts } = customers.counts;
+    expect(counts).toEqual({
       read: small.customers.length,
       succeeded: small.customers.length,
       failed: 0,
       skipped: 0,
     });
+    expectConsentCounts(customers.counts, small.consent);
+    expect(consent.email.subscribed).toBe(small.consent.email.size);
     const orders = await runToCompletion('orders');
     expect(orders.counts).toEqual({
       read: small.orders.length,
@@ -95,7 +105,10 @@ describe('fault matrix', () => {
       new Set(small.customers.map((c) => c.id)),
     );
     expect(((await kl('summary')) as unknown as R).events.byMetric).toEqual(small.metrics);
+    await expectConsentLanded(stack.klaviyo.url, small.consent);
     const log = await requestLog();
+    expect(log.byOperation.bulk_subscribe_profiles.byStatus['500']).toBeGreaterThan(0);
+    expect(log.byOperation.get_profiles.byStatus['503']).toBeGreaterThan(0);
     expect(log.byOperation.bulk_create_events.byStatus['500']).toBeGreaterThan(0);
     expect(log.byOperation.bulk_create_events.byStatus['0']).toBeGreaterThan(0);
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
