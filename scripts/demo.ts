@@ -21,7 +21,8 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 
 out(`Starting the commercetools stand-in with the '${dataset}' dataset and the Klaviyo emulator…`);
 const ct = await startCommercetoolsEmulator({ dataset });
-const klaviyo = await startKlaviyoEmulator();
+// The account has a newsletter list; the generated customers keep their consent in custom fields.
+const klaviyo = await startKlaviyoEmulator({ lists: [{ id: 'Nws001', name: 'Newsletter' }] });
 const apiKey = 'pk_demo_local_emulator';
 const config = loadConfig(
   localServiceEnv(ct, klaviyo.url, apiKey, {
@@ -29,6 +30,12 @@ const config = loadConfig(
     PRODUCT_URL_TEMPLATE: 'https://example-store.com/products/{{productSlug}}',
     PREFERRED_LOCALE: 'en',
     PREFERRED_CURRENCY: 'EUR',
+    CONSENT_LIST_ID: 'Nws001',
+    CONSENT_EMAIL_FIELD: 'emailConsent',
+    CONSENT_EMAIL_AT_FIELD: 'emailConsentAt',
+    CONSENT_SMS_FIELD: 'smsConsent',
+    CONSENT_SMS_AT_FIELD: 'smsConsentAt',
+    CONSENT_ORDER_FIELD: 'marketingConsent',
   }),
   { envFile: false },
 );
@@ -43,11 +50,17 @@ out(`  service:       ${service.url}\n`);
 interface Report {
   jobId: string;
   status: string;
-  counts: { read: number; succeeded: number; failed: number; skipped: number };
+  counts: {
+    read: number;
+    succeeded: number;
+    failed: number;
+    skipped: number;
+    consent?: Record<'email' | 'sms', Record<string, number>>;
+  };
   total?: number;
   recordsPerSecond: number;
   elapsedSeconds: number;
-  lastErrors: Array<{ id: string; outcome: string; reason: string }>;
+  lastErrors: Array<{ id: string; outcome: string; reason: string; consent?: string[] }>;
 }
 
 // The seed's order: categories before products; customers before orders.
@@ -102,10 +115,19 @@ out(
     ? `Every request was validated against Klaviyo's OpenAPI ${requests.validation.specVersion}: ${requests.specViolationCount} spec violations.`
     : `Requests were NOT validated: ${requests.validation.warning}`,
 );
+const consent = { email: { subscribed: 0, skipped: 0 }, sms: { subscribed: 0, skipped: 0 } };
+for (const [, r] of reports)
+  for (const ch of ['email', 'sms'] as const) {
+    consent[ch].subscribed += r.counts.consent?.[ch]?.subscribed ?? 0;
+    consent[ch].skipped += r.counts.consent?.[ch]?.skipped ?? 0;
+  }
+out(
+  `Consent: ${consent.email.subscribed} email and ${consent.sms.subscribed} SMS subscriptions to the Newsletter list, as a historical import at each customer's (or guest order's) consent time; ${consent.sms.skipped} SMS consents skipped (no valid phone number), ${consent.email.skipped} email consents skipped.`,
+);
 const skippedReasons = new Map<string, number>();
 for (const [, r] of reports)
   for (const e of r.lastErrors)
-    if (e.outcome !== 'warning') skippedReasons.set(e.reason, (skippedReasons.get(e.reason) ?? 0) + 1);
+    if (e.outcome !== 'warning' && !e.consent) skippedReasons.set(e.reason, (skippedReasons.get(e.reason) ?? 0) + 1);
 if (skippedReasons.size)
   out(
     `Not imported, by reason (from the last errors of each run):\n${[...skippedReasons].map(([reason, n]) => `  ${n} × ${reason}`).join('\n')}`,
