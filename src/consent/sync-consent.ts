@@ -23,6 +23,12 @@ export interface ConsentSyncOptions {
   by: 'external_id' | 'email';
   /** Decide from Klaviyo's current state, change nothing (a dry run). */
   dryRun?: boolean;
+  /**
+   * Add an already subscribed profile to the list only if it is not on it (one more read). Real time sets it:
+   * adding to a list is limited to 150 calls a minute, too few for one call per customer message. Bulk adds
+   * 1,000 a call without looking.
+   */
+  checkListMembership?: boolean;
   signal?: AbortSignal;
   nowMs?: number;
 }
@@ -115,7 +121,8 @@ export async function syncConsent(
   const nowMs = options.nowMs ?? Date.now();
   const subscribe = new Map<string, ConsentEntry>();
   const unsubscribe = new Map<string, ConsentEntry>();
-  const toList = new Map<string, string[]>();
+  /** Profiles already subscribed, to be on the list: profile id → the identity to look its membership up by. */
+  const toList = new Map<string, ConsentIntent>();
   const decided: Array<{ recordId: string; channel: ChannelIntent['channel']; decision: ConsentDecision }> = [];
   for (const { candidate, intent } of chosen.values()) {
     const state = stateOf(candidate);
@@ -141,7 +148,7 @@ export async function syncConsent(
     if (decision.kind === 'subscribe') entryOf(subscribe).channels[intent.channel] = decision.consentedAt;
     else if (decision.kind === 'unsubscribe') entryOf(unsubscribe).channels[intent.channel] = true;
     else if (decision.kind === 'unchanged' && decision.ensureListMember && state)
-      toList.set(state.profileId, [...(toList.get(state.profileId) ?? []), candidate.recordId]);
+      toList.set(state.profileId, candidate.intent);
   }
 
   const refusedReasons = new Map<string, string>();
@@ -158,7 +165,28 @@ export async function syncConsent(
     ];
     for (const r of refused)
       refusedReasons.set(r.entry.recordId, `Klaviyo refused the ${r.what}: ${r.detail} (${r.code})`);
-    await addProfilesToList(http, config.listId, [...toList.keys()], options.signal);
+    let missing = [...toList.keys()];
+    if (options.checkListMembership && missing.length) {
+      const intents = [...toList.values()];
+      const emails = await listMembers(
+        http,
+        config.listId,
+        'email',
+        intents.flatMap((i) => (i.email ? [i.email] : [])),
+        options.signal,
+      );
+      const phones = await listMembers(
+        http,
+        config.listId,
+        'phone_number',
+        intents.flatMap((i) => (!i.email && i.phone ? [i.phone] : [])),
+        options.signal,
+      );
+      missing = [...toList].flatMap(([profileId, i]) =>
+        (i.email ? emails.has(i.email.toLowerCase()) : i.phone !== undefined && phones.has(i.phone)) ? [] : [profileId],
+      );
+    }
+    await addProfilesToList(http, config.listId, missing, options.signal);
   }
   for (const d of decided) {
     const refusal = refusedReasons.get(d.recordId);

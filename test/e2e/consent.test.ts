@@ -18,6 +18,7 @@ const CONSENT_ENV = {
   CONSENT_SMS_FIELD: 'smsConsent',
   CONSENT_SMS_AT_FIELD: 'smsConsentAt',
   CONSENT_ORDER_FIELD: 'marketingConsent',
+  CUSTOMERS_LIST_ID: 'AllCst',
   PUSH_AUTH_TOKEN: TOKEN,
 };
 
@@ -33,7 +34,14 @@ beforeAll(async () => {
   stack = await startStack({
     ct: { dataset: 'small' },
     // An account whose lists are double opt-in (Klaviyo's default) and whose list unsubscribes stay on the list.
-    klaviyo: { speedUp: 60, lists: [{ id: LIST, name: 'Newsletter' }], listUnsubscribe: 'list' },
+    klaviyo: {
+      speedUp: 60,
+      lists: [
+        { id: LIST, name: 'Newsletter' },
+        { id: 'AllCst', name: 'All customers' },
+      ],
+      listUnsubscribe: 'list',
+    },
     env: CONSENT_ENV,
   });
   call = klaviyoCaller(stack.klaviyo.url, KLAVIYO_KEY);
@@ -132,6 +140,8 @@ describe('consent, bulk import of customers (small dataset)', () => {
       }
       // Historical import: no double opt-in confirmation waits, though the list is double opt-in.
       expect(p?.pendingOptIns).toEqual([]);
+      // CUSTOMERS_LIST_ID: every imported customer is on that list, consent or not.
+      expect(p?.lists).toContain('AllCst');
     }
     expect(emailYes.length).toBeGreaterThan(100);
     expect(smsSubscribed).toBeGreaterThan(20);
@@ -324,12 +334,16 @@ describe('guest checkout consent and real time', () => {
   it('a consent given in the shop lands within seconds; an order’s checkout consent too', async () => {
     const c = customers.find((x) => x.email && x.custom?.fields?.emailConsent === undefined) as R;
     const at = new Date(Date.now() - 1000).toISOString();
-    await setCustomerFields(c.id, { emailConsent: true, emailConsentAt: at });
     const push = (body: unknown) =>
       request<any>('POST', `${stack.service.url}/events/pubsub`, {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
         body,
       });
+    // A new customer: its profile is created and joins the customers list; it has not consented yet.
+    const created = await push(pubsub(message('customer', c.id, 'CustomerCreated')));
+    expect(created.body.status).toBe('applied');
+    expect((await profiles()).byExternalId.get(c.id)?.lists).toEqual(['AllCst']);
+    await setCustomerFields(c.id, { emailConsent: true, emailConsentAt: at });
     const r = await push(
       pubsub(message('customer', c.id, 'CustomerCustomFieldChanged', { name: 'emailConsent', value: true })),
     );
@@ -337,7 +351,7 @@ describe('guest checkout consent and real time', () => {
     expect(r.body.detail).toMatch(/consent: email subscribed/);
     const p = (await profiles()).byExternalId.get(c.id);
     expect(emailMarketing(p)).toMatchObject({ consent: 'SUBSCRIBED', consent_timestamp: at });
-    expect(p?.lists).toContain(LIST);
+    expect(new Set(p?.lists)).toEqual(new Set(['AllCst', LIST]));
 
     const guestOrder = orders.find((o) => !o.customerId && o.customerEmail && o.custom?.fields?.marketingConsent) as R;
     const o = await push(pubsub(message('order', guestOrder.id, 'OrderCreated')));

@@ -16,7 +16,10 @@ export async function syncRecordConsent(
 ): Promise<string> {
   const consent = ctx.settings.consent;
   if (!consent || !intent) return '';
-  const results = (await syncConsent(ctx.klaviyo, consent, [{ recordId, intent }], { by })).get(recordId) ?? [];
+  const results =
+    (await syncConsent(ctx.klaviyo, consent, [{ recordId, intent }], { by, checkListMembership: true })).get(
+      recordId,
+    ) ?? [];
   const failed = results.filter((r) => r.result === 'failed');
   if (failed.length)
     throw new PermanentRecordError(

@@ -42,7 +42,9 @@ export const customerProcessor: Processor = {
     const a = m.profile.attributes;
     const profileId = await upsertProfile(ctx.klaviyo, a);
     const { consent, customersListId } = ctx.settings;
-    if (customersListId && profileId) await addProfilesToList(ctx.klaviyo, customersListId, [profileId]);
+    // A new customer joins the customers list (add-to-list allows 150 calls a minute: not one per change).
+    const isCreation = n.kind === 'created' || n.type === 'CustomerCreated';
+    if (customersListId && profileId && isCreation) await addProfilesToList(ctx.klaviyo, customersListId, [profileId]);
     const intent = consent ? customerConsent(customer, consent, { email: a.email, phone: a.phone_number }) : undefined;
     const said = await syncRecordConsent(ctx, customer.id, intent, 'external_id');
     return applied(`profile upserted for customer ${customer.id}${said}`);
