@@ -1,6 +1,6 @@
 /**
  * Creates (or replaces) the commercetools subscription that feeds real-time sync: the messages and changes
- * of customers, orders, payments, categories, products and inventory, delivered to Google Pub/Sub, SQS or
+ * of customers, orders, payments, categories, products and inventory (and carts with STARTED_CHECKOUT=true), delivered to Google Pub/Sub, SQS or
  * EventBridge, in Platform or CloudEvents format. Uses the same CT_* variables as the service.
  *
  *   npm run subscriptions -- --destination pubsub --project-id my-gcp-project --topic ct-klaviyo
@@ -33,7 +33,25 @@ export const SUBSCRIBED_MESSAGES: SubscriptionDraft['messages'] = [
       'CustomerDeleted',
     ],
   },
-  { resourceTypeId: 'order', types: ['OrderCreated', 'OrderImported', 'OrderCustomerSet', 'OrderStateChanged'] },
+  {
+    resourceTypeId: 'order',
+    types: [
+      'OrderCreated',
+      'OrderImported',
+      'OrderCustomerSet',
+      'OrderCustomerEmailSet',
+      'OrderStateChanged',
+      'OrderPaymentStateChanged',
+      'OrderShipmentStateChanged',
+      'DeliveryAdded',
+      'DeliveryItemsUpdated',
+      'ParcelAddedToDelivery',
+      'ParcelItemsUpdated',
+      'ParcelTrackingDataUpdated',
+      'ReturnInfoAdded',
+      'ReturnInfoSet',
+    ],
+  },
   { resourceTypeId: 'payment', types: ['PaymentTransactionAdded', 'PaymentTransactionStateChanged'] },
   { resourceTypeId: 'category', types: ['CategoryCreated'] },
   { resourceTypeId: 'product', types: ['ProductPublished', 'ProductUnpublished', 'ProductDeleted'] },
@@ -45,8 +63,13 @@ export const SUBSCRIBED_CHANGES: SubscriptionDraft['changes'] = [
   { resourceTypeId: 'product' },
 ];
 
+/** Carts have no messages worth subscribing to: their changes feed Started Checkout (STARTED_CHECKOUT=true). */
+export const CART_CHANGES: NonNullable<SubscriptionDraft['changes']> = [{ resourceTypeId: 'cart' }];
+
 export function subscriptionDraft(args: {
   destination: string;
+  /** Subscribe to cart changes too (Started Checkout). */
+  carts?: boolean;
   projectId?: string;
   topic?: string;
   queueUrl?: string;
@@ -82,7 +105,7 @@ export function subscriptionDraft(args: {
     key: SUBSCRIPTION_KEY,
     destination,
     messages: SUBSCRIBED_MESSAGES,
-    changes: SUBSCRIBED_CHANGES,
+    changes: [...(SUBSCRIBED_CHANGES ?? []), ...(args.carts ? CART_CHANGES : [])],
     format: args.format === 'cloudevents' ? { type: 'CloudEvents', cloudEventsVersion: '1.0' } : { type: 'Platform' },
   };
 }
@@ -116,6 +139,7 @@ async function main(): Promise<void> {
       region: values.region,
       accountId: values['account-id'],
       format: values.format,
+      carts: config.realtime.startedCheckout !== undefined,
     });
     const api = createCommercetoolsApi(config.commercetools);
     try {

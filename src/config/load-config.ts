@@ -42,6 +42,9 @@ export interface Config {
     metrics: OrderMetricNames;
     fulfilledStates: string[];
     cancelledStates: string[];
+    paidStates: string[];
+    deliveredStates: string[];
+    textLocale: 'order' | 'preferred';
     properties: PropertyFilter;
   };
   /** What POST /job (a scheduled import, e.g. a commercetools Connect job) imports, in order. */
@@ -55,6 +58,8 @@ export interface Config {
     disabledProcessors: string[];
     /** What a deleted commercetools customer does to its Klaviyo profile: nothing, or mark it. */
     customerDeleted: 'ignore' | 'mark';
+    /** Started Checkout from carts (STARTED_CHECKOUT=true). */
+    startedCheckout?: { checkoutUrlTemplate?: string; windowMinutes: number };
     pushToken?: string;
     oidcAudience?: string;
     oidcJwksUrl: string;
@@ -209,6 +214,25 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     example: 'ignore',
   },
   {
+    name: 'STARTED_CHECKOUT',
+    required: false,
+    description:
+      'real-time: send Started Checkout for active carts with an email (or a customer) and line items; the subscription script then subscribes to carts',
+    example: 'true',
+  },
+  {
+    name: 'CHECKOUT_URL_TEMPLATE',
+    required: false,
+    description: "real-time: Started Checkout's CheckoutURL, with {{cartId}}",
+    example: 'https://example-store.com/checkout?cart={{cartId}}',
+  },
+  {
+    name: 'STARTED_CHECKOUT_WINDOW_MINUTES',
+    required: false,
+    description: 'real-time: at most one Started Checkout per cart in each window of this many minutes (default 60)',
+    example: '60',
+  },
+  {
     name: 'PUSH_AUTH_TOKEN',
     required: false,
     description: 'real-time: shared token required on pushes (Authorization: Bearer, X-Push-Token or ?token=)',
@@ -255,7 +279,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
   {
     name: 'ORDER_METRIC_NAMES',
     required: false,
-    description: 'event names, as JSON (placedOrder, orderedProduct, fulfilledOrder, cancelledOrder, refundedOrder)',
+    description:
+      'event names, as JSON (placedOrder, orderedProduct, fulfilledOrder, cancelledOrder, refundedOrder, paidOrder, shippedOrder, partiallyShippedOrder, deliveredOrder, returnedItems, startedCheckout)',
     example: '{"placedOrder":"Placed Order"}',
   },
   {
@@ -269,6 +294,25 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     required: false,
     description: 'order states that send Cancelled Order (comma-separated)',
     example: 'Cancelled',
+  },
+  {
+    name: 'ORDER_PAID_STATES',
+    required: false,
+    description: 'payment states that send Paid Order (comma-separated; empty: none)',
+    example: 'Paid',
+  },
+  {
+    name: 'ORDER_DELIVERED_STATES',
+    required: false,
+    description: 'shipment states that send Delivered Order (comma-separated; empty: none)',
+    example: 'Delivered',
+  },
+  {
+    name: 'ORDER_TEXT_LOCALE',
+    required: false,
+    description:
+      "'order': product and category names in the order's (or cart's) own locale when it has one; 'preferred' (default): PREFERRED_LOCALE",
+    example: 'order',
   },
   {
     name: 'ORDER_PROPERTIES_INCLUDE',
@@ -404,7 +448,20 @@ export function loadConfig(
   if (customerDeleted !== 'ignore' && customerDeleted !== 'mark')
     problems.push(`REALTIME_CUSTOMER_DELETED must be ignore or mark, got '${customerDeleted}'`);
   const disabledProcessors = list(env.REALTIME_DISABLED_PROCESSORS);
-  const knownProcessors = ['customer', 'order', 'payment', 'category', 'product', 'inventory'];
+  const knownProcessors = ['customer', 'order', 'payment', 'category', 'product', 'inventory', 'cart'];
+  const checkoutRaw = (env.STARTED_CHECKOUT ?? 'false').trim().toLowerCase();
+  if (!['true', 'false', ''].includes(checkoutRaw))
+    problems.push(`STARTED_CHECKOUT must be true or false, got '${env.STARTED_CHECKOUT}'`);
+  const checkoutWindow = env.STARTED_CHECKOUT_WINDOW_MINUTES ? Number(env.STARTED_CHECKOUT_WINDOW_MINUTES) : 60;
+  if (!(Number.isInteger(checkoutWindow) && checkoutWindow >= 1 && checkoutWindow <= 10_080))
+    problems.push(
+      `STARTED_CHECKOUT_WINDOW_MINUTES must be a whole number of minutes between 1 and 10080, got '${env.STARTED_CHECKOUT_WINDOW_MINUTES}'`,
+    );
+  const checkoutUrlTemplate = env.CHECKOUT_URL_TEMPLATE?.trim() || undefined;
+  if (checkoutUrlTemplate && !checkoutUrlTemplate.includes('{{cartId}}'))
+    problems.push(
+      'CHECKOUT_URL_TEMPLATE must contain {{cartId}}, e.g. https://example-store.com/checkout?cart={{cartId}}',
+    );
   const unknownProcessors = disabledProcessors.filter((p) => !knownProcessors.includes(p));
   if (unknownProcessors.length)
     problems.push(
@@ -486,6 +543,10 @@ export function loadConfig(
   if (Object.values(metricNames).some((n) => n.length >= 128))
     problems.push('ORDER_METRIC_NAMES: Klaviyo metric names must be shorter than 128 characters');
 
+  const textLocale = env.ORDER_TEXT_LOCALE?.trim();
+  if (textLocale && textLocale !== 'order' && textLocale !== 'preferred')
+    problems.push(`ORDER_TEXT_LOCALE must be order or preferred, got '${textLocale}'`);
+
   let rateLimits: Record<string, { burstPerSecond: number; steadyPerMinute: number }> = {};
   if (env.KLAVIYO_RATE_LIMITS) {
     const parsed = parseJson(env.KLAVIYO_RATE_LIMITS);
@@ -547,6 +608,9 @@ export function loadConfig(
       fulfilledStates:
         env.ORDER_FULFILLED_STATES === undefined ? ['Confirmed', 'Complete'] : list(env.ORDER_FULFILLED_STATES),
       cancelledStates: env.ORDER_CANCELLED_STATES === undefined ? ['Cancelled'] : list(env.ORDER_CANCELLED_STATES),
+      paidStates: env.ORDER_PAID_STATES === undefined ? ['Paid'] : list(env.ORDER_PAID_STATES),
+      deliveredStates: env.ORDER_DELIVERED_STATES === undefined ? ['Delivered'] : list(env.ORDER_DELIVERED_STATES),
+      textLocale: env.ORDER_TEXT_LOCALE?.trim() === 'order' ? 'order' : 'preferred',
       properties: {
         include: list(env.ORDER_PROPERTIES_INCLUDE),
         exclude: list(env.ORDER_PROPERTIES_EXCLUDE),
@@ -558,6 +622,11 @@ export function loadConfig(
       retryBudgetMs: retryBudgetSeconds * 1000,
       disabledProcessors,
       customerDeleted: customerDeleted === 'mark' ? 'mark' : 'ignore',
+      ...(checkoutRaw === 'true'
+        ? {
+            startedCheckout: { windowMinutes: checkoutWindow, ...(checkoutUrlTemplate ? { checkoutUrlTemplate } : {}) },
+          }
+        : {}),
       pushToken: env.PUSH_AUTH_TOKEN || undefined,
       oidcAudience: env.PUSH_OIDC_AUDIENCE || undefined,
       oidcJwksUrl,

@@ -61,6 +61,8 @@ const OPTIONS: OrderMappingOptions = {
   metrics: DEFAULT_ORDER_METRICS,
   fulfilledStates: ['Confirmed', 'Complete'],
   cancelledStates: ['Cancelled'],
+  paidStates: ['Paid'],
+  deliveredStates: ['Delivered'],
   properties: { include: [], exclude: [], rename: {} },
   productUrlTemplate: 'https://shop/{{productSlug}}',
   backfill: true,
@@ -80,6 +82,8 @@ describe('orderToEvents', () => {
       ['Placed Order', 'o-1', 25, '2024-03-01T10:00:00.000Z'],
       ['Ordered Product', 'li-1', 20, '2024-03-01T10:00:00.000Z'],
       ['Fulfilled Order', 'o-1', 25, '2024-03-05T12:00:00.000Z'],
+      // Paid, without a charge time in its payments: at the order's last change.
+      ['Paid Order', 'o-1', 25, '2024-03-05T12:00:00.000Z'],
     ]);
     expect(m.events.every((e) => e.backfill === true && e.value_currency === 'EUR')).toBe(true);
     const placed = m.events[0].properties;
@@ -118,8 +122,22 @@ describe('orderToEvents', () => {
     expect(placed?.properties.DiscountCodes).toEqual(['WELCOME10', 'dc-gone']);
   });
 
+  it('DiscountValue: what discounted line prices and a discount on the total took off; absent when nothing was', () => {
+    const discounted = {
+      ...ORDER,
+      lineItems: [{ ...ORDER.lineItems[0], discountedPricePerQuantity: [{ quantity: 2 }], totalPrice: money(1600) }],
+      discountOnTotalPrice: { discountedAmount: money(150) },
+    } as unknown as Order;
+    const discountOf = (o: Order) => {
+      const m = orderToEvents(o, [], CTX, OPTIONS);
+      return m.kind === 'events' ? m.events[0].properties.DiscountValue : 'skipped';
+    };
+    expect(discountOf(discounted)).toBe(5.5);
+    expect(discountOf(ORDER)).toBeUndefined();
+  });
+
   it('emits Cancelled Order for a cancelled order and no Fulfilled Order', () => {
-    const m = orderToEvents({ ...ORDER, orderState: 'Cancelled' } as Order, [], CTX, OPTIONS);
+    const m = orderToEvents({ ...ORDER, orderState: 'Cancelled', paymentState: 'Failed' } as Order, [], CTX, OPTIONS);
     expect(m.kind === 'events' && m.events.map((e) => e.metric.data.attributes.name)).toEqual([
       'Placed Order',
       'Ordered Product',

@@ -4,9 +4,12 @@ import { type CategoryNode, categoryBreadcrumbs } from './category-tree.ts';
 import { type LocalizedString, pickLocalized } from './localized.ts';
 import type { PropertyFilter } from './mapping-options.ts';
 import { moneyToDecimal } from './money.ts';
+import { DEFAULT_LIFECYCLE_METRICS, type LifecycleMetricNames, lifecycleEvents } from './order-lifecycle.ts';
 import { filterProperties } from './property-filter.ts';
 
-export interface OrderMetricNames {
+export interface OrderMetricNames extends LifecycleMetricNames {
+  /** Carts (real time only): see cart-to-event.ts. */
+  startedCheckout: string;
   placedOrder: string;
   orderedProduct: string;
   fulfilledOrder: string;
@@ -20,14 +23,22 @@ export const DEFAULT_ORDER_METRICS: OrderMetricNames = {
   fulfilledOrder: 'Fulfilled Order',
   cancelledOrder: 'Cancelled Order',
   refundedOrder: 'Refunded Order',
+  ...DEFAULT_LIFECYCLE_METRICS,
+  startedCheckout: 'Started Checkout',
 };
 
 export interface OrderMappingOptions {
   metrics: OrderMetricNames;
   fulfilledStates: string[];
   cancelledStates: string[];
+  /** Payment states that send Paid Order (default Paid). */
+  paidStates: string[];
+  /** Shipment states that send Delivered Order (default Delivered). */
+  deliveredStates: string[];
   properties: PropertyFilter;
   preferredLocale?: string;
+  /** `order`: names in the order's own locale when it has one, else `preferredLocale`. */
+  textLocale?: 'order' | 'preferred';
   productUrlTemplate?: string;
   /** Record without triggering flows (bulk import default). */
   backfill: boolean;
@@ -76,7 +87,20 @@ interface LineDetails {
   Categories: string[];
 }
 
-function lineDetails(li: LineItem, ctx: OrderContext, options: OrderMappingOptions): LineDetails {
+/** The locale names and slugs are picked in: the order's own with ORDER_TEXT_LOCALE=order, else the preferred one. */
+export function textLocale(
+  order: { locale?: string },
+  options: Pick<OrderMappingOptions, 'textLocale' | 'preferredLocale'>,
+) {
+  return options.textLocale === 'order' ? (order.locale ?? options.preferredLocale) : options.preferredLocale;
+}
+
+/** A line item as Placed Order's `Items` (and Started Checkout's) show it. */
+export function lineDetails(
+  li: LineItem,
+  ctx: OrderContext,
+  options: Pick<OrderMappingOptions, 'preferredLocale' | 'productUrlTemplate'>,
+): LineDetails {
   const product = ctx.products.get(li.productId);
   const slug =
     pickLocalized(li.productSlug as LocalizedString | undefined, options.preferredLocale) ??
@@ -120,8 +144,9 @@ export function orderToEvents(
   order: Order,
   payments: readonly Payment[],
   ctx: OrderContext,
-  options: OrderMappingOptions,
+  orderOptions: OrderMappingOptions,
 ): OrderMapping {
+  const options = { ...orderOptions, preferredLocale: textLocale(order, orderOptions) };
   const email = order.customerEmail?.trim() || undefined;
   const externalId = order.customerId || undefined;
   if (!email && !externalId) return { kind: 'skip', reason: 'order has neither a customer email nor a customer id' };
@@ -157,6 +182,7 @@ export function orderToEvents(
     ),
     // The codes customers typed (expanded with the order); a code deleted since is known only by its id.
     DiscountCodes: (order.discountCodes ?? []).map((d) => d.discountCode.obj?.code ?? d.discountCode.id),
+    DiscountValue: discountValue(order),
     ShippingMethod: order.shippingInfo?.shippingMethodName,
     ShippingCost: order.shippingInfo ? moneyToDecimal(order.shippingInfo.price) : undefined,
     OrderState: order.orderState,
@@ -249,5 +275,33 @@ export function orderToEvents(
       ...backfill,
     });
   }
+  events.push(
+    ...lifecycleEvents(
+      order,
+      payments,
+      { orderNumber: order.orderNumber, total, currency },
+      {
+        metrics: options.metrics,
+        paidStates: options.paidStates,
+        deliveredStates: options.deliveredStates,
+        locale: options.preferredLocale,
+        backfill: options.backfill,
+      },
+    ),
+  );
   return { kind: 'events', profile, events };
+}
+
+/**
+ * What discounts took off the order, where it shows any: line items' discounted prices (their undiscounted price
+ * times quantity, less what they cost) and a discount on the total price. Undefined when there is none.
+ */
+export function discountValue(order: Order): number | undefined {
+  let cents = order.discountOnTotalPrice?.discountedAmount.centAmount ?? 0;
+  for (const li of order.lineItems) {
+    if (!li.discountedPricePerQuantity?.length) continue;
+    cents += Math.max(0, li.price.value.centAmount * li.quantity - li.totalPrice.centAmount);
+  }
+  if (cents <= 0) return undefined;
+  return moneyToDecimal({ ...order.totalPrice, centAmount: cents });
 }

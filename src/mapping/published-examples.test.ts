@@ -69,6 +69,8 @@ describe("the mappers on commercetools' published examples", () => {
         metrics: DEFAULT_ORDER_METRICS,
         fulfilledStates: ['Complete'],
         cancelledStates: ['Cancelled'],
+        paidStates: ['Paid'],
+        deliveredStates: ['Delivered'],
         properties: noFilter,
         backfill: true,
       },

@@ -8,6 +8,7 @@ import type { KlaviyoRateLimiter } from '../klaviyo/rate-limiter.ts';
 import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Intake } from './intake.ts';
+import { cartProcessor } from './processors/cart.ts';
 import { categoryProcessor } from './processors/category.ts';
 import { customerProcessor } from './processors/customer.ts';
 import { inventoryProcessor } from './processors/inventory.ts';
@@ -22,6 +23,7 @@ export const PROCESSORS = [
   categoryProcessor,
   productProcessor,
   inventoryProcessor,
+  cartProcessor,
 ];
 
 const CATEGORY_TREE_TTL_MS = 60_000;
@@ -77,12 +79,14 @@ export function createRealtime(
         allowImagelessProducts: config.allowImagelessProducts,
         customerDeleted: config.realtime.customerDeleted,
         consent: config.consent,
+        startedCheckout: config.realtime.startedCheckout,
         customersListId: config.customersListId,
       },
       ctBudgetMs: Math.max(2_000, config.realtime.retryBudgetMs),
       categoryTree: categoryTreeCached,
     },
-    new Set(config.realtime.disabledProcessors),
+    // Started Checkout is opt-in: without STARTED_CHECKOUT the cart processor is off.
+    new Set([...config.realtime.disabledProcessors, ...(config.realtime.startedCheckout ? [] : ['cart'])]),
   );
   return { intake: new Intake(dispatcher, new DeadLetterStore(ct), logger), klaviyo };
 }

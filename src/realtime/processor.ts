@@ -20,6 +20,8 @@ export interface RealtimeSettings {
   consent?: ConsentConfig;
   /** A list every customer's profile joins. */
   customersListId?: string;
+  /** Started Checkout from carts, when enabled. */
+  startedCheckout?: { checkoutUrlTemplate?: string; windowMinutes: number };
 }
 
 export interface ProcessorContext {

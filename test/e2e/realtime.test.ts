@@ -90,8 +90,11 @@ describe('delivery', () => {
     );
     expect(test.status).toBe(200);
     expect(test.body.status).toBe('ignored');
-    const other = await push(pubsub(message('cart', 'c', 'CartCreated')));
-    expect(other.body).toMatchObject({ status: 'ignored', detail: 'no processor for cart' });
+    const other = await push(pubsub(message('shopping-list', 's', 'ShoppingListCreated')));
+    expect(other.body).toMatchObject({ status: 'ignored', detail: 'no processor for shopping-list' });
+    // Started Checkout is opt-in (STARTED_CHECKOUT): carts are acknowledged and ignored without it.
+    const cart = await push(pubsub(message('cart', 'c', 'CartCreated')));
+    expect(cart.body).toMatchObject({ status: 'ignored', detail: 'processor cart is switched off' });
   });
 
   it('accepts CloudEvents inside Pub/Sub and on POST /events, and a 12 MB push', async () => {

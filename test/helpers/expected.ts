@@ -28,6 +28,16 @@ export function expectedOutcome(size: DatasetName) {
     o.paymentInfo.payments.flatMap(
       (p: R) => payments.get(p.id)?.transactions.filter((t: R) => t.type === 'Refund' && t.state === 'Success') ?? [],
     );
+  /** An order's deliveries in time order, each marked complete when everything ordered is shipped by then. */
+  const deliveriesOf = (o: R): Array<{ id: string; isComplete: boolean }> => {
+    const shipped = new Map<string, number>();
+    return [...(o.shippingInfo?.deliveries ?? [])]
+      .sort((a: R, b: R) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map((d: R) => {
+        for (const i of d.items) shipped.set(i.id, (shipped.get(i.id) ?? 0) + i.quantity);
+        return { id: d.id, isComplete: o.lineItems.every((li: R) => (shipped.get(li.id) ?? 0) >= li.quantity) };
+      });
+  };
   const products = of('product');
   const published = products.filter((p) => p.masterData.published);
   const variantsOf = (p: R): R[] => [p.masterData.current.masterVariant, ...p.masterData.current.variants];
@@ -69,12 +79,27 @@ export function expectedOutcome(size: DatasetName) {
     payments,
     importable,
     refundsOf,
-    metrics: {
-      'Placed Order': importable.length,
-      'Ordered Product': importable.reduce((n, o) => n + o.lineItems.length, 0),
-      'Fulfilled Order': importable.filter((o) => ['Confirmed', 'Complete'].includes(o.orderState)).length,
-      'Cancelled Order': importable.filter((o) => o.orderState === 'Cancelled').length,
-      'Refunded Order': importable.reduce((n, o) => n + refundsOf(o).length, 0),
-    },
+    /** Events by metric (metrics with none left out, as Klaviyo lists only metrics that have events). */
+    metrics: Object.fromEntries(
+      Object.entries({
+        'Placed Order': importable.length,
+        'Ordered Product': importable.reduce((n, o) => n + o.lineItems.length, 0),
+        'Fulfilled Order': importable.filter((o) => ['Confirmed', 'Complete'].includes(o.orderState)).length,
+        'Cancelled Order': importable.filter((o) => o.orderState === 'Cancelled').length,
+        'Refunded Order': importable.reduce((n, o) => n + refundsOf(o).length, 0),
+        'Paid Order': importable.filter((o) => o.paymentState === 'Paid').length,
+        // One shipment event per delivery: the last that leaves nothing unshipped is Shipped, the others Partially.
+        'Shipped Order': importable.filter((o) => deliveriesOf(o).some((d) => d.isComplete)).length,
+        'Partially Shipped Order': importable.reduce(
+          (n, o) => n + deliveriesOf(o).filter((d) => !d.isComplete).length,
+          0,
+        ),
+        'Delivered Order': importable.filter((o) => o.shipmentState === 'Delivered').length,
+        'Returned Items': importable.reduce(
+          (n, o) => n + (o.returnInfo ?? []).filter((r: R) => r.items.length > 0).length,
+          0,
+        ),
+      }).filter(([, n]) => n > 0),
+    ),
   };
 }

@@ -131,6 +131,8 @@ describe.skipIf(!validator)('mapper properties', () => {
               metrics: DEFAULT_ORDER_METRICS,
               fulfilledStates: ['Confirmed', 'Complete'],
               cancelledStates: ['Cancelled'],
+              paidStates: ['Paid'],
+              deliveredStates: ['Delivered'],
               properties: NO_FILTER,
               backfill: true,
             },

@@ -1,18 +1,27 @@
 import type { Order } from '@commercetools/platform-sdk';
 import { findOrderByPayment, getOrder, paymentsOf } from '../../commercetools/orders.ts';
 import { getPayment } from '../../commercetools/payments.ts';
-import { fetchProducts } from '../../commercetools/products.ts';
 import { createEvents } from '../../klaviyo/events.ts';
 import { guestOrderConsent } from '../../mapping/consent.ts';
-import { orderToEvents, type ProductSummary } from '../../mapping/order-to-events.ts';
-import { productSummary } from '../../mapping/product-summary.ts';
+import { orderToEvents } from '../../mapping/order-to-events.ts';
 import type { Notification } from '../notification.ts';
 import { applied, ignored, type Processor, type ProcessorContext, type ProcessResult } from '../processor.ts';
 import { syncRecordConsent } from './consent.ts';
+import { lineItemContext } from './line-item-context.ts';
 
 const CREATED = new Set(['OrderCreated', 'OrderImported', 'OrderCustomerSet', 'OrderCustomerEmailSet']);
 const STATE = new Set(['OrderStateChanged']);
 const REFUND = new Set(['PaymentTransactionAdded', 'PaymentTransactionStateChanged']);
+const PAID = new Set(['OrderPaymentStateChanged']);
+const SHIPPED = new Set([
+  'OrderShipmentStateChanged',
+  'DeliveryAdded',
+  'DeliveryItemsUpdated',
+  'ParcelAddedToDelivery',
+  'ParcelItemsUpdated',
+  'ParcelTrackingDataUpdated',
+]);
+const RETURNED = new Set(['ReturnInfoAdded', 'ReturnInfoSet']);
 
 const isMessage = (n: Notification, types: ReadonlySet<string>) =>
   n.kind === 'message' && n.type !== undefined && types.has(n.type);
@@ -23,16 +32,10 @@ async function sendOrderEvents(
   ctx: ProcessorContext,
   pick: (metric: string) => boolean,
 ): Promise<ProcessResult> {
-  const productIds = [...new Set(order.lineItems.map((li) => li.productId))];
-  const products = new Map<string, ProductSummary>(
-    (await fetchProducts(ctx.ct, productIds, undefined, ctx.ctBudgetMs)).map((p) => [p.id, productSummary(p)]),
-  );
-  const m = orderToEvents(
-    order,
-    paymentsOf(order),
-    { products, categories: await ctx.categoryTree() },
-    { ...ctx.settings.orders, backfill: false },
-  );
+  const m = orderToEvents(order, paymentsOf(order), await lineItemContext(order.lineItems, ctx), {
+    ...ctx.settings.orders,
+    backfill: false,
+  });
   if (m.kind === 'skip') return ignored(m.reason);
   const events = m.events.filter((e) => pick(e.metric.data.attributes.name));
   if (events.length === 0) return ignored(`nothing to send for order ${order.id} in state ${order.orderState}`);
@@ -42,8 +45,10 @@ async function sendOrderEvents(
 
 /**
  * Orders → the same events and unique ids as the bulk import (so a bulk re-run after real-time duplicates
- * nothing): a new order → Placed Order + Ordered Product (and any state or refund event already due); a state
- * change → Fulfilled / Cancelled Order.
+ * nothing, and a message delivered twice sends nothing new): a new order → Placed Order + Ordered Product (and
+ * any later event already due); a state change → Fulfilled / Cancelled Order; a payment state change → Paid
+ * Order; a shipment state change, a delivery or a parcel → Shipped / Partially Shipped / Delivered Order; a return
+ * → Returned Items. A change notification (ResourceUpdated) sends whichever of these the order now holds.
  */
 export const orderProcessor: Processor = {
   name: 'order',
@@ -51,9 +56,15 @@ export const orderProcessor: Processor = {
   async process(n, ctx) {
     const { metrics } = ctx.settings.orders;
     if (n.kind === 'deleted') return ignored('order deletions are not propagated (events are history)');
+    const wanted = new Set<string>();
     const isCreated = isMessage(n, CREATED) || n.kind === 'created';
-    const isStateChange = isMessage(n, STATE) || n.kind === 'updated';
-    if (!isCreated && !isStateChange) return ignored(`order message ${n.type} is not synced`);
+    if (isMessage(n, STATE)) wanted.add(metrics.fulfilledOrder).add(metrics.cancelledOrder);
+    if (isMessage(n, PAID)) wanted.add(metrics.paidOrder);
+    if (isMessage(n, SHIPPED))
+      wanted.add(metrics.shippedOrder).add(metrics.partiallyShippedOrder).add(metrics.deliveredOrder);
+    if (isMessage(n, RETURNED)) wanted.add(metrics.returnedItems);
+    const isChange = n.kind === 'updated';
+    if (!isCreated && !isChange && wanted.size === 0) return ignored(`order message ${n.type} is not synced`);
     const order = await getOrder(ctx.ct, n.resourceId as string, ctx.ctBudgetMs);
     if (isCreated) {
       const sent = await sendOrderEvents(order, ctx, () => true);
@@ -67,7 +78,9 @@ export const orderProcessor: Processor = {
       if (!said) return sent;
       return sent.status === 'applied' ? applied(`${sent.detail}${said}`) : applied(`${sent.reason}${said}`);
     }
-    return sendOrderEvents(order, ctx, (name) => name === metrics.fulfilledOrder || name === metrics.cancelledOrder);
+    // A change: everything after the order was placed (Klaviyo keeps one event per unique id).
+    const placed = new Set([metrics.placedOrder, metrics.orderedProduct]);
+    return sendOrderEvents(order, ctx, (name) => (isChange ? !placed.has(name) : wanted.has(name)));
   },
 };
 
