@@ -35,6 +35,8 @@ export interface Delivery {
 
 export interface IntakeStats {
   byStatus: Record<IntakeStatus, number>;
+  /** Ignored notifications a processor counts by a key (e.g. `anonymous-cart`). */
+  ignoredBy: Record<string, number>;
   /** Handling time of the last 1,000 notifications. */
   recentLatenciesMs: number[];
 }
@@ -66,6 +68,7 @@ export class Intake {
   private readonly recent = new RecentNotifications();
   readonly stats: IntakeStats = {
     byStatus: { applied: 0, ignored: 0, duplicate: 0, 'dead-lettered': 0, retry: 0 },
+    ignoredBy: {},
     recentLatenciesMs: [],
   };
 
@@ -143,6 +146,8 @@ export class Intake {
       }
       try {
         const r = await this.dispatcher.dispatch(n);
+        if (r.status === 'ignored' && r.counted)
+          this.stats.ignoredBy[r.counted] = (this.stats.ignoredBy[r.counted] ?? 0) + 1;
         return this.done(
           r.status === 'applied'
             ? { isAcknowledged: true, status: 'applied', detail: r.detail }

@@ -37,7 +37,10 @@ export interface ProcessorContext {
   ctBudgetMs: number;
 }
 
-export type ProcessResult = { status: 'applied'; detail: string } | { status: 'ignored'; reason: string };
+export type ProcessResult =
+  | { status: 'applied'; detail: string }
+  /** `counted`: a short key under which the intake counts such notifications (`ctk_realtime_ignored`). */
+  | { status: 'ignored'; reason: string; counted?: string };
 
 /**
  * Handles the notifications of one resource type: decide, map, call one adapter function. What to do about an
@@ -50,4 +53,8 @@ export interface Processor {
 }
 
 export const applied = (detail: string): ProcessResult => ({ status: 'applied', detail });
-export const ignored = (reason: string): ProcessResult => ({ status: 'ignored', reason });
+export const ignored = (reason: string, counted?: string): ProcessResult => ({
+  status: 'ignored',
+  reason,
+  ...(counted ? { counted } : {}),
+});

@@ -211,6 +211,9 @@ describe('Started Checkout from carts', () => {
       status: 'ignored',
       detail: expect.stringMatching(/anonymous/),
     });
+    // Anonymous carts are counted.
+    const metrics = await fetch(`${stack.service.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/ctk_realtime_ignored\{reason="anonymous-cart"\} 1/);
     putCart('cart-e2e-ordered', { customerEmail: 'x@example.com', cartState: 'Ordered' });
     expect(await push(change('ResourceUpdated', 'cart', 'cart-e2e-ordered'))).toMatchObject({
       status: 'ignored',

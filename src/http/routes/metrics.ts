@@ -98,6 +98,16 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
     },
   });
   new Gauge({
+    name: 'ctk_realtime_ignored',
+    help: 'Real-time notifications ignored for a counted reason (anonymous-cart: a cart nobody can be identified by)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(sources.intake.stats.ignoredBy)) this.set({ reason }, n);
+    },
+  });
+  new Gauge({
     name: 'ctk_realtime_latency_seconds',
     help: 'Real-time notification handling latency quantiles over the last 1,000 notifications',
     labelNames: ['quantile'],

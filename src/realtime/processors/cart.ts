@@ -25,7 +25,7 @@ export const cartProcessor: Processor = {
       checkoutUrlTemplate: checkout.checkoutUrlTemplate,
       windowMinutes: checkout.windowMinutes,
     });
-    if (m.kind === 'skip') return ignored(m.reason);
+    if (m.kind === 'skip') return ignored(m.reason, m.isAnonymous ? 'anonymous-cart' : undefined);
     await createEvents(ctx.klaviyo, { profile: m.profile, events: [m.event] });
     return applied(`Started Checkout for cart ${cart.id}`);
   },
