@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadKlaviyoSpec } from '../../emulators/klaviyo/spec.ts';
 import { SpecValidator } from '../../emulators/klaviyo/validation.ts';
+import { cartToStartedCheckout } from '../../src/mapping/cart-to-event.ts';
 import { customerToProfile } from '../../src/mapping/customer-to-profile.ts';
 import { NO_FILTER } from '../../src/mapping/mapping-options.ts';
 import { DEFAULT_ORDER_METRICS, orderToEvents } from '../../src/mapping/order-to-events.ts';
@@ -47,6 +48,54 @@ const jsonValue = fc.oneof(
   fc.array(fc.integer(), { maxLength: 3 }),
 );
 
+const lineItem = fc.record({
+  id: fc.uuid(),
+  productId: fc.uuid(),
+  name: localized,
+  productSlug: maybe(localized),
+  variant: fc.record({
+    id: fc.integer({ min: 1, max: 200 }),
+    sku: maybe(text),
+    images: fc.array(fc.record({ url: fc.webUrl() }), { maxLength: 2 }),
+  }),
+  price: fc.record({ value: money }),
+  quantity: fc.integer({ min: 1, max: 1000 }),
+  totalPrice: money,
+});
+const isoDate = fc
+  .date({ min: new Date('1995-01-01'), max: new Date('2026-01-01'), noInvalidDate: true })
+  .map((d) => d.toISOString());
+const delivery = fc.record({
+  id: fc.uuid(),
+  createdAt: isoDate,
+  items: fc.array(fc.record({ id: fc.uuid(), quantity: fc.integer({ min: 0, max: 50 }) }), { maxLength: 3 }),
+  parcels: fc.array(
+    fc.record({
+      id: fc.uuid(),
+      createdAt: isoDate,
+      items: fc.constant([]),
+      trackingData: maybe(fc.record({ trackingId: maybe(text), carrier: maybe(text), isReturn: fc.boolean() })),
+    }),
+    { maxLength: 2 },
+  ),
+});
+const returnInfo = fc.record({
+  returnTrackingId: maybe(text),
+  items: fc.array(
+    fc.record({
+      type: fc.constant('LineItemReturnItem'),
+      id: fc.uuid(),
+      lineItemId: fc.uuid(),
+      quantity: fc.integer({ min: 1, max: 5 }),
+      comment: maybe(text),
+      shipmentState: fc.constantFrom('Advised', 'Returned', 'BackInStock', 'Unusable'),
+      paymentState: fc.constantFrom('NonRefundable', 'Initial', 'Refunded', 'NotRefunded'),
+      createdAt: isoDate,
+    }),
+    { maxLength: 3 },
+  ),
+});
+
 describe.skipIf(!validator)('mapper properties', () => {
   it('customers → a valid profile-import body, or a skip reason', () => {
     fc.assert(
@@ -84,20 +133,6 @@ describe.skipIf(!validator)('mapper properties', () => {
   });
 
   it('orders → a valid bulk events body, or a skip reason', () => {
-    const lineItem = fc.record({
-      id: fc.uuid(),
-      productId: fc.uuid(),
-      name: localized,
-      productSlug: maybe(localized),
-      variant: fc.record({
-        id: fc.integer({ min: 1, max: 200 }),
-        sku: maybe(text),
-        images: fc.array(fc.record({ url: fc.webUrl() }), { maxLength: 2 }),
-      }),
-      price: fc.record({ value: money }),
-      quantity: fc.integer({ min: 1, max: 1000 }),
-      totalPrice: money,
-    });
     fc.assert(
       fc.property(
         fc.record({
@@ -112,6 +147,14 @@ describe.skipIf(!validator)('mapper properties', () => {
             .date({ min: new Date('1995-01-01'), max: new Date('2026-01-01'), noInvalidDate: true })
             .map((d) => d.toISOString()),
           orderState: fc.constantFrom('Open', 'Confirmed', 'Complete', 'Cancelled'),
+          paymentState: maybe(fc.constantFrom('BalanceDue', 'Failed', 'Pending', 'CreditOwed', 'Paid')),
+          shipmentState: maybe(
+            fc.constantFrom('Shipped', 'Delivered', 'Ready', 'Pending', 'Delayed', 'Partial', 'Backorder'),
+          ),
+          shippingInfo: maybe(
+            fc.record({ shippingMethodName: text, price: money, deliveries: fc.array(delivery, { maxLength: 3 }) }),
+          ),
+          returnInfo: fc.array(returnInfo, { maxLength: 2 }),
           totalPrice: money,
           lineItems: fc.array(lineItem, { maxLength: 4 }),
           customLineItems: fc.array(
@@ -160,6 +203,46 @@ describe.skipIf(!validator)('mapper properties', () => {
             },
           };
           expect(validator?.validateBody('bulk_create_events', body)).toEqual([]);
+          return true;
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('carts → a valid create_event body (Started Checkout), or a skip reason', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: fc.uuid(),
+          cartState: fc.constantFrom('Active', 'Active', 'Merged', 'Ordered', 'Frozen'),
+          customerId: maybe(fc.uuid()),
+          customerEmail: maybe(fc.emailAddress()),
+          anonymousId: maybe(fc.uuid()),
+          locale: maybe(fc.constantFrom('en', 'de', 'fr-CA')),
+          createdAt: isoDate,
+          lastModifiedAt: isoDate,
+          totalPrice: money,
+          lineItems: fc.array(lineItem, { maxLength: 4 }),
+          customLineItems: fc.array(
+            fc.record({ id: fc.uuid(), name: localized, quantity: fc.integer({ min: 1, max: 5 }), totalPrice: money }),
+            { maxLength: 2 },
+          ),
+        }),
+        fc.integer({ min: 1, max: 10_080 }),
+        (cart, windowMinutes) => {
+          const m = cartToStartedCheckout(
+            cart as never,
+            { products: new Map(), categories: new Map() },
+            { preferredLocale: 'en', productUrlTemplate: 'https://shop/p/{{productSlug}}' },
+            { metricName: 'Started Checkout', checkoutUrlTemplate: 'https://shop/c/{{cartId}}', windowMinutes },
+          );
+          if (m.kind === 'skip') {
+            expect(m.reason).toMatch(/\w/);
+            return true;
+          }
+          const body = { data: { type: 'event', attributes: { ...m.event, profile: { data: m.profile } } } };
+          expect(validator?.validateBody('create_event', body)).toEqual([]);
           return true;
         },
       ),
