@@ -8,6 +8,7 @@ export const CONTROL_PREFIX = '/__emulator';
 const COUNTED_TYPES = [
   'customer',
   'order',
+  'cart',
   'payment',
   'category',
   'product',

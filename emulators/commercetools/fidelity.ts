@@ -204,6 +204,7 @@ export function installFidelityLayer(app: FastifyInstance, storage: IndexedStora
 export const RESOURCE_TYPE_IDS: Record<string, string> = {
   customers: 'customer',
   orders: 'order',
+  carts: 'cart',
   categories: 'category',
   products: 'product',
   payments: 'payment',

@@ -13,6 +13,8 @@ const ENDPOINT_SCOPES: Record<string, { read: string[]; write: string[] }> = {
   '': { read: ['view_project_settings', 'manage_project_settings'], write: ['manage_project_settings'] },
   customers: { read: ['view_customers'], write: ['manage_customers'] },
   orders: { read: ['view_orders'], write: ['manage_orders'] },
+  // Carts are guarded by the order scopes (API reference, carts.raml: `view_orders` / `manage_orders`).
+  carts: { read: ['view_orders'], write: ['manage_orders'] },
   products: { read: ['view_products'], write: ['manage_products'] },
   'product-projections': { read: ['view_products', 'view_published_products'], write: [] },
   categories: { read: ['view_categories', 'view_products'], write: ['manage_categories', 'manage_products'] },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DATASET_SIZES, type GeneratedRecord, generateDataset } from './generate.ts';
+import { DATASET_SIZES, DEFAULT_REFERENCE_TIME, type GeneratedRecord, generateDataset } from './generate.ts';
 
 type R = Record<string, any>;
 
@@ -20,12 +20,42 @@ function digest(records: Iterable<GeneratedRecord>): string {
   return h.digest('hex');
 }
 
+/**
+ * The dataset as it was before deliveries, returns, `Delivered` and carts were added: carts left out, each
+ * order's `shippingInfo.deliveries` and `returnInfo` removed and `Delivered` read as the `Shipped` it was.
+ */
+function digestWithoutFulfilment(size: 'tiny' | 'small'): string {
+  const h = createHash('sha256');
+  for (const rec of generateDataset({ size })) {
+    if (rec.typeId === 'cart') continue;
+    const resource = structuredClone(rec.resource) as R;
+    if (rec.typeId === 'order') {
+      if (resource.shipmentState === 'Delivered') resource.shipmentState = 'Shipped';
+      delete resource.returnInfo;
+      delete resource.shippingInfo.deliveries;
+    }
+    h.update(JSON.stringify({ typeId: rec.typeId, resource }));
+  }
+  return h.digest('hex');
+}
+
+/** Computed with the generator before deliveries, returns, `Delivered` and carts existed (commit 38491bc). */
+const DIGEST_BEFORE_FULFILMENT = {
+  tiny: '65a5fc302cd1381df259b709eb937e075a4c4a3d9ea3d869dda65ebdc5475677',
+  small: '95cfab6657d513a4a4297d9e4b99140dea77ff3f56a42f6c6aac6a9e57b7931c',
+};
+
 const small = collect('small');
 const all = <T = R>(type: string) => (small.get(type) ?? []) as T[];
 
 describe('generateDataset', () => {
   it('is reproducible for a seed and differs across seeds', () => {
     expect(digest(generateDataset({ size: 'tiny' }))).toBe(digest(generateDataset({ size: 'tiny' })));
+    // ... and that covers carts, deliveries and returns, which tiny has too.
+    const tiny = [...generateDataset({ size: 'tiny' })].map((r) => r.resource as R);
+    expect(tiny.some((r) => r.cartState)).toBe(true);
+    expect(tiny.some((r) => r.shippingInfo?.deliveries?.length)).toBe(true);
+    expect(tiny.some((r) => r.returnInfo?.length)).toBe(true);
     expect(digest(generateDataset({ size: 'tiny', seed: 1 }))).not.toBe(
       digest(generateDataset({ size: 'tiny', seed: 2 })),
     );
@@ -35,6 +65,15 @@ describe('generateDataset', () => {
     expect(all('customer')).toHaveLength(DATASET_SIZES.small.customers);
     expect(all('order')).toHaveLength(DATASET_SIZES.small.orders);
     expect(all('product')).toHaveLength(DATASET_SIZES.small.products);
+    expect(all('cart')).toHaveLength(DATASET_SIZES.small.carts);
+    expect(DATASET_SIZES.tiny.carts).toBe(20);
+    expect(DATASET_SIZES.large.carts).toBe(20_000);
+    // A size without `carts` has none.
+    const types = new Set(
+      [...generateDataset({ size: { customers: 2, products: 2, orders: 2 } })].map((r) => r.typeId),
+    );
+    expect(types.has('order')).toBe(true);
+    expect(types.has('cart')).toBe(false);
     expect(DATASET_SIZES.large.customers).toBeGreaterThanOrEqual(100_000);
     expect(DATASET_SIZES.large.orders).toBeGreaterThanOrEqual(1_000_000);
   });
@@ -176,6 +215,184 @@ describe('generateDataset', () => {
     for (const o of withConsent) {
       expect(o.customerId).toBeUndefined();
       expect(o.custom.type.id).toBe(orderType?.id);
+    }
+  });
+  it('adding deliveries, returns, Delivered and carts changed no value generated before (only Shipped → Delivered)', () => {
+    expect(digestWithoutFulfilment('tiny')).toBe(DIGEST_BEFORE_FULFILMENT.tiny);
+    expect(digestWithoutFulfilment('small')).toBe(DIGEST_BEFORE_FULFILMENT.small);
+    for (const o of all('order')) if (o.shipmentState === 'Delivered') expect(o.orderState).toBe('Complete');
+  });
+
+  it('deliveries: on Shipped, Delivered and Partial orders only, with parcels, tracking data and real line items', () => {
+    const orders = all('order');
+    const within = (o: R, at: string) => {
+      const t = Date.parse(at);
+      expect(t).toBeGreaterThanOrEqual(Date.parse(o.createdAt));
+      expect(t).toBeLessThanOrEqual(Date.parse(o.lastModifiedAt));
+    };
+    const sum = (items: R[]) => items.reduce((n, it) => n + it.quantity, 0);
+    const byLine = (items: R[]) => {
+      const m = new Map<string, number>();
+      for (const it of items) m.set(it.id, (m.get(it.id) ?? 0) + it.quantity);
+      return m;
+    };
+    const ids: string[] = [];
+    let partialWithout = 0;
+    for (const o of orders) {
+      const deliveries: R[] = o.shippingInfo.deliveries;
+      const ordered = new Map<string, number>(o.lineItems.map((li: R) => [li.id, li.quantity]));
+      const orderedUnits = sum(o.lineItems);
+      if (!['Shipped', 'Delivered', 'Partial'].includes(o.shipmentState)) {
+        expect(deliveries, o.id).toEqual([]);
+        continue;
+      }
+      if (o.shipmentState === 'Partial' && deliveries.length === 0) {
+        // A single unit cannot be partly shipped.
+        expect(orderedUnits).toBe(1);
+        partialWithout++;
+        continue;
+      }
+      expect(deliveries.length).toBeGreaterThanOrEqual(1);
+      expect(deliveries.length).toBeLessThanOrEqual(2);
+      const delivered = deliveries.flatMap((d) => d.items);
+      for (const [id, quantity] of byLine(delivered)) {
+        expect(ordered.has(id)).toBe(true);
+        expect(quantity).toBeLessThanOrEqual(ordered.get(id) as number);
+      }
+      if (o.shipmentState === 'Partial') {
+        expect(sum(delivered)).toBeGreaterThan(0);
+        expect(sum(delivered)).toBeLessThan(orderedUnits);
+      } else {
+        expect(byLine(delivered)).toEqual(ordered);
+      }
+      for (const d of deliveries) {
+        ids.push(d.id);
+        within(o, d.createdAt);
+        expect(d.items.every((it: R) => it.quantity > 0)).toBe(true);
+        expect(d.parcels.length).toBeGreaterThanOrEqual(1);
+        expect(d.parcels.length).toBeLessThanOrEqual(2);
+        expect(byLine(d.parcels.flatMap((p: R) => p.items))).toEqual(byLine(d.items));
+        for (const p of d.parcels) {
+          ids.push(p.id);
+          within(o, p.createdAt);
+          expect(Date.parse(p.createdAt)).toBeGreaterThanOrEqual(Date.parse(d.createdAt));
+          if (p.trackingData) {
+            expect(['DHL', 'UPS', 'FedEx', 'USPS', 'DPD']).toContain(p.trackingData.carrier);
+            expect(p.trackingData.trackingId).toMatch(/^[0-9A-Z]{12,}$/);
+            expect(p.trackingData.isReturn).toBe(false);
+          }
+        }
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    const parcels = orders.flatMap((o) => o.shippingInfo.deliveries.flatMap((d: R) => d.parcels));
+    const untracked = parcels.filter((p) => !p.trackingData).length / parcels.length;
+    expect(untracked).toBeGreaterThan(0.08);
+    expect(untracked).toBeLessThan(0.25);
+    expect(parcels.some((p) => p.trackingData?.provider && p.trackingData.providerTransaction)).toBe(true);
+    expect(parcels.some((p) => p.measurements)).toBe(true);
+    expect(orders.some((o) => o.shippingInfo.deliveries.length === 2)).toBe(true);
+    expect(partialWithout).toBeLessThan(orders.filter((o) => o.shipmentState === 'Partial').length / 5);
+    const complete = orders.filter((o) => o.orderState === 'Complete');
+    const delivered = complete.filter((o) => o.shipmentState === 'Delivered').length / complete.length;
+    expect(delivered).toBeGreaterThan(0.2);
+    expect(delivered).toBeLessThan(0.4);
+  });
+
+  it('returns: on about 8% of Complete orders, of their own line items and quantities', () => {
+    const orders = all('order');
+    const withReturns = orders.filter((o) => o.returnInfo.length > 0);
+    for (const o of withReturns) {
+      expect(o.orderState).toBe('Complete');
+      expect(o.returnInfo).toHaveLength(1);
+      const items: R[] = o.returnInfo[0].items;
+      expect(items.length).toBeGreaterThanOrEqual(1);
+      expect(items.length).toBeLessThanOrEqual(2);
+      expect(new Set(items.map((it) => it.lineItemId)).size).toBe(items.length);
+      for (const it of items) {
+        const li = o.lineItems.find((l: R) => l.id === it.lineItemId);
+        expect(li).toBeDefined();
+        expect(it.type).toBe('LineItemReturnItem');
+        expect(it.quantity).toBeGreaterThanOrEqual(1);
+        expect(it.quantity).toBeLessThanOrEqual(li.quantity);
+        expect(['Returned', 'BackInStock']).toContain(it.shipmentState);
+        expect(['Refunded', 'NotRefunded', 'Initial']).toContain(it.paymentState);
+        expect(Date.parse(it.lastModifiedAt)).toBeGreaterThanOrEqual(Date.parse(it.createdAt));
+        expect(Date.parse(it.lastModifiedAt)).toBeLessThanOrEqual(Date.parse(o.lastModifiedAt));
+      }
+    }
+    const complete = orders.filter((o) => o.orderState === 'Complete').length;
+    expect(withReturns.length / complete).toBeGreaterThan(0.04);
+    expect(withReturns.length / complete).toBeLessThan(0.12);
+    expect(withReturns.some((o) => o.returnInfo[0].returnTrackingId)).toBe(true);
+    expect(withReturns.some((o) => o.returnInfo[0].items.some((it: R) => it.comment))).toBe(true);
+    expect(orders.filter((o) => o.returnInfo.length === 0).every((o) => Array.isArray(o.returnInfo))).toBe(true);
+  });
+
+  it('carts: the mix of states, real products and customers, totals that add up, modified in the last 30 days', () => {
+    const carts = all('cart');
+    const customers = new Map(all('customer').map((c) => [c.id, c]));
+    const products = new Map(all('product').map((p) => [p.id, p]));
+    const refMs = Date.parse(DEFAULT_REFERENCE_TIME);
+    const kind = (c: R) =>
+      c.cartState !== 'Active'
+        ? c.cartState
+        : !c.customerEmail
+          ? 'anonymous'
+          : c.lineItems.length === 0
+            ? 'empty'
+            : 'withEmail';
+    const share = (k: string) => carts.filter((c) => kind(c) === k).length / carts.length;
+    expect(share('withEmail')).toBeGreaterThan(0.45);
+    expect(share('withEmail')).toBeLessThan(0.65);
+    expect(share('anonymous')).toBeGreaterThan(0.08);
+    expect(share('anonymous')).toBeLessThan(0.22);
+    expect(share('empty')).toBeGreaterThan(0.01);
+    expect(share('empty')).toBeLessThan(0.1);
+    for (const state of ['Merged', 'Ordered']) {
+      expect(share(state)).toBeGreaterThan(0.05);
+      expect(share(state)).toBeLessThan(0.15);
+    }
+    expect(share('Frozen')).toBeGreaterThan(0.01);
+    expect(share('Frozen')).toBeLessThan(0.1);
+    const registered = carts.filter((c) => kind(c) === 'withEmail' && c.customerId).length;
+    const withEmail = carts.filter((c) => kind(c) === 'withEmail').length;
+    expect(registered / withEmail).toBeGreaterThan(0.35);
+    expect(registered / withEmail).toBeLessThan(0.65);
+    for (const c of carts) {
+      expect(c.version).toBeGreaterThanOrEqual(1);
+      expect(c.origin).toBe('Customer');
+      expect(c.customLineItems).toEqual([]);
+      for (const k of ['discountCodes', 'refusedGifts', 'itemShippingAddresses', 'directDiscounts', 'shipping'])
+        expect(c[k], k).toEqual([]);
+      expect(c).toMatchObject({ taxMode: 'Platform', inventoryMode: 'None', shippingMode: 'Single' });
+      expect(Date.parse(c.lastModifiedAt)).toBeLessThan(refMs);
+      expect(Date.parse(c.lastModifiedAt)).toBeGreaterThanOrEqual(refMs - 30 * 86_400_000);
+      expect(Date.parse(c.createdAt)).toBeLessThanOrEqual(Date.parse(c.lastModifiedAt));
+      if (c.customerId) {
+        expect(customers.has(c.customerId)).toBe(true);
+        expect(c.customerEmail).toBe(customers.get(c.customerId)?.email);
+      }
+      if (!c.customerEmail) expect(c.anonymousId).toBeDefined();
+      // Anonymous sessions (active or merged into a customer's cart) carry no email; every other cart does.
+      expect(!c.customerEmail).toBe(c.cartState === 'Merged' || kind(c) === 'anonymous');
+      let total = 0;
+      for (const li of c.lineItems) {
+        const product = products.get(li.productId) as R;
+        expect(product).toBeDefined();
+        const variants = [product.masterData.current.masterVariant, ...product.masterData.current.variants];
+        const variant = variants.find((v: R) => v.id === li.variant.id);
+        expect(variant).toBeDefined();
+        expect(li.variant.sku).toBe(variant.sku);
+        expect(li.name).toEqual(product.masterData.current.name);
+        expect(li.price.value.currencyCode).toBe(c.totalPrice.currencyCode);
+        expect(li.totalPrice.centAmount).toBe(li.price.value.centAmount * li.quantity);
+        expect(Date.parse(li.addedAt)).toBeLessThanOrEqual(Date.parse(c.lastModifiedAt));
+        total += li.totalPrice.centAmount;
+      }
+      expect(c.totalPrice.centAmount).toBe(total);
+      if (c.lineItems.length)
+        expect(c.totalLineItemQuantity).toBe(c.lineItems.reduce((n: number, li: R) => n + li.quantity, 0));
     }
   });
 });

@@ -1,5 +1,6 @@
 import { deterministicUuid, Random } from './random.ts';
 import {
+  CARRIERS,
   CATEGORY_TREE,
   CITIES,
   COLORS,
@@ -9,8 +10,10 @@ import {
   LAST_NAMES,
   PRODUCT_ADJECTIVES,
   PRODUCT_NOUNS,
+  RETURN_COMMENTS,
   SALUTATIONS,
   SHIPPING_METHODS,
+  SHIPPING_PROVIDERS,
   SIZES,
   STREETS,
   TITLES,
@@ -29,7 +32,8 @@ export interface GeneratedRecord {
     | 'customer'
     | 'discount-code'
     | 'payment'
-    | 'order';
+    | 'order'
+    | 'cart';
   resource: Record<string, unknown>;
 }
 
@@ -37,12 +41,14 @@ export interface DatasetSize {
   customers: number;
   products: number;
   orders: number;
+  /** Carts (abandoned, merged, ordered, frozen); none when absent. */
+  carts?: number;
 }
 
 export const DATASET_SIZES = {
-  tiny: { customers: 30, products: 24, orders: 80 },
-  small: { customers: 1_000, products: 150, orders: 4_000 },
-  large: { customers: 100_000, products: 2_000, orders: 1_000_000 },
+  tiny: { customers: 30, products: 24, orders: 80, carts: 20 },
+  small: { customers: 1_000, products: 150, orders: 4_000, carts: 400 },
+  large: { customers: 100_000, products: 2_000, orders: 1_000_000, carts: 20_000 },
 } as const satisfies Record<string, DatasetSize>;
 
 export type DatasetName = keyof typeof DATASET_SIZES;
@@ -623,6 +629,53 @@ export function buildCatalog(seed: number, size: DatasetSize, refMs: number): Ca
   return { channels, customerGroupId, categories, leafCategoryIds, products };
 }
 
+/**
+ * Draws one line item from the catalog: a product, one of its variants, the variant's plain price in `currency`
+ * (an invented one when it has none) and a quantity of 1–3, in that order from `r`.
+ */
+function drawLineItem(
+  r: Random,
+  seed: number,
+  catalog: Catalog,
+  currency: string,
+  ids: { id: string; fallbackPriceId: string },
+): Json {
+  const prod = r.pick(catalog.products);
+  const variant = r.pick(prod.variants);
+  const priceEntry = variant.prices.find(
+    (pp) =>
+      (pp.value as Money).currencyCode === currency && !pp.customerGroup && !pp.channel && !pp.validFrom && !pp.country,
+  );
+  const unit = priceEntry
+    ? (priceEntry.value as Money).centAmount
+    : money(currency, r.int(5, 80) * RATE[currency]).centAmount;
+  const quantity = r.int(1, 3);
+  return {
+    id: ids.id,
+    productId: prod.id,
+    productKey: `product-${prod.index}`,
+    name: prod.name,
+    productSlug: { en: prod.slug, de: `${prod.slug}-de` },
+    productType: { typeId: 'product-type', id: prod.productTypeId },
+    variant: {
+      id: variant.id,
+      ...(variant.sku ? { sku: variant.sku } : {}),
+      prices: [],
+      images: variant.images.slice(0, 1),
+      attributes: [],
+    },
+    price: { id: (priceEntry?.id as string | undefined) ?? ids.fallbackPriceId, value: moneyCents(currency, unit) },
+    quantity,
+    totalPrice: moneyCents(currency, unit * quantity),
+    discountedPricePerQuantity: [],
+    taxedPricePortions: [],
+    state: [{ quantity, state: { typeId: 'state', id: deterministicUuid(seed, 'state', 'initial') } }],
+    perMethodTaxRate: [],
+    priceMode: 'Platform',
+    lineItemMode: 'Standard',
+  };
+}
+
 /** Order i with its payment: guest or registered, line items from the catalog, custom lines, refunds. */
 export function generateOrder(
   seed: number,
@@ -648,48 +701,12 @@ export function generateOrder(
   const lineCount = r.int(1, 4);
   let total = 0;
   for (let l = 0; l < lineCount; l++) {
-    const prod = r.pick(catalog.products);
-    const variant = r.pick(prod.variants);
-    const priceEntry = variant.prices.find(
-      (pp) =>
-        (pp.value as Money).currencyCode === currency &&
-        !pp.customerGroup &&
-        !pp.channel &&
-        !pp.validFrom &&
-        !pp.country,
-    );
-    const unit = priceEntry
-      ? (priceEntry.value as Money).centAmount
-      : money(currency, r.int(5, 80) * RATE[currency]).centAmount;
-    const quantity = r.int(1, 3);
-    total += unit * quantity;
-    lineItems.push({
+    const lineItem = drawLineItem(r, seed, catalog, currency, {
       id: deterministicUuid(seed, 'line-item', `${i}-${l}`),
-      productId: prod.id,
-      productKey: `product-${prod.index}`,
-      name: prod.name,
-      productSlug: { en: prod.slug, de: `${prod.slug}-de` },
-      productType: { typeId: 'product-type', id: prod.productTypeId },
-      variant: {
-        id: variant.id,
-        ...(variant.sku ? { sku: variant.sku } : {}),
-        prices: [],
-        images: variant.images.slice(0, 1),
-        attributes: [],
-      },
-      price: {
-        id: (priceEntry?.id as string | undefined) ?? deterministicUuid(seed, 'li-price', `${i}-${l}`),
-        value: moneyCents(currency, unit),
-      },
-      quantity,
-      totalPrice: moneyCents(currency, unit * quantity),
-      discountedPricePerQuantity: [],
-      taxedPricePortions: [],
-      state: [{ quantity, state: { typeId: 'state', id: deterministicUuid(seed, 'state', 'initial') } }],
-      perMethodTaxRate: [],
-      priceMode: 'Platform',
-      lineItemMode: 'Standard',
+      fallbackPriceId: deterministicUuid(seed, 'li-price', `${i}-${l}`),
     });
+    total += (lineItem.totalPrice as Money).centAmount;
+    lineItems.push(lineItem);
   }
   const customLineItems: Json[] = [];
   if (r.chance(0.15)) {
@@ -823,10 +840,255 @@ export function generateOrder(
   if (consent !== undefined) {
     order.custom = { type: { typeId: 'type', id: orderTypeId(seed) }, fields: { marketingConsent: consent } };
   }
+  addFulfilment(seed, i, order, createdMs, modifiedMs);
   return [
     { typeId: 'payment', resource: payment },
     { typeId: 'order', resource: order },
   ];
+}
+
+type DeliveryItem = { id: string; quantity: number };
+
+const units = (items: DeliveryItem[]) => items.reduce((n, it) => n + it.quantity, 0);
+
+/** Splits items into `wanted` (1 or 2) non-empty shares, fewer when there are not enough units. */
+function splitItems(r: Random, items: DeliveryItem[], wanted: number): DeliveryItem[][] {
+  const nonEmpty = (list: DeliveryItem[]) => list.filter((it) => it.quantity > 0).map((it) => ({ ...it }));
+  if (wanted < 2 || units(items) < 2) return [nonEmpty(items)];
+  const a = items.map((it) => ({ id: it.id, quantity: r.int(0, it.quantity) }));
+  const b = items.map((it, k) => ({ id: it.id, quantity: it.quantity - a[k].quantity }));
+  const [from, to] = units(a) === 0 ? [b, a] : units(b) === 0 ? [a, b] : [undefined, undefined];
+  if (from && to) {
+    const k = from.findIndex((it) => it.quantity > 0);
+    from[k].quantity--;
+    to[k].quantity++;
+  }
+  return [nonEmpty(a), nonEmpty(b)];
+}
+
+/** A tracking number in the carrier's format: `#` a digit, `A` a letter or digit. */
+function trackingNumber(r: Random, format: string): string {
+  const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
+  return format.replace(/[#A]/g, (c) => (c === '#' ? String(r.int(0, 9)) : ALNUM[r.int(0, ALNUM.length - 1)]));
+}
+
+function trackingData(r: Random): Json {
+  const carrier = r.pick(CARRIERS);
+  const trackingId = trackingNumber(r, carrier.trackingFormat);
+  const provider = r.chance(0.3) ? r.pick(SHIPPING_PROVIDERS) : undefined;
+  return {
+    trackingId,
+    carrier: carrier.name,
+    ...(provider
+      ? { provider, providerTransaction: `${provider.toLowerCase()}-${r.int(10_000_000, 99_999_999)}` }
+      : {}),
+    isReturn: false,
+  };
+}
+
+/**
+ * What happened to order i after checkout, drawn from a stream of its own so that every value generated before
+ * it was added is unchanged: about 30% of `Complete` orders become `Delivered`; `Shipped`, `Delivered` and
+ * `Partial` orders get 1–2 deliveries (all line items, or for `Partial` a strict subset of the units; a `Partial`
+ * order of a single unit has nothing to split and gets none), each with 1–2 parcels, 85% of them with tracking
+ * data; about 8% of `Complete` orders get a return of 1–2 of their line items. Every time lies between the
+ * order's `createdAt` and `lastModifiedAt`.
+ */
+function addFulfilment(seed: number, i: number, order: Json, createdMs: number, modifiedMs: number): void {
+  const r = new Random((seed ^ (i * 2246822519 + 13) ^ 0xc2b2ae35) >>> 0);
+  const isComplete = order.orderState === 'Complete';
+  const isDelivered = isComplete && r.chance(0.3);
+  const hasReturn = isComplete && r.chance(0.08);
+  if (isDelivered) order.shipmentState = 'Delivered';
+  const lineItems = order.lineItems as Array<{ id: string; quantity: number }>;
+  const span = Math.max(0, modifiedMs - createdMs);
+  const between = (fromMs: number) => fromMs + Math.floor(r.next() * (modifiedMs - fromMs + 1));
+  const ordered = lineItems.map((li) => ({ id: li.id, quantity: li.quantity }));
+  let shipped: DeliveryItem[] | undefined;
+  if (order.shipmentState === 'Shipped' || order.shipmentState === 'Delivered') shipped = ordered;
+  else if (order.shipmentState === 'Partial' && units(ordered) >= 2) {
+    shipped = ordered.map((it) => ({ id: it.id, quantity: r.int(0, it.quantity) }));
+    if (units(shipped) === units(ordered)) {
+      const candidates = shipped.filter((it) => it.quantity > 0);
+      candidates[r.int(0, candidates.length - 1)].quantity--;
+    } else if (units(shipped) === 0) {
+      shipped[r.int(0, shipped.length - 1)].quantity = 1;
+    }
+  }
+  let lastDeliveryMs = createdMs;
+  if (shipped) {
+    const shares = splitItems(r, shipped, r.int(1, 2));
+    const times = shares.map(() => createdMs + Math.floor(r.next() * (span + 1))).sort((a, b) => a - b);
+    lastDeliveryMs = times[times.length - 1];
+    (order.shippingInfo as Json).deliveries = shares.map((items, d) => {
+      const parcels = splitItems(r, items, r.int(1, 2)).map((parcelItems, p) => ({
+        id: deterministicUuid(seed, 'parcel', `${i}-${d}-${p}`),
+        ...(r.chance(0.3) ? { key: `${order.orderNumber}-P${d + 1}-${p + 1}` } : {}),
+        createdAt: iso(between(times[d])),
+        ...(r.chance(0.6)
+          ? {
+              measurements: {
+                heightInMillimeter: r.int(50, 400),
+                lengthInMillimeter: r.int(150, 600),
+                widthInMillimeter: r.int(100, 400),
+                weightInGram: r.int(150, 12_000),
+              },
+            }
+          : {}),
+        ...(r.chance(0.85) ? { trackingData: trackingData(r) } : {}),
+        items: parcelItems,
+      }));
+      return {
+        id: deterministicUuid(seed, 'delivery', `${i}-${d}`),
+        ...(r.chance(0.5) ? { key: `${order.orderNumber}-D${d + 1}` } : {}),
+        createdAt: iso(times[d]),
+        items,
+        parcels,
+      };
+    });
+  }
+  if (hasReturn) {
+    const returnedMs = between(lastDeliveryMs);
+    const start = r.int(0, lineItems.length - 1);
+    const count = Math.min(r.int(1, 2), lineItems.length);
+    const items = Array.from({ length: count }, (_x, k) => {
+      const li = lineItems[(start + k) % lineItems.length];
+      const itemCreatedMs = between(returnedMs);
+      return {
+        type: 'LineItemReturnItem',
+        id: deterministicUuid(seed, 'return-item', `${i}-${k}`),
+        quantity: r.int(1, li.quantity),
+        lineItemId: li.id,
+        ...(r.chance(0.6) ? { comment: r.pick(RETURN_COMMENTS) } : {}),
+        shipmentState: r.pick(['Returned', 'BackInStock']),
+        paymentState: r.pick(['Refunded', 'NotRefunded', 'Initial']),
+        createdAt: iso(itemCreatedMs),
+        lastModifiedAt: iso(between(itemCreatedMs)),
+      };
+    });
+    order.returnInfo = [
+      {
+        items,
+        ...(r.chance(0.6) ? { returnTrackingId: `RMA-${String(i).padStart(8, '0')}-1` } : {}),
+        ...(r.chance(0.8) ? { returnDate: iso(returnedMs) } : {}),
+      },
+    ];
+  }
+}
+
+/**
+ * Cart i: ~55% active with an email (half of them a registered customer's), ~15% active and anonymous, ~5%
+ * active with an email and no line items, ~10% merged, ~10% ordered, ~5% frozen; last modified within the
+ * 30 days before the reference time. A stream of its own per cart.
+ */
+export function generateCart(
+  seed: number,
+  i: number,
+  size: DatasetSize,
+  refMs: number,
+  catalog: Catalog,
+  customerTypeId: string,
+): Json {
+  const r = new Random((seed ^ (i * 3266489917) ^ 0x27d4eb2f) >>> 0);
+  const DAY = 86_400_000;
+  const roll = r.next();
+  const kind =
+    roll < 0.55
+      ? 'active'
+      : roll < 0.7
+        ? 'anonymous'
+        : roll < 0.75
+          ? 'empty'
+          : roll < 0.85
+            ? 'merged'
+            : roll < 0.95
+              ? 'ordered'
+              : 'frozen';
+  const cartState =
+    kind === 'merged' ? 'Merged' : kind === 'ordered' ? 'Ordered' : kind === 'frozen' ? 'Frozen' : 'Active';
+  const isAnonymous = kind === 'anonymous' || kind === 'merged';
+  let customer: Json | undefined;
+  if (!isAnonymous && size.customers > 0 && r.chance(0.5)) {
+    // A registered shopper: a generated customer with an email (3% of customers have none; try a few).
+    for (let attempt = 0; attempt < 8 && !customer?.email; attempt++) {
+      const index = r.int(0, size.customers - 1);
+      customer = generateCustomer(seed, index, refMs, catalog.customerGroupId, customerTypeId);
+    }
+    if (!customer?.email) customer = undefined;
+  }
+  const email = isAnonymous
+    ? undefined
+    : ((customer?.email as string | undefined) ?? `shopper.${i}@${r.pick(EMAIL_DOMAINS)}`);
+  const currency = r.chance(0.6) ? 'EUR' : r.chance(0.8) ? 'USD' : 'JPY';
+  const modifiedMs = refMs - 1 - Math.floor(r.next() * 30 * DAY);
+  const createdMs = modifiedMs - Math.floor(r.next() * 2 * DAY);
+  const lineCount = kind === 'empty' ? 0 : r.int(1, 4);
+  const lineItems: Json[] = [];
+  let total = 0;
+  let addedMs = createdMs;
+  for (let l = 0; l < lineCount; l++) {
+    const lineItem = drawLineItem(r, seed, catalog, currency, {
+      id: deterministicUuid(seed, 'cart-line-item', `${i}-${l}`),
+      fallbackPriceId: deterministicUuid(seed, 'cart-li-price', `${i}-${l}`),
+    });
+    addedMs += Math.floor(r.next() * (modifiedMs - addedMs + 1));
+    lineItem.addedAt = iso(addedMs);
+    total += (lineItem.totalPrice as Money).centAmount;
+    lineItems.push(lineItem);
+  }
+  const place = r.pick(CITIES);
+  const customerAddress = (customer?.addresses as Json[] | undefined)?.[0];
+  const reachedCheckout = kind === 'ordered' || kind === 'frozen' || (kind === 'active' && r.chance(0.3));
+  const address = reachedCheckout
+    ? (customerAddress ?? {
+        country: place.country,
+        city: place.city,
+        postalCode: place.postalCode,
+        streetName: r.pick(STREETS),
+        streetNumber: String(r.int(1, 99)),
+        firstName: r.pick(FIRST_NAMES),
+        lastName: r.pick(LAST_NAMES),
+      })
+    : undefined;
+  const locale = (customer?.locale as string | undefined) ?? r.pick(['en', 'de-DE', 'en-US']);
+  return {
+    ...base(deterministicUuid(seed, 'cart', i), createdMs, modifiedMs, 1 + lineCount + r.int(0, 6)),
+    ...(customer ? { customerId: customer.id } : {}),
+    ...(email ? { customerEmail: email } : {}),
+    ...(isAnonymous ? { anonymousId: deterministicUuid(seed, 'cart-anon', i) } : {}),
+    ...(customer?.customerGroup ? { customerGroup: customer.customerGroup } : {}),
+    lineItems,
+    customLineItems: [],
+    ...(lineCount > 0 ? { totalLineItemQuantity: lineItems.reduce((n, li) => n + (li.quantity as number), 0) } : {}),
+    totalPrice: moneyCents(currency, total),
+    ...(address
+      ? {
+          taxedPrice: {
+            totalNet: moneyCents(currency, Math.round(total / 1.19)),
+            totalGross: moneyCents(currency, total),
+            taxPortions: [],
+          },
+        }
+      : {}),
+    taxMode: 'Platform',
+    priceRoundingMode: 'HalfEven',
+    taxRoundingMode: 'HalfEven',
+    taxCalculationMode: 'LineItemLevel',
+    inventoryMode: 'None',
+    cartState,
+    ...(cartState === 'Frozen' ? { freezeStrategy: 'SoftFreeze' } : {}),
+    ...(address ? { shippingAddress: address, billingAddress: address } : {}),
+    shippingMode: 'Single',
+    shipping: [],
+    itemShippingAddresses: [],
+    discountCodes: [],
+    directDiscounts: [],
+    refusedGifts: [],
+    country: address ? address.country : (customerAddress?.country ?? place.country),
+    locale,
+    origin: 'Customer',
+    deleteDaysAfterLastModification: 90,
+  };
 }
 
 export function resolveSize(size: DatasetName | DatasetSize): DatasetSize {
@@ -840,7 +1102,7 @@ export function resolveSize(size: DatasetName | DatasetSize): DatasetSize {
 
 /**
  * Streams a dataset in load order (reference data, categories, products, inventory, customers, payments and
- * orders). Only the catalog skeleton is held in memory, so `large` streams in a few hundred MB.
+ * orders, carts). Only the catalog skeleton is held in memory, so `large` streams in a few hundred MB.
  */
 export function* generateDataset(options: DatasetOptions): Generator<GeneratedRecord> {
   const seed = options.seed ?? DEFAULT_SEED;
@@ -853,4 +1115,7 @@ export function* generateDataset(options: DatasetOptions): Generator<GeneratedRe
     yield { typeId: 'customer', resource: generateCustomer(seed, i, refMs, catalog.customerGroupId, customerTypeId) };
   }
   for (let i = 0; i < size.orders; i++) yield* generateOrder(seed, i, size, refMs, catalog, customerTypeId);
+  for (let i = 0; i < (size.carts ?? 0); i++) {
+    yield { typeId: 'cart', resource: generateCart(seed, i, size, refMs, catalog, customerTypeId) };
+  }
 }

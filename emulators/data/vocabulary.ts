@@ -218,3 +218,22 @@ export const PRODUCT_NOUNS: ReadonlyArray<[string, string]> = [
 export const COLORS = ['black', 'white', 'navy', 'olive', 'sand', 'red'];
 export const SIZES = ['XS', 'S', 'M', 'L', 'XL', 'XXL'];
 export const SHIPPING_METHODS = ['Standard', 'Express', 'Pickup'];
+
+/** Parcel carriers and the shape of their tracking numbers (`#` a digit, `A` an upper-case letter or digit). */
+export const CARRIERS: ReadonlyArray<{ name: string; trackingFormat: string }> = [
+  { name: 'DHL', trackingFormat: `JJD00${'#'.repeat(16)}` },
+  { name: 'UPS', trackingFormat: `1ZAAAAAA${'#'.repeat(10)}` },
+  { name: 'FedEx', trackingFormat: '#'.repeat(12) },
+  { name: 'USPS', trackingFormat: `94001${'#'.repeat(17)}` },
+  { name: 'DPD', trackingFormat: '#'.repeat(14) },
+];
+/** Shipping platforms that sit in front of several carriers (`TrackingData.provider`). */
+export const SHIPPING_PROVIDERS = ['Sendcloud', 'Shippo', 'EasyPost'];
+export const RETURN_COMMENTS = [
+  'Too small',
+  'Too large',
+  'Not as described',
+  'Arrived damaged',
+  'Changed my mind',
+  'Wrong item sent',
+];

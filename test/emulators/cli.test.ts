@@ -79,6 +79,7 @@ describe('emulator command lines', () => {
     expect(output()).toContain('CT_PROJECT_ID=cli-project');
     const summary = await request<any>('GET', `${url}/__emulator/summary`);
     expect(summary.body.counts.customer).toBe(30);
+    expect(summary.body.counts.cart).toBe(20);
   });
 
   it.each([
@@ -106,6 +107,7 @@ describe('emulator command lines', () => {
     expect(customers).toHaveLength(30);
     expect(customers[0].id).toMatch(/^[0-9a-f-]{36}$/);
     expect(readFileSync(join(dir, 'order.ndjson'), 'utf8').trim().split('\n')).toHaveLength(80);
+    expect(readFileSync(join(dir, 'cart.ndjson'), 'utf8').trim().split('\n')).toHaveLength(20);
   });
 
   it('--help describes the options', () => {
