@@ -65,6 +65,35 @@ describe('POST /sync/orders', () => {
     expect((await summary()).events.byMetric).toEqual(EXPECTED);
   });
 
+  it('keys the lifecycle events by the records they come from: orders, deliveries, first return items', async () => {
+    const ids = async (metric: string) => new Set((await events(metric)).map((e) => e.unique_id));
+    expect(await ids('Paid Order')).toEqual(
+      new Set(importable.filter((o) => o.paymentState === 'Paid').map((o) => o.id)),
+    );
+    const deliveries = importable.flatMap((o) => small.deliveriesOf(o));
+    expect(await ids('Shipped Order')).toEqual(new Set(deliveries.filter((d) => d.isComplete).map((d) => d.id)));
+    expect(await ids('Partially Shipped Order')).toEqual(
+      new Set(deliveries.filter((d) => !d.isComplete).map((d) => d.id)),
+    );
+    expect(await ids('Delivered Order')).toEqual(
+      new Set(importable.filter((o) => o.shipmentState === 'Delivered').map((o) => o.id)),
+    );
+    const firstReturnItems = importable.flatMap((o) =>
+      (o.returnInfo ?? []).map(
+        (r: R) =>
+          [...r.items].sort((a: R, b: R) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))[0].id,
+      ),
+    );
+    expect(await ids('Returned Items')).toEqual(new Set(firstReturnItems));
+    // Tracking numbers travel with the shipment events.
+    const tracked = (await events('Shipped Order')).filter((e) => e.properties.TrackingNumbers?.length);
+    expect(tracked.length).toBeGreaterThan(100);
+    expect(tracked[0].properties.Parcels[0]).toMatchObject({
+      TrackingNumber: expect.any(String),
+      Carrier: expect.any(String),
+    });
+  });
+
   it('maps every kind of order faithfully (guest, registered, cancelled, refunds, custom lines, currencies)', async () => {
     const all = await events();
     const byKey = new Map(all.map((e) => [`${e.metric}|${e.unique_id}`, e]));

@@ -79,6 +79,7 @@ export function expectedOutcome(size: DatasetName) {
     payments,
     importable,
     refundsOf,
+    deliveriesOf,
     /** Events by metric (metrics with none left out, as Klaviyo lists only metrics that have events). */
     metrics: Object.fromEntries(
       Object.entries({
