@@ -9,6 +9,8 @@ export interface Profile {
   consent: ProfileConsent;
   created: string;
   updated: string;
+  /** Creation order within the account (the order a scan lists profiles in). */
+  seq: number;
 }
 
 export interface ProfileInput {
@@ -62,6 +64,7 @@ function indexKey(field: string, value: unknown): string | undefined {
 
 export class ProfileStore {
   readonly byId = new Map<string, Profile>();
+  private nextSeq = 0;
   private readonly indexes: Record<(typeof IDENTIFIERS)[number], Map<string, string>> = {
     external_id: new Map(),
     email: new Map(),
@@ -120,7 +123,14 @@ export class ProfileStore {
       if (other) throw duplicate(other.id);
     }
     if (!target) {
-      const profile: Profile = { id: ulid(), attributes: {}, consent: emptyConsent(), created: now, updated: now };
+      const profile: Profile = {
+        id: ulid(),
+        attributes: {},
+        consent: emptyConsent(),
+        created: now,
+        updated: now,
+        seq: this.nextSeq++,
+      };
       this.apply(profile, a, nullClears);
       this.byId.set(profile.id, profile);
       return { profile, isCreated: true };
