@@ -14,8 +14,8 @@
  *
  * Fails unless every customer with an email is SUBSCRIBED to email in the emulator and the run report counts
  * exactly those as subscribed; then imports again and checks the re-run counts them all unchanged. The emulator's
- * time per get_profiles request is reported too: the emulator answers `any(external_id, [...])` by scanning every
- * profile, so at this size it, not Klaviyo's limit, can be what bounds the reads.
+ * time per get_profiles request is reported too, to show that the emulator (it answers `any(external_id, [...])`
+ * from its identifier indexes) is not what bounds the reads.
  *
  *   npm run bench -- consent-import [--customers N]
  */

@@ -75,8 +75,12 @@ describe('fault matrix', () => {
       { target: 'bulk_create_events', kind: 'status', status: 500, probability: 0.2 },
       { target: 'bulk_create_events', kind: 'drop', probability: 0.05 },
       { target: 'bulk_create_events', kind: 'lose-response', probability: 0.1 },
+      // The consent calls are few (a dozen per run): some faults fire for sure, the rest at random.
+      { target: 'get_profiles', kind: 'status', status: 503, count: 2 },
       { target: 'get_profiles', kind: 'status', status: 503, probability: 0.2 },
       { target: 'get_profiles', kind: 'status', status: 429, probability: 0.1, retryAfterSeconds: 1 },
+      { target: 'bulk_subscribe_profiles', kind: 'status', status: 500, count: 1 },
+      { target: 'bulk_subscribe_profiles', kind: 'lose-response', count: 1 },
       { target: 'bulk_subscribe_profiles', kind: 'status', status: 500, probability: 0.2 },
       { target: 'bulk_subscribe_profiles', kind: 'lose-response', probability: 0.15 },
       { target: 'add_profiles_to_list', kind: 'status', status: 503, probability: 0.2 },
