@@ -122,7 +122,9 @@ if (speedUp > 1)
 
 // The plugin's way: one create_event per event.
 const events = (
-  sample > 0 ? await (await fetch(`${klaviyo.url}/__emulator/events?key=pk_bench_bulk_events`)).json() : []
+  sample > 0
+    ? await (await fetch(`${klaviyo.url}/__emulator/events?key=pk_bench_bulk_events&limit=${sample}`)).json()
+    : []
 ) as Array<{
   metric: string;
   profile: { email: string | null; external_id: string | null };

@@ -132,6 +132,9 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
     let list = a.events.events;
     if (q.metric) list = list.filter((e) => e.metricName === q.metric);
     if (q.unique_id) list = list.filter((e) => e.unique_id === q.unique_id);
+    // `limit`: the first N only (half a million events do not fit in one answer).
+    const limit = q.limit === undefined ? undefined : Number(q.limit);
+    if (limit !== undefined && Number.isInteger(limit) && limit >= 0) list = list.slice(0, limit);
     return {
       body: list.map((e) => {
         const p = a.profiles.get(e.profileId);

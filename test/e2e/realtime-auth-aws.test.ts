@@ -167,6 +167,27 @@ describe('subscription setup', () => {
         'payment',
         'product',
       ]);
+      const orderMessages = subs.body.results[0].messages.find((m: R) => m.resourceTypeId === 'order').types;
+      expect(orderMessages).toEqual(
+        expect.arrayContaining([
+          'OrderPaymentStateChanged',
+          'OrderShipmentStateChanged',
+          'DeliveryAdded',
+          'ReturnInfoAdded',
+        ]),
+      );
+      const changes = (body: R) => body.results[0].changes.map((c: R) => c.resourceTypeId).sort();
+      expect(changes(subs.body)).toEqual(['category', 'customer', 'product']);
+      // With Started Checkout on, cart changes are subscribed too.
+      const withCarts = await runNode(
+        ['scripts/create-subscriptions.ts', '--destination', 'pubsub', '--project-id', 'gcp-p', '--topic', 'ct-events'],
+        { ...env, STARTED_CHECKOUT: 'true' },
+      );
+      expect(withCarts.status, withCarts.stderr).toBe(0);
+      const after = await request<any>('GET', `${stack.ct.url}/demo/subscriptions`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(changes(after.body)).toEqual(['cart', 'category', 'customer', 'product']);
       const bad = await runNode(['scripts/create-subscriptions.ts', '--destination', 'sqs'], env);
       expect(bad.status).toBe(1);
       expect(bad.stderr).toContain('--queue-url and --region are required');
