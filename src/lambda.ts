@@ -39,13 +39,21 @@ export function createLambdaHandlers(config: Config, logger: Logger = createLogg
 
   return {
     async sqs(event: SqsEvent): Promise<SqsBatchResponse> {
+      // The batch's records are handled together, so their events share bulk requests (the event coalescer);
+      // the partial batch failures name exactly the records not acknowledged.
       const failures: Array<{ itemIdentifier: string }> = [];
-      for (const record of event.Records) {
-        const result = await intake
-          .receive({ body: parseBody(record.body), envelope: 'platform', deliveryId: record.messageId })
-          .catch(() => undefined);
-        if (!result?.isAcknowledged) failures.push({ itemIdentifier: record.messageId });
-      }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(SQS_CONCURRENCY, event.Records.length) }, async () => {
+          while (next < event.Records.length) {
+            const record = event.Records[next++];
+            const result = await intake
+              .receive({ body: parseBody(record.body), envelope: 'platform', deliveryId: record.messageId })
+              .catch(() => undefined);
+            if (!result?.isAcknowledged) failures.push({ itemIdentifier: record.messageId });
+          }
+        }),
+      );
       return { batchItemFailures: failures };
     },
     async eventBridge(event: EventBridgeEvent): Promise<{ status: string }> {
@@ -55,6 +63,9 @@ export function createLambdaHandlers(config: Config, logger: Logger = createLogg
     },
   };
 }
+
+/** SQS records of one batch handled at once (a batch can hold up to 10,000 with a batching window). */
+const SQS_CONCURRENCY = 64;
 
 let handlers: ReturnType<typeof createLambdaHandlers> | undefined;
 const lazy = () => {

@@ -14,6 +14,7 @@ import { checkKlaviyoAccess } from './klaviyo/access.ts';
 import { KlaviyoHttp } from './klaviyo/http.ts';
 import { KlaviyoRateLimiter } from './klaviyo/rate-limiter.ts';
 import { createRealtime } from './realtime/create-realtime.ts';
+import { EventCoalescer } from './realtime/event-coalescer.ts';
 import type { Intake } from './realtime/intake.ts';
 import { JobRegistry } from './sync/job-registry.ts';
 import { catalogDeleteStream } from './sync/streams/catalog-delete.ts';
@@ -56,7 +57,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     retryBudgetMs: 0,
     timeoutMs: 3000,
   });
-  const { intake, klaviyo: realtimeKlaviyo } = createRealtime(config, ct, limiter, logger);
+  const { intake, klaviyo: realtimeKlaviyo, events } = createRealtime(config, ct, limiter, logger);
   const pushAuth = new PushAuthenticator({
     token: config.realtime.pushToken,
     oidcAudience: config.realtime.oidcAudience,
@@ -128,7 +129,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
     logger,
     apiToken: config.syncApiToken,
     scheduledTypes: config.scheduledImportTypes,
-    metrics: buildMetrics({ registry, klaviyo: [klaviyo, realtimeKlaviyo], limiter, intake }),
+    metrics: buildMetrics({
+      registry,
+      klaviyo: [klaviyo, realtimeKlaviyo],
+      limiter,
+      intake,
+      coalescer: events instanceof EventCoalescer ? events : undefined,
+    }),
     realtime: { intake, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     readiness: [
       { name: 'commercetools', check: () => checkCommercetoolsAccess(ct) },

@@ -3,10 +3,12 @@ import type { CommercetoolsApi } from '../commercetools/client.ts';
 import { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
+import { createEvents } from '../klaviyo/events.ts';
 import { KlaviyoHttp } from '../klaviyo/http.ts';
 import type { KlaviyoRateLimiter } from '../klaviyo/rate-limiter.ts';
 import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { DEFAULT_COALESCER_OPTIONS, EventCoalescer, type EventWriter } from './event-coalescer.ts';
 import { Intake } from './intake.ts';
 import { cartProcessor } from './processors/cart.ts';
 import { categoryProcessor } from './processors/category.ts';
@@ -38,7 +40,7 @@ export function createRealtime(
   ct: CommercetoolsApi,
   limiter: KlaviyoRateLimiter,
   logger: Logger,
-): { intake: Intake; klaviyo: KlaviyoHttp } {
+): { intake: Intake; klaviyo: KlaviyoHttp; events: EventWriter } {
   const klaviyo = new KlaviyoHttp({
     apiKey: config.klaviyo.apiKey,
     baseUrl: config.klaviyo.apiUrl,
@@ -47,6 +49,11 @@ export function createRealtime(
     retryBudgetMs: config.realtime.retryBudgetMs,
     timeoutMs: 20_000,
   });
+  const holdMs = config.realtime.eventHoldMs;
+  const events: EventWriter =
+    holdMs > 0
+      ? new EventCoalescer(klaviyo, { ...DEFAULT_COALESCER_OPTIONS, maxHoldMs: holdMs })
+      : { send: (item) => createEvents(klaviyo, item) };
   let tree: { at: number; value: Promise<ReadonlyMap<string, CategoryNode>> } | undefined;
   const categoryTreeCached = () => {
     if (!tree || Date.now() - tree.at > CATEGORY_TREE_TTL_MS) {
@@ -64,6 +71,7 @@ export function createRealtime(
       projectKey: config.commercetools.projectKey,
       ct,
       klaviyo,
+      events,
       logger,
       settings: {
         customerProperties: config.customerProperties,
@@ -88,5 +96,5 @@ export function createRealtime(
     // Started Checkout is opt-in: without STARTED_CHECKOUT the cart processor is off.
     new Set([...config.realtime.disabledProcessors, ...(config.realtime.startedCheckout ? [] : ['cart'])]),
   );
-  return { intake: new Intake(dispatcher, new DeadLetterStore(ct), logger), klaviyo };
+  return { intake: new Intake(dispatcher, new DeadLetterStore(ct), logger), klaviyo, events };
 }

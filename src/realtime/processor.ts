@@ -5,6 +5,7 @@ import type { CategoryNode } from '../mapping/category-tree.ts';
 import type { ConsentConfig } from '../mapping/consent.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import type { OrderMappingOptions } from '../mapping/order-to-events.ts';
+import type { EventWriter } from './event-coalescer.ts';
 import type { Notification } from './notification.ts';
 
 export interface RealtimeSettings {
@@ -29,6 +30,8 @@ export interface ProcessorContext {
   projectKey: string;
   ct: CommercetoolsApi;
   klaviyo: KlaviyoHttp;
+  /** Where events go: coalesced with other notifications' into bulk requests (default), or one call each. */
+  events: EventWriter;
   settings: RealtimeSettings;
   logger: Logger;
   /** The category tree, cached for a short while. */

@@ -306,7 +306,7 @@ describe('processors', () => {
 describe('failures', () => {
   it('Klaviyo 429/5xx → 503 so Pub/Sub redelivers; the redelivery lands exactly one event', async () => {
     const order = orders.filter((o) => o.customerId)[5];
-    await fault({ target: 'create_event', kind: 'status', status: 429, count: 50, retryAfterSeconds: 2 });
+    await fault({ target: 'bulk_create_events', kind: 'status', status: 429, count: 50, retryAfterSeconds: 2 });
     const body = pubsub(message('order', order.id, 'OrderCreated'), 'delivery-429');
     const first = await push(body);
     expect(first.status).toBe(503);
@@ -317,7 +317,7 @@ describe('failures', () => {
     expect(await kl(`events?unique_id=${order.id}&metric=Placed%20Order`)).toHaveLength(1);
 
     const other = orders.filter((o) => o.customerId)[6];
-    await fault({ target: 'create_event', kind: 'status', status: 500, count: 50 });
+    await fault({ target: 'bulk_create_events', kind: 'status', status: 500, count: 50 });
     const failed = await push(pubsub(message('order', other.id, 'OrderCreated'), 'delivery-500'));
     expect(failed.status).toBe(503);
     await request('DELETE', `${stack.klaviyo.url}/__emulator/faults`);

@@ -3,6 +3,7 @@ import { Gauge, Registry } from 'prom-client';
 import { ENTITY_KINDS } from '../../core/entity-kind.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import type { KlaviyoRateLimiter } from '../../klaviyo/rate-limiter.ts';
+import type { EventCoalescer } from '../../realtime/event-coalescer.ts';
 import type { Intake } from '../../realtime/intake.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
 
@@ -11,6 +12,15 @@ export interface MetricsSources {
   klaviyo: KlaviyoHttp[];
   limiter: KlaviyoRateLimiter;
   intake: Intake;
+  /** Real-time events coalesced into bulk requests (absent with REALTIME_EVENT_HOLD_MS=0). */
+  coalescer?: EventCoalescer;
+}
+
+/** The value at each quantile of `values` (sorted here). */
+function quantiles(values: readonly number[]): Array<[string, number]> {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return [];
+  return [0.5, 0.9, 0.99].map((q) => [String(q), sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]]);
 }
 
 export interface ServiceMetrics {
@@ -107,6 +117,41 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
       for (const [reason, n] of Object.entries(sources.intake.stats.ignoredBy)) this.set({ reason }, n);
     },
   });
+  const coalescer = sources.coalescer;
+  if (coalescer) {
+    new Gauge({
+      name: 'ctk_realtime_event_requests',
+      help: 'Bulk events requests real time has sent, and the events and notifications they carried',
+      labelNames: ['what'],
+      registers: [registry],
+      collect() {
+        this.set({ what: 'requests' }, coalescer.stats.requests);
+        this.set({ what: 'events' }, coalescer.stats.events);
+        this.set({ what: 'notifications' }, coalescer.stats.notifications);
+        this.set({ what: 'waiting_events' }, coalescer.waiting);
+      },
+    });
+    new Gauge({
+      name: 'ctk_realtime_event_batch_size',
+      help: 'Events per real-time bulk events request, quantiles over the last 1,000 requests',
+      labelNames: ['quantile'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [q, v] of quantiles(coalescer.stats.recentBatchEvents)) this.set({ quantile: q }, v);
+      },
+    });
+    new Gauge({
+      name: 'ctk_realtime_event_held_seconds',
+      help: 'How long the first notification of a real-time bulk events request was held, quantiles over the last 1,000 requests',
+      labelNames: ['quantile'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [q, v] of quantiles(coalescer.stats.recentHeldMs)) this.set({ quantile: q }, v / 1000);
+      },
+    });
+  }
   new Gauge({
     name: 'ctk_realtime_latency_seconds',
     help: 'Real-time notification handling latency quantiles over the last 1,000 notifications',

@@ -1,5 +1,4 @@
 import { findCart } from '../../commercetools/carts.ts';
-import { createEvents } from '../../klaviyo/events.ts';
 import { cartToStartedCheckout } from '../../mapping/cart-to-event.ts';
 import { applied, ignored, type Processor } from '../processor.ts';
 import { lineItemContext } from './line-item-context.ts';
@@ -26,7 +25,7 @@ export const cartProcessor: Processor = {
       windowMinutes: checkout.windowMinutes,
     });
     if (m.kind === 'skip') return ignored(m.reason, m.isAnonymous ? 'anonymous-cart' : undefined);
-    await createEvents(ctx.klaviyo, { profile: m.profile, events: [m.event] });
+    await ctx.events.send({ profile: m.profile, events: [m.event] });
     return applied(`Started Checkout for cart ${cart.id}`);
   },
 };

@@ -1,7 +1,6 @@
 import type { Order } from '@commercetools/platform-sdk';
 import { findOrderByPayment, getOrder, paymentsOf } from '../../commercetools/orders.ts';
 import { getPayment } from '../../commercetools/payments.ts';
-import { createEvents } from '../../klaviyo/events.ts';
 import { guestOrderConsent } from '../../mapping/consent.ts';
 import { orderToEvents } from '../../mapping/order-to-events.ts';
 import type { Notification } from '../notification.ts';
@@ -39,7 +38,7 @@ async function sendOrderEvents(
   if (m.kind === 'skip') return ignored(m.reason);
   const events = m.events.filter((e) => pick(e.metric.data.attributes.name));
   if (events.length === 0) return ignored(`nothing to send for order ${order.id} in state ${order.orderState}`);
-  await createEvents(ctx.klaviyo, { profile: m.profile, events });
+  await ctx.events.send({ profile: m.profile, events });
   return applied(`${events.length} event(s) for order ${order.id}`);
 }
 
