@@ -67,6 +67,29 @@ export function getOrder(api: CommercetoolsApi, id: string, budgetMs?: number): 
   );
 }
 
+/** Orders by id (up to 100 a query), with their payments; ids commercetools does not have are absent. */
+export async function ordersByIds(api: CommercetoolsApi, ids: string[], budgetMs?: number): Promise<Order[]> {
+  const out: Order[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    const where = [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`];
+    out.push(
+      ...(
+        await ctCall(
+          'order query',
+          () =>
+            api
+              .orders()
+              .get({ queryArgs: { where, limit: 100, withTotal: false, expand: EXPAND_PAYMENTS } })
+              .execute(),
+          { budgetMs },
+        )
+      ).results,
+    );
+  }
+  return out;
+}
+
 /** The order that holds a payment, with its payments, if any. */
 export async function findOrderByPayment(
   api: CommercetoolsApi,

@@ -57,6 +57,8 @@ export interface Config {
     retryBudgetMs: number;
     /** Longest a notification's events wait to share a bulk request with others'; 0: one create_event each. */
     eventHoldMs: number;
+    /** A batch of events goes this long after the last arrival when nothing else comes. */
+    eventIdleMs: number;
     disabledProcessors: string[];
     /** What a deleted commercetools customer does to its Klaviyo profile: nothing, or mark it. */
     customerDeleted: 'ignore' | 'mark';
@@ -208,6 +210,13 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     description:
       "real-time: longest a notification's events wait to share one bulk events request with others' (0-5000, default 1000; sent 25 ms after the last arrival when traffic is low); 0 sends one create_event per event",
     example: '1000',
+  },
+  {
+    name: 'REALTIME_EVENT_IDLE_MS',
+    required: false,
+    description:
+      'real-time: a batch of events goes this many milliseconds after the last arrival when nothing else comes (1-5000, default 25): the latency of a lone notification',
+    example: '25',
   },
   {
     name: 'REALTIME_DISABLED_PROCESSORS',
@@ -458,6 +467,11 @@ export function loadConfig(
     problems.push(
       `REALTIME_EVENT_HOLD_MS must be a whole number of milliseconds between 0 and 5000, got '${env.REALTIME_EVENT_HOLD_MS}'`,
     );
+  const eventIdleMs = env.REALTIME_EVENT_IDLE_MS ? Number(env.REALTIME_EVENT_IDLE_MS) : 25;
+  if (!(Number.isInteger(eventIdleMs) && eventIdleMs >= 1 && eventIdleMs <= 5000))
+    problems.push(
+      `REALTIME_EVENT_IDLE_MS must be a whole number of milliseconds between 1 and 5000, got '${env.REALTIME_EVENT_IDLE_MS}'`,
+    );
   const customerDeleted = (env.REALTIME_CUSTOMER_DELETED ?? 'ignore').trim() || 'ignore';
   if (customerDeleted !== 'ignore' && customerDeleted !== 'mark')
     problems.push(`REALTIME_CUSTOMER_DELETED must be ignore or mark, got '${customerDeleted}'`);
@@ -635,6 +649,7 @@ export function loadConfig(
       skipBase64Decode: skipBase64 === 'true',
       retryBudgetMs: retryBudgetSeconds * 1000,
       eventHoldMs,
+      eventIdleMs,
       disabledProcessors,
       customerDeleted: customerDeleted === 'mark' ? 'mark' : 'ignore',
       ...(checkoutRaw === 'true'

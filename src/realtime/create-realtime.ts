@@ -1,12 +1,18 @@
+import type { Order } from '@commercetools/platform-sdk';
 import { fetchAllCategories } from '../commercetools/categories.ts';
 import type { CommercetoolsApi } from '../commercetools/client.ts';
 import { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
+import { ordersByIds } from '../commercetools/orders.ts';
+import { fetchProducts } from '../commercetools/products.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
 import { createEvents } from '../klaviyo/events.ts';
 import { KlaviyoHttp } from '../klaviyo/http.ts';
 import type { KlaviyoRateLimiter } from '../klaviyo/rate-limiter.ts';
 import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
+import type { ProductSummary } from '../mapping/order-to-events.ts';
+import { productSummary } from '../mapping/product-summary.ts';
+import { BatchLoader } from './batch-loader.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { DEFAULT_COALESCER_OPTIONS, EventCoalescer, type EventWriter } from './event-coalescer.ts';
 import { Intake } from './intake.ts';
@@ -52,8 +58,22 @@ export function createRealtime(
   const holdMs = config.realtime.eventHoldMs;
   const events: EventWriter =
     holdMs > 0
-      ? new EventCoalescer(klaviyo, { ...DEFAULT_COALESCER_OPTIONS, maxHoldMs: holdMs })
+      ? new EventCoalescer(klaviyo, {
+          ...DEFAULT_COALESCER_OPTIONS,
+          maxHoldMs: holdMs,
+          idleMs: config.realtime.eventIdleMs,
+        })
       : { send: (item) => createEvents(klaviyo, item) };
+  const ctBudgetMs = Math.max(2_000, config.realtime.retryBudgetMs);
+  const orders = new BatchLoader<Order>(
+    async (ids) => new Map((await ordersByIds(ct, ids, ctBudgetMs)).map((o) => [o.id, o])),
+    { waitMs: 5, maxKeys: 100 },
+  );
+  // Product names, slugs, images and categories change rarely: kept 30 s.
+  const products = new BatchLoader<ProductSummary>(
+    async (ids) => new Map((await fetchProducts(ct, ids, undefined, ctBudgetMs)).map((p) => [p.id, productSummary(p)])),
+    { waitMs: 5, maxKeys: 100, ttlMs: 30_000, maxCached: 20_000 },
+  );
   let tree: { at: number; value: Promise<ReadonlyMap<string, CategoryNode>> } | undefined;
   const categoryTreeCached = () => {
     if (!tree || Date.now() - tree.at > CATEGORY_TREE_TTL_MS) {
@@ -72,6 +92,8 @@ export function createRealtime(
       ct,
       klaviyo,
       events,
+      orders,
+      products,
       logger,
       settings: {
         customerProperties: config.customerProperties,
@@ -90,7 +112,7 @@ export function createRealtime(
         startedCheckout: config.realtime.startedCheckout,
         customersListId: config.customersListId,
       },
-      ctBudgetMs: Math.max(2_000, config.realtime.retryBudgetMs),
+      ctBudgetMs,
       categoryTree: categoryTreeCached,
     },
     // Started Checkout is opt-in: without STARTED_CHECKOUT the cart processor is off.

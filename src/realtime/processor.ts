@@ -1,10 +1,12 @@
+import type { Order } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../commercetools/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
 import type { CategoryNode } from '../mapping/category-tree.ts';
 import type { ConsentConfig } from '../mapping/consent.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
-import type { OrderMappingOptions } from '../mapping/order-to-events.ts';
+import type { OrderMappingOptions, ProductSummary } from '../mapping/order-to-events.ts';
+import type { BatchLoader } from './batch-loader.ts';
 import type { EventWriter } from './event-coalescer.ts';
 import type { Notification } from './notification.ts';
 
@@ -32,6 +34,9 @@ export interface ProcessorContext {
   klaviyo: KlaviyoHttp;
   /** Where events go: coalesced with other notifications' into bulk requests (default), or one call each. */
   events: EventWriter;
+  /** Orders (with payments) and product summaries read together for notifications arriving together. */
+  orders: BatchLoader<Order>;
+  products: BatchLoader<ProductSummary>;
   settings: RealtimeSettings;
   logger: Logger;
   /** The category tree, cached for a short while. */

@@ -64,7 +64,10 @@ export const orderProcessor: Processor = {
     if (isMessage(n, RETURNED)) wanted.add(metrics.returnedItems);
     const isChange = n.kind === 'updated';
     if (!isCreated && !isChange && wanted.size === 0) return ignored(`order message ${n.type} is not synced`);
-    const order = await getOrder(ctx.ct, n.resourceId as string, ctx.ctBudgetMs);
+    const id = n.resourceId as string;
+    // Read with the orders of other notifications arriving together; one commercetools lacks is read alone, so
+    // its error is the single read's.
+    const order = (await ctx.orders.get(id)) ?? (await getOrder(ctx.ct, id, ctx.ctBudgetMs));
     if (isCreated) {
       const sent = await sendOrderEvents(order, ctx, () => true);
       const consent = ctx.settings.consent;
