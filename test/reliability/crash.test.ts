@@ -6,7 +6,9 @@ import { expectConsentCounts, expectConsentLanded } from '../helpers/consent.ts'
 import { type CrashChainOptions, runCrashChain } from '../helpers/crash-chain.ts';
 import { CONSENT_ENV, CONSENT_LIST_ID, expectedOutcome } from '../helpers/expected.ts';
 import { addFaults, clearFaults } from '../helpers/faults.ts';
-import { request } from '../helpers/http.ts';
+import { request, waitFor } from '../helpers/http.ts';
+import { message, pubsub } from '../helpers/notifications.ts';
+import { startServiceProcess } from '../helpers/service-process.ts';
 import { KLAVIYO_KEY, type Stack, serviceEnv, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
 
 /**
@@ -209,6 +211,51 @@ describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new 
     if (spec.consent) expectConsentCounts(result.report.counts, small.consent);
     else expect(consent).toBeUndefined();
     await spec.landed();
+    expect(await specViolations(stack.klaviyo.url)).toEqual([]);
+  });
+});
+
+describe('real time: SIGKILL with notifications held for a bulk request', () => {
+  it('what was acknowledged has landed; what was not is redelivered to a new process and lands once', async () => {
+    await request('POST', `${stack.klaviyo.url}/__emulator/reset`);
+    const token = 'crash-push-token-0123456789';
+    // Batches are held up to 5 s, so the kill lands while notifications wait for their request.
+    const env = serviceEnv(stack.ct, stack.klaviyo.url, {
+      PUSH_AUTH_TOKEN: token,
+      REALTIME_EVENT_HOLD_MS: '5000',
+      REALTIME_EVENT_IDLE_MS: '5000',
+    });
+    const orders = small.importable.slice(0, 15);
+    const push = (url: string, o: R) =>
+      request<R>('POST', `${url}/events/pubsub`, {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: pubsub(message('order', o.id, 'OrderCreated'), `delivery-${o.id}`),
+      });
+    const waiting = async (url: string) => {
+      const text = await fetch(`${url}/metrics`).then((r) => r.text());
+      return Number(/ctk_realtime_event_requests\{what="waiting_events"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+
+    const a = await startServiceProcess(env, children);
+    const acknowledged = await Promise.all(orders.slice(0, 5).map((o) => push(a.url, o)));
+    expect(acknowledged.every((r) => r.status === 200 && r.body.status === 'applied')).toBe(true);
+    const held = orders.slice(5).map((o) => push(a.url, o).catch((e: unknown) => e));
+    await waitFor(async () => ((await waiting(a.url)) > 0 ? true : undefined), 10_000, 'events held for a request');
+    a.child.kill('SIGKILL');
+    // None of the held notifications was acknowledged: Pub/Sub redelivers them.
+    for (const r of await Promise.all(held)) expect((r as { status?: number }).status === 200).toBe(false);
+
+    const b = await startServiceProcess(env, children);
+    const redelivered = await Promise.all(orders.slice(5).map((o) => push(b.url, o)));
+    expect(redelivered.every((r) => r.status === 200 && r.body.status === 'applied')).toBe(true);
+    const placed = (
+      await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}&metric=Placed%20Order`)
+    ).body.map((e) => e.unique_id);
+    expect(placed.sort()).toEqual(orders.map((o) => o.id).sort());
+    const ordered = (
+      await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/events?key=${KLAVIYO_KEY}&metric=Ordered%20Product`)
+    ).body.map((e) => e.unique_id);
+    expect(ordered.sort()).toEqual(orders.flatMap((o) => o.lineItems.map((li: R) => li.id)).sort());
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
   });
 });
