@@ -36,17 +36,22 @@ export function spawnService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
   );
   return new Promise((resolve, reject) => {
     let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
+    const onData = (d: Buffer) => {
       buf += d.toString();
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(buf);
-      if (m)
-        resolve({
-          url: m[1],
-          child,
-          peakRssMB: () => procStatusMB(child.pid, 'VmHWM'),
-          rssMB: () => procStatusMB(child.pid, 'VmRSS'),
-        });
-    });
+      if (!m) return;
+      // Found: the rest of the output is drained, not kept (a log line per notification would pile up).
+      child.stdout?.off('data', onData);
+      child.stdout?.resume();
+      buf = '';
+      resolve({
+        url: m[1],
+        child,
+        peakRssMB: () => procStatusMB(child.pid, 'VmHWM'),
+        rssMB: () => procStatusMB(child.pid, 'VmRSS'),
+      });
+    };
+    child.stdout?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`service exited with ${code}`)));
   });
 }

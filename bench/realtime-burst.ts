@@ -14,10 +14,7 @@
  * process (both emulators and the pushing client), and that nothing was lost: every order with a customer gets
  * exactly one Placed Order (unique id = order id).
  *
- * The commercetools stand-in answers `where id in (…)` by scanning every stored order (4–6 s per query at
- * 100,000 orders, blocking this process and both emulators), where commercetools reads by primary key; this bench
- * gives the stand-in's storage a lookup by id for such queries (same predicate, same expansion), so the service is
- * what is measured. `--profile` writes a CPU profile of the service and prints its top functions by self time;
+ * `--profile` writes a CPU profile of the service and prints its top functions by self time;
  * `--services 2` runs two service processes on the same commercetools project and Klaviyo account, pushes split
  * between them (each paces its own requests, so together they can exceed the account's limits).
  *
@@ -81,34 +78,6 @@ const counts = ct.load(
 );
 out(`loaded ${JSON.stringify(counts)} in ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
 
-// `where id in ("…", …)`: the stand-in's storage scans every document for it; read the named ones instead and
-// apply the same predicate and expansion to them (commercetools answers these by primary key).
-const ID_IN = /^\s*id\s+in\s*\(\s*("(?:[^"\\]|\\.)*"(?:\s*,\s*"(?:[^"\\]|\\.)*")*)\s*\)\s*$/i;
-const storage = ct.storage as unknown as R;
-const scanQuery = storage.query.bind(storage) as (projectKey: string, typeId: string, params: R) => Promise<unknown>;
-let idLookups = 0;
-storage.query = async (projectKey: string, typeId: string, params: R) => {
-  const where: unknown[] =
-    params.where === undefined ? [] : Array.isArray(params.where) ? params.where : [params.where];
-  const m = where.length === 1 && params.sort === undefined && !params.offset ? ID_IN.exec(String(where[0])) : null;
-  if (!m) return scanQuery(projectKey, typeId, params);
-  idLookups++;
-  const ids = [...new Set(JSON.parse(`[${m[1]}]`) as string[])].sort();
-  const store = storage.store(projectKey, typeId);
-  const docs = ids.map((id) => store.getParsed(id)).filter((d) => d !== undefined);
-  const limit = params.limit ?? 20;
-  let page = ((await storage.filter(projectKey, typeId, where, docs)) as unknown[]).slice(0, limit);
-  if (params.expand !== undefined)
-    page = await Promise.all(page.map((r) => storage.expand(projectKey, r, params.expand)));
-  return {
-    limit,
-    offset: 0,
-    count: page.length,
-    results: page,
-    ...(params.withTotal === false ? {} : { total: page.length }),
-  };
-};
-
 // ---- Klaviyo emulator at the published limits, validating --------------------------------------------------
 const klaviyo = await startKlaviyoEmulator({ speedUp: 1, rateLimits: true });
 
@@ -130,8 +99,6 @@ for (let s = 0; s < serviceCount; s++) {
   );
   // The harness keeps every line the service prints to find its URL; one log line per notification would make
   // that buffer (and its scans) grow with the run. Once the URL is known, the lines are read and dropped.
-  service.child.stdout?.removeAllListeners('data');
-  service.child.stdout?.on('data', () => undefined);
   services.push(service);
 }
 out(
@@ -323,7 +290,6 @@ const result = {
   },
   servicePeakRssMB: peakRssMB,
   serviceRssSamplesMB: rssSamplesMB,
-  commercetoolsIdLookups: idLookups,
   ...(profile ? { profile } : {}),
 };
 out(JSON.stringify(result, null, 2));

@@ -110,6 +110,15 @@ export function upperBound(ids: readonly string[], id: string): number {
   return lo;
 }
 
+const ID_IN = /^\s*id\s+in\s*\(\s*("(?:[^"\\]|\\.)*"(?:\s*,\s*"(?:[^"\\]|\\.)*")*)\s*\)\s*$/i;
+
+/** The ids a where clause names when it is exactly one `id in ("…", …)` predicate. */
+export function idsNamedBy(where: string[]): string[] | undefined {
+  if (where.length !== 1) return undefined;
+  const m = ID_IN.exec(where[0]);
+  return m ? (JSON.parse(`[${m[1]}]`) as string[]) : undefined;
+}
+
 /** Reads a lower id bound (`id > "x"` / `id >= "x"`) out of a where clause that is a conjunction. */
 export function idLowerBound(where: string[]): { id: string; isInclusive: boolean } | undefined {
   for (const clause of where) {
@@ -363,7 +372,18 @@ export class IndexedStorage extends AbstractStorage {
     let page: unknown[] = [];
     let total: number | undefined;
 
-    if (sort.field === 'id') {
+    const named = sort.field === 'id' ? idsNamedBy(where) : undefined;
+    if (named) {
+      // `id in ("…", …)` alone: the named documents, not a scan (commercetools answers it by primary key).
+      const docs = [...new Set(named)]
+        .sort()
+        .map((id) => s.getParsed(id))
+        .filter((d) => d !== undefined);
+      const hits = await this.filter(projectKey, typeId, where, docs);
+      if (sort.direction === -1) hits.reverse();
+      page = hits.slice(offset, offset + limit);
+      if (isTotalWanted) total = hits.length;
+    } else if (sort.field === 'id') {
       const ids = s.sortedIds();
       const bound = sort.direction === 1 ? idLowerBound(where) : undefined;
       const start = bound ? (bound.isInclusive ? lowerBound(ids, bound.id) : upperBound(ids, bound.id)) : 0;

@@ -2,6 +2,7 @@ import { KlaviyoApiError } from '../core/errors.ts';
 import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
 import type { KlaviyoHttp } from './http.ts';
 import { OPERATIONS } from './operations.ts';
+import type { KlaviyoRateLimiter } from './rate-limiter.ts';
 import { rowIndex } from './row-errors.ts';
 import type { EventAttributes, EventBulkEntry, EventProfile } from './types.ts';
 
@@ -188,6 +189,11 @@ export async function sendEventBatch(
       ...(await sendEventBatch(http, batch.slice(half), signal)),
     ];
   }
+}
+
+/** How long a bulk events request would wait now for the rate limit (0: it could go at once). */
+export function bulkEventsWaitMs(limiter: KlaviyoRateLimiter): number {
+  return limiter.waitMsFor(OPERATIONS.bulkCreateEvents);
 }
 
 /** Creates one profile's events one `create_event` call each (real time: low volume; Klaviyo dedups by unique_id). */

@@ -94,6 +94,20 @@ export class KlaviyoRateLimiter {
     }
   }
 
+  /** How long a request of `op` would wait now for its slot (0: it could go at once); counts nothing. */
+  waitMsFor(op: KlaviyoOperation): number {
+    const limits = this.limitsOf(op);
+    const w = this.window(limits);
+    const now = this.now();
+    w.prune(now);
+    let waitMs = Math.max(0, w.pausedUntil - now);
+    if (w.sent.length >= limits.steadyPerMinute)
+      waitMs = Math.max(waitMs, w.sent[w.sent.length - limits.steadyPerMinute] + MINUTE_MS - now);
+    if (w.countSince(now - SECOND_MS) >= limits.burstPerSecond)
+      waitMs = Math.max(waitMs, w.sent[w.sent.length - limits.burstPerSecond] + SECOND_MS - now);
+    return waitMs;
+  }
+
   /** Klaviyo said to wait (429 Retry-After, or nothing remaining until reset). */
   pause(op: KlaviyoOperation, ms: number): void {
     const w = this.window(op);

@@ -6,7 +6,7 @@ import { ordersByIds } from '../commercetools/orders.ts';
 import { fetchProducts } from '../commercetools/products.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
-import { createEvents } from '../klaviyo/events.ts';
+import { bulkEventsWaitMs, createEvents } from '../klaviyo/events.ts';
 import { KlaviyoHttp } from '../klaviyo/http.ts';
 import type { KlaviyoRateLimiter } from '../klaviyo/rate-limiter.ts';
 import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
@@ -62,6 +62,7 @@ export function createRealtime(
           ...DEFAULT_COALESCER_OPTIONS,
           maxHoldMs: holdMs,
           idleMs: config.realtime.eventIdleMs,
+          slotWaitMs: () => bulkEventsWaitMs(limiter),
         })
       : { send: (item) => createEvents(klaviyo, item) };
   const ctBudgetMs = Math.max(2_000, config.realtime.retryBudgetMs);

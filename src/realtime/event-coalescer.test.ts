@@ -114,6 +114,24 @@ describe('EventCoalescer', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 
+  it('while requests could not go (rate limit), an open batch keeps filling past the idle wait', async () => {
+    let isLimited = true;
+    const c = new EventCoalescer(http, {
+      ...DEFAULT_COALESCER_OPTIONS,
+      idleMs: 1,
+      slotWaitMs: () => (isLimited ? 20 : 0),
+    });
+    const first = c.send(order('o1'));
+    // Arrivals spread well beyond the idle wait still join the same batch while the limit holds it.
+    await new Promise((r) => setImmediate(r));
+    const second = c.send(order('o2'));
+    const third = c.send(order('o3'));
+    expect(requests).toHaveLength(0);
+    isLimited = false;
+    await Promise.all([first, second, third]);
+    expect(requests.map((r) => r.length)).toEqual([3]);
+  });
+
   it('refuses, without sending, events Klaviyo would drop', async () => {
     const c = new EventCoalescer(http, { ...DEFAULT_COALESCER_OPTIONS });
     const old = order('o1');

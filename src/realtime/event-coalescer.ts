@@ -12,6 +12,11 @@ export interface CoalescerOptions {
   maxInFlight: number;
   maxEvents: number;
   maxBytes: number;
+  /**
+   * How long a request would wait now for the rate limit. While it would wait, a batch that is not full stays
+   * open and keeps filling (its notifications would wait for the window anyway): fuller requests, not more.
+   */
+  slotWaitMs?: () => number;
 }
 
 export const DEFAULT_COALESCER_OPTIONS: CoalescerOptions = {
@@ -126,13 +131,24 @@ export class EventCoalescer implements EventWriter {
     return done;
   }
 
+  /** On the timer: the open batch goes, unless requests could not go now anyway (then it keeps filling). */
+  private due(): void {
+    const waitMs = this.options.slotWaitMs?.() ?? 0;
+    if (waitMs > 0 && this.open.length > 0) {
+      this.timer = setTimeout(() => this.due(), Math.min(waitMs, 1_000));
+      this.timer.unref();
+      return;
+    }
+    this.close();
+  }
+
   /** The open batch goes `idleMs` after the last arrival, and at the latest `maxHoldMs` after the first. */
   private schedule(): void {
     clearTimeout(this.timer);
     const first = this.open[0];
     if (!first) return;
     const untilDeadline = first.arrivedMs + this.options.maxHoldMs - Date.now();
-    this.timer = setTimeout(() => this.close(), Math.max(0, Math.min(this.options.idleMs, untilDeadline)));
+    this.timer = setTimeout(() => this.due(), Math.max(0, Math.min(this.options.idleMs, untilDeadline)));
     this.timer.unref();
   }
 
