@@ -131,11 +131,19 @@ export class EventCoalescer implements EventWriter {
     return done;
   }
 
-  /** On the timer: the open batch goes, unless requests could not go now anyway (then it keeps filling). */
+  /**
+   * On the timer: the open batch goes, unless requests could not go now anyway (the rate limit), or others are
+   * still being written and it is younger than `maxHoldMs` — then it keeps filling, and a request finishing looks
+   * again. So a lone notification goes after `idleMs`, and under load every request is as full as it can be.
+   */
   private due(): void {
+    if (this.open.length === 0) return;
     const waitMs = this.options.slotWaitMs?.() ?? 0;
-    if (waitMs > 0 && this.open.length > 0) {
-      this.timer = setTimeout(() => this.due(), Math.min(waitMs, 1_000));
+    const ageMs = Date.now() - this.open[0].arrivedMs;
+    const isBusy = this.inFlight > 0 || this.ready.length > 0;
+    const holdMs = waitMs > 0 ? Math.min(waitMs, 1_000) : isBusy ? this.options.maxHoldMs - ageMs : 0;
+    if (holdMs > 0) {
+      this.timer = setTimeout(() => this.due(), holdMs);
       this.timer.unref();
       return;
     }
@@ -184,6 +192,8 @@ export class EventCoalescer implements EventWriter {
       void this.write(batch).finally(() => {
         this.inFlight--;
         this.pump();
+        // The open batch may have been kept filling while this request went: look again after the idle wait.
+        if (this.open.length > 0 && this.ready.length === 0) this.schedule();
       });
     }
   }
