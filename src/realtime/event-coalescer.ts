@@ -179,11 +179,16 @@ export class EventCoalescer implements EventWriter {
       const batch = this.ready.shift() as Waiting[];
       let events = batch.reduce((n, w) => n + w.item.events.length, 0);
       let bytes = batch.reduce((n, w) => n + w.bytes, 0);
+      const keys = new Set(batch.flatMap((w) => w.item.events.map(eventKey)));
       while (this.ready.length > 0) {
         const next = this.ready[0];
         const e = next.reduce((n, w) => n + w.item.events.length, 0);
         const b = next.reduce((n, w) => n + w.bytes, 0);
         if (events + e > this.options.maxEvents || bytes + b > this.options.maxBytes) break;
+        // Never two copies of an event in one request (Klaviyo refuses a repeated unique id for a metric).
+        const nextKeys = next.flatMap((w) => w.item.events.map(eventKey));
+        if (nextKeys.some((k) => keys.has(k))) break;
+        for (const k of nextKeys) keys.add(k);
         batch.push(...(this.ready.shift() as Waiting[]));
         events += e;
         bytes += b;
