@@ -1,6 +1,7 @@
-import type { Order } from '@commercetools/platform-sdk';
+import type { Customer, Order } from '@commercetools/platform-sdk';
 import { fetchAllCategories } from '../commercetools/categories.ts';
 import type { CommercetoolsApi } from '../commercetools/client.ts';
+import { customersByIds } from '../commercetools/customers.ts';
 import { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
 import { ordersByIds } from '../commercetools/orders.ts';
 import { fetchProducts } from '../commercetools/products.ts';
@@ -70,6 +71,10 @@ export function createRealtime(
     async (ids) => new Map((await ordersByIds(ct, ids, ctBudgetMs)).map((o) => [o.id, o])),
     { waitMs: 5, maxKeys: 100 },
   );
+  const customers = new BatchLoader<Customer>(
+    async (ids) => new Map((await customersByIds(ct, ids, ctBudgetMs)).map((c) => [c.id, c])),
+    { waitMs: 5, maxKeys: 100 },
+  );
   // Product names, slugs, images and categories change rarely: kept 30 s.
   const products = new BatchLoader<ProductSummary>(
     async (ids) => new Map((await fetchProducts(ct, ids, undefined, ctBudgetMs)).map((p) => [p.id, productSummary(p)])),
@@ -94,6 +99,7 @@ export function createRealtime(
       klaviyo,
       events,
       orders,
+      customers,
       products,
       logger,
       settings: {

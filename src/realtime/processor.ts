@@ -1,4 +1,4 @@
-import type { Order } from '@commercetools/platform-sdk';
+import type { Customer, Order } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../commercetools/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
@@ -34,8 +34,9 @@ export interface ProcessorContext {
   klaviyo: KlaviyoHttp;
   /** Where events go: coalesced with other notifications' into bulk requests (default), or one call each. */
   events: EventWriter;
-  /** Orders (with payments) and product summaries read together for notifications arriving together. */
+  /** Orders (with payments), customers and product summaries read together for notifications arriving together. */
   orders: BatchLoader<Order>;
+  customers: BatchLoader<Customer>;
   products: BatchLoader<ProductSummary>;
   settings: RealtimeSettings;
   logger: Logger;

@@ -1,4 +1,3 @@
-import { findCustomer } from '../../commercetools/customers.ts';
 import { addProfilesToList } from '../../klaviyo/consent.ts';
 import { upsertProfile } from '../../klaviyo/profiles.ts';
 import { customerConsent } from '../../mapping/consent.ts';
@@ -18,7 +17,9 @@ export const customerProcessor: Processor = {
   handles: (n) => n.resourceType === 'customer',
   async process(n, ctx) {
     const customerId = n.resourceId as string;
-    const customer = await findCustomer(ctx.ct, customerId, ctx.ctBudgetMs);
+    // Read with the customers of other notifications arriving together (one query); absent when commercetools
+    // has no such customer.
+    const customer = await ctx.customers.get(customerId);
     if (!customer) {
       const isDeletion = n.kind === 'deleted' || n.type === 'CustomerDeleted';
       // Only a deletion marks a profile: any other notification of an id commercetools lacks (made up, or deleted
