@@ -1,5 +1,6 @@
 import { createCommercetoolsApi } from './commercetools/client.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
+import { inParallel } from './core/in-parallel.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { KlaviyoRateLimiter } from './klaviyo/rate-limiter.ts';
 import { createRealtime } from './realtime/create-realtime.ts';
@@ -42,18 +43,12 @@ export function createLambdaHandlers(config: Config, logger: Logger = createLogg
       // The batch's records are handled together, so their events share bulk requests (the event coalescer);
       // the partial batch failures name exactly the records not acknowledged.
       const failures: Array<{ itemIdentifier: string }> = [];
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(SQS_CONCURRENCY, event.Records.length) }, async () => {
-          while (next < event.Records.length) {
-            const record = event.Records[next++];
-            const result = await intake
-              .receive({ body: parseBody(record.body), envelope: 'platform', deliveryId: record.messageId })
-              .catch(() => undefined);
-            if (!result?.isAcknowledged) failures.push({ itemIdentifier: record.messageId });
-          }
-        }),
-      );
+      await inParallel(event.Records, SQS_CONCURRENCY, async (record) => {
+        const result = await intake
+          .receive({ body: parseBody(record.body), envelope: 'platform', deliveryId: record.messageId })
+          .catch(() => undefined);
+        if (!result?.isAcknowledged) failures.push({ itemIdentifier: record.messageId });
+      });
       return { batchItemFailures: failures };
     },
     async eventBridge(event: EventBridgeEvent): Promise<{ status: string }> {

@@ -1,6 +1,38 @@
 import { ctCall } from './client.ts';
 
 export const PAGE_SIZE = 500;
+/** Ids per `id in (…)` query. */
+const IDS_PER_QUERY = 100;
+
+/** The predicate naming exactly these ids. */
+function idsPredicate(ids: string[]): string {
+  return `id in (${ids.map((id) => JSON.stringify(id)).join(', ')})`;
+}
+
+/** The arguments of one `id in (…)` query (a type literal, so that it fits the SDK's query argument maps). */
+export type IdsQueryArgs = { where: string[]; limit: number; withTotal: false };
+
+/**
+ * Records by id, 100 a query (`query` turns the arguments into the SDK request, adding `expand` where needed);
+ * ids commercetools does not have are absent.
+ */
+export async function queryByIds<T>(
+  what: string,
+  ids: string[],
+  query: (args: IdsQueryArgs) => { execute(): Promise<{ body: { results: T[] } }> },
+  options: { signal?: AbortSignal; budgetMs?: number } = {},
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const args: IdsQueryArgs = {
+      where: [idsPredicate(ids.slice(i, i + IDS_PER_QUERY))],
+      limit: IDS_PER_QUERY,
+      withTotal: false,
+    };
+    out.push(...(await ctCall(what, () => query(args).execute(), options)).results);
+  }
+  return out;
+}
 
 /** Where a paged read starts: after `cursor`, or exactly these `ids`. */
 export interface PageQuery {
@@ -27,9 +59,9 @@ export async function* pageById<T extends { id: string }>(
   const pageSize = options.pageSize ?? PAGE_SIZE;
   if (options.ids) {
     const wanted = [...new Set(options.ids)].sort().filter((id) => options.cursor === undefined || id > options.cursor);
-    for (let i = 0; i < wanted.length; i += 100) {
-      const chunk = wanted.slice(i, i + 100);
-      const records = await fetchPage([`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`], 100);
+    for (let i = 0; i < wanted.length; i += IDS_PER_QUERY) {
+      const chunk = wanted.slice(i, i + IDS_PER_QUERY);
+      const records = await fetchPage([idsPredicate(chunk)], IDS_PER_QUERY);
       const found = new Set(records.map((r) => r.id));
       yield {
         records: records.sort((a, b) => (a.id < b.id ? -1 : 1)),

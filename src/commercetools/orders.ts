@@ -1,6 +1,6 @@
 import type { Order, Payment } from '@commercetools/platform-sdk';
 import { type CommercetoolsApi, ctCall } from './client.ts';
-import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
+import { keysetPages, type Page, type PageQuery, queryByIds } from './keyset-pager.ts';
 
 export interface OrderQuery extends PageQuery {
   /** Only orders created at or after this instant. */
@@ -68,26 +68,15 @@ export function getOrder(api: CommercetoolsApi, id: string, budgetMs?: number): 
 }
 
 /** Orders by id (up to 100 a query), with their payments; ids commercetools does not have are absent. */
-export async function ordersByIds(api: CommercetoolsApi, ids: string[], budgetMs?: number): Promise<Order[]> {
-  const out: Order[] = [];
-  for (let i = 0; i < ids.length; i += 100) {
-    const chunk = ids.slice(i, i + 100);
-    const where = [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`];
-    out.push(
-      ...(
-        await ctCall(
-          'order query',
-          () =>
-            api
-              .orders()
-              .get({ queryArgs: { where, limit: 100, withTotal: false, expand: EXPAND_PAYMENTS } })
-              .execute(),
-          { budgetMs },
-        )
-      ).results,
-    );
-  }
-  return out;
+export function ordersByIds(api: CommercetoolsApi, ids: string[], budgetMs?: number): Promise<Order[]> {
+  return queryByIds(
+    'order query',
+    ids,
+    (args) => api.orders().get({ queryArgs: { ...args, expand: EXPAND_PAYMENTS } }),
+    {
+      budgetMs,
+    },
+  );
 }
 
 /** The order that holds a payment, with its payments, if any. */

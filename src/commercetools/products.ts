@@ -1,6 +1,6 @@
 import type { Product } from '@commercetools/platform-sdk';
 import { type CommercetoolsApi, ctCall, ctFind } from './client.ts';
-import { keysetPages, type Page, type PageQuery } from './keyset-pager.ts';
+import { keysetPages, type Page, type PageQuery, queryByIds } from './keyset-pager.ts';
 
 const PUBLISHED = 'masterData(published = true)';
 /** commercetools' `total` never exceeds this when a query has a predicate. */
@@ -29,31 +29,13 @@ export async function countPublishedProducts(api: CommercetoolsApi, signal?: Abo
 }
 
 /** Products by id (current data, published or not: orders may reference products changed since), 100 per query. */
-export async function fetchProducts(
+export function fetchProducts(
   api: CommercetoolsApi,
   ids: string[],
   signal?: AbortSignal,
   budgetMs?: number,
 ): Promise<Product[]> {
-  const out: Product[] = [];
-  for (let i = 0; i < ids.length; i += 100) {
-    const chunk = ids.slice(i, i + 100);
-    const where = [`id in (${chunk.map((id) => JSON.stringify(id)).join(', ')})`];
-    out.push(
-      ...(
-        await ctCall(
-          'product query',
-          () =>
-            api
-              .products()
-              .get({ queryArgs: { where, limit: 100, withTotal: false } })
-              .execute(),
-          { signal, budgetMs },
-        )
-      ).results,
-    );
-  }
-  return out;
+  return queryByIds('product query', ids, (queryArgs) => api.products().get({ queryArgs }), { signal, budgetMs });
 }
 
 /** One product as it is now, or undefined when it no longer exists. */

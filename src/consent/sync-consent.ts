@@ -1,4 +1,4 @@
-import type { ConsentResult, RecordOutcome } from '../core/record-outcome.ts';
+import type { BatchEntry, ConsentResult, RecordOutcome } from '../core/record-outcome.ts';
 import {
   addProfilesToList,
   type ConsentEntry,
@@ -44,6 +44,33 @@ function keyOf(intent: ConsentIntent, by: ConsentSyncOptions['by']): string | un
   return by === 'external_id' ? intent.externalId : intent.email?.toLowerCase();
 }
 
+/**
+ * Which of these people are on the list, looked up by email (else phone, for those without one) with
+ * get_profiles_for_list, 100 a request.
+ */
+async function listMembership(
+  http: KlaviyoHttp,
+  listId: string,
+  intents: ConsentIntent[],
+  signal?: AbortSignal,
+): Promise<(i: ConsentIntent) => boolean> {
+  const emails = await listMembers(
+    http,
+    listId,
+    'email',
+    intents.flatMap((i) => (i.email ? [i.email] : [])),
+    signal,
+  );
+  const phones = await listMembers(
+    http,
+    listId,
+    'phone_number',
+    intents.flatMap((i) => (!i.email && i.phone ? [i.phone] : [])),
+    signal,
+  );
+  return (i) => (i.email ? emails.has(i.email.toLowerCase()) : i.phone !== undefined && phones.has(i.phone));
+}
+
 const intentMs = (c: ChannelIntent) => Date.parse(c.at ?? c.fallbackAt) || 0;
 
 /**
@@ -76,20 +103,15 @@ export async function syncConsent(
       if (!key) continue;
       const slot = `${key}\u0000${intent.channel}`;
       const previous = chosen.get(slot);
-      if (!previous || intentMs(intent) >= intentMs(previous.intent)) {
-        if (previous)
-          push(previous.candidate.recordId, {
-            channel: intent.channel,
-            result: 'unchanged',
-            reason: 'a newer record of the same profile decides',
-          });
-        chosen.set(slot, { candidate: c, intent });
-      } else
-        push(c.recordId, {
+      const isNewer = !previous || intentMs(intent) >= intentMs(previous.intent);
+      const outdone = isNewer ? previous?.candidate : c;
+      if (outdone)
+        push(outdone.recordId, {
           channel: intent.channel,
           result: 'unchanged',
           reason: 'a newer record of the same profile decides',
         });
+      if (isNewer) chosen.set(slot, { candidate: c, intent });
     }
   }
   if (chosen.size === 0) return results;
@@ -101,22 +123,12 @@ export async function syncConsent(
 
   // An opt-out only concerns members of the list: Klaviyo would unsubscribe anyone else from everything.
   const optOuts = [...chosen.values()].filter((x) => x.intent.action === 'unsubscribe' && stateOf(x.candidate));
-  const memberEmails = await listMembers(
+  const isMember = await listMembership(
     http,
     config.listId,
-    'email',
-    optOuts.flatMap((x) => (x.candidate.intent.email ? [x.candidate.intent.email] : [])),
+    optOuts.map((x) => x.candidate.intent),
     options.signal,
   );
-  const memberPhones = await listMembers(
-    http,
-    config.listId,
-    'phone_number',
-    optOuts.flatMap((x) => (!x.candidate.intent.email && x.candidate.intent.phone ? [x.candidate.intent.phone] : [])),
-    options.signal,
-  );
-  const isMember = (i: ConsentIntent) =>
-    i.email ? memberEmails.has(i.email.toLowerCase()) : i.phone !== undefined && memberPhones.has(i.phone);
 
   const nowMs = options.nowMs ?? Date.now();
   const subscribe = new Map<string, ConsentEntry>();
@@ -167,24 +179,8 @@ export async function syncConsent(
       refusedReasons.set(r.entry.recordId, `Klaviyo refused the ${r.what}: ${r.detail} (${r.code})`);
     let missing = [...toList.keys()];
     if (options.checkListMembership && missing.length) {
-      const intents = [...toList.values()];
-      const emails = await listMembers(
-        http,
-        config.listId,
-        'email',
-        intents.flatMap((i) => (i.email ? [i.email] : [])),
-        options.signal,
-      );
-      const phones = await listMembers(
-        http,
-        config.listId,
-        'phone_number',
-        intents.flatMap((i) => (!i.email && i.phone ? [i.phone] : [])),
-        options.signal,
-      );
-      missing = [...toList].flatMap(([profileId, i]) =>
-        (i.email ? emails.has(i.email.toLowerCase()) : i.phone !== undefined && phones.has(i.phone)) ? [] : [profileId],
-      );
+      const isOnList = await listMembership(http, config.listId, [...toList.values()], options.signal);
+      missing = [...toList].flatMap(([profileId, i]) => (isOnList(i) ? [] : [profileId]));
     }
     await addProfilesToList(http, config.listId, missing, options.signal);
   }
@@ -221,4 +217,45 @@ export function withConsent(outcomes: RecordOutcome[], results: ReadonlyMap<stri
       };
     return { ...o, consent };
   });
+}
+
+/** The records of a batch whose items carry a consent intent. */
+export function consentCandidates(batch: ReadonlyArray<BatchEntry<{ consent?: ConsentIntent }>>): ConsentCandidate[] {
+  return batch.flatMap((b) => (b.item.consent ? [{ recordId: b.id, intent: b.item.consent }] : []));
+}
+
+/**
+ * Once a batch is written (its profiles or events landed): the consent of the records that landed, synced and
+ * attached to their outcomes. Records that failed keep their outcome and send no consent.
+ */
+export async function syncConsentOfLanded(
+  http: KlaviyoHttp,
+  config: ConsentConfig,
+  candidates: ConsentCandidate[],
+  outcomes: RecordOutcome[],
+  options: Omit<ConsentSyncOptions, 'dryRun'>,
+): Promise<RecordOutcome[]> {
+  if (candidates.length === 0) return outcomes;
+  const landed = new Set(outcomes.flatMap((o) => (o.outcome === 'succeeded' ? [o.id] : [])));
+  const results = await syncConsent(
+    http,
+    config,
+    candidates.filter((c) => landed.has(c.recordId)),
+    options,
+  );
+  return withConsent(outcomes, results);
+}
+
+/** A dry run's outcomes for a batch: every record succeeds, with the consent it would get (read, not written). */
+export async function dryRunConsent(
+  http: KlaviyoHttp,
+  config: ConsentConfig,
+  batch: ReadonlyArray<BatchEntry<{ consent?: ConsentIntent }>>,
+  options: Omit<ConsentSyncOptions, 'dryRun'>,
+): Promise<RecordOutcome[]> {
+  const results = await syncConsent(http, config, consentCandidates(batch), { ...options, dryRun: true });
+  return withConsent(
+    batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const })),
+    results,
+  );
 }

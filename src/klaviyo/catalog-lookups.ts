@@ -1,11 +1,7 @@
 import { CATALOG_PLURAL, type CatalogResource } from './catalog-jobs.ts';
+import { anyFilter, collectionPages } from './collection.ts';
 import type { KlaviyoHttp } from './http.ts';
 import { type KlaviyoOperation, OPERATIONS } from './operations.ts';
-
-interface Collection {
-  data: Array<{ id: string }>;
-  links?: { next?: string | null };
-}
 
 const LIST_OPERATION: Record<CatalogResource, KlaviyoOperation> = {
   item: OPERATIONS.getCatalogItems,
@@ -21,12 +17,8 @@ async function collectIds(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const ids: string[] = [];
-  let path: string | null | undefined = firstPath;
-  while (path) {
-    const res: { body: Collection | undefined } = await http.request<Collection>(op, { method: 'GET', path, signal });
-    for (const r of res.body?.data ?? []) ids.push(r.id);
-    path = res.body?.links?.next;
-  }
+  for await (const page of collectionPages<{ id: string }>(http, op, firstPath, signal))
+    for (const r of page) ids.push(r.id);
   return ids;
 }
 
@@ -40,8 +32,7 @@ export async function existingCatalogIds(
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
-    const filter = encodeURIComponent(`any(ids,[${chunk.map((id) => JSON.stringify(id)).join(',')}])`);
-    const path = `/api/catalog-${CATALOG_PLURAL[resource]}?filter=${filter}&page[size]=100&fields[catalog-${resource}]=external_id`;
+    const path = `/api/catalog-${CATALOG_PLURAL[resource]}?filter=${anyFilter('ids', chunk)}&page[size]=100&fields[catalog-${resource}]=external_id`;
     for (const id of await collectIds(http, LIST_OPERATION[resource], path, signal)) found.add(id);
   }
   return found;

@@ -1,8 +1,9 @@
 import { KlaviyoApiError } from '../core/errors.ts';
+import { inParallel } from '../core/in-parallel.ts';
+import { anyFilter, collectionPages } from './collection.ts';
 import type { KlaviyoHttp } from './http.ts';
 import { OPERATIONS } from './operations.ts';
 import { rowIndex } from './row-errors.ts';
-import type { CollectionDocument } from './types.ts';
 
 /** Klaviyo's limits: "Maximum number of profiles can be submitted for subscription: 1000"; unsubscribe 100. */
 export const CONSENT_LIMITS = {
@@ -76,18 +77,6 @@ function channelState(raw: RawChannel | undefined): KlaviyoChannelState {
  */
 const READS_IN_FLIGHT = 4;
 
-/** Runs `work` over `items`, at most `limit` at a time. */
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
-
-const quoted = (values: string[]) => values.map((v) => JSON.stringify(v)).join(',');
-
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -108,14 +97,9 @@ export async function readConsentStates(
   const found = new Map<string, KlaviyoConsentState>();
   const unique = [...new Set(by === 'email' ? values.map((v) => v.toLowerCase()) : values)];
   await inParallel(chunks(unique, CONSENT_LIMITS.readPerRequest), READS_IN_FLIGHT, async (chunk) => {
-    const filter = encodeURIComponent(`any(${by},[${quoted(chunk)}])`);
-    let path: string | null | undefined =
-      `/api/profiles?filter=${filter}&page[size]=${CONSENT_LIMITS.readPerRequest}&additional-fields[profile]=subscriptions`;
-    while (path) {
-      const res: { body: CollectionDocument<RawProfile> | undefined } = await http.request<
-        CollectionDocument<RawProfile>
-      >(OPERATIONS.getProfiles, { method: 'GET', path, signal });
-      for (const p of res.body?.data ?? []) {
+    const path = `/api/profiles?filter=${anyFilter(by, chunk)}&page[size]=${CONSENT_LIMITS.readPerRequest}&additional-fields[profile]=subscriptions`;
+    for await (const page of collectionPages<RawProfile>(http, OPERATIONS.getProfiles, path, signal)) {
+      for (const p of page) {
         const a = p.attributes ?? {};
         const key = by === 'email' ? a.email?.toLowerCase() : (a.external_id ?? undefined);
         if (!key) continue;
@@ -125,7 +109,6 @@ export async function readConsentStates(
           sms: channelState(a.subscriptions?.sms?.marketing),
         });
       }
-      path = res.body?.links?.next;
     }
   });
   return found;
@@ -142,18 +125,12 @@ export async function listMembers(
   const members = new Set<string>();
   const unique = [...new Set(by === 'email' ? values.map((v) => v.toLowerCase()) : values)];
   for (const chunk of chunks(unique, CONSENT_LIMITS.readPerRequest)) {
-    const filter = encodeURIComponent(`any(${by},[${quoted(chunk)}])`);
-    let path: string | null | undefined =
-      `/api/lists/${encodeURIComponent(listId)}/profiles?filter=${filter}&page[size]=${CONSENT_LIMITS.readPerRequest}&fields[profile]=email,phone_number`;
-    while (path) {
-      const res: { body: CollectionDocument<RawProfile> | undefined } = await http.request<
-        CollectionDocument<RawProfile>
-      >(OPERATIONS.getListProfiles, { method: 'GET', path, signal });
-      for (const p of res.body?.data ?? []) {
+    const path = `/api/lists/${encodeURIComponent(listId)}/profiles?filter=${anyFilter(by, chunk)}&page[size]=${CONSENT_LIMITS.readPerRequest}&fields[profile]=email,phone_number`;
+    for await (const page of collectionPages<RawProfile>(http, OPERATIONS.getListProfiles, path, signal)) {
+      for (const p of page) {
         const v = by === 'email' ? p.attributes?.email?.toLowerCase() : p.attributes?.phone_number;
         if (v) members.add(v);
       }
-      path = res.body?.links?.next;
     }
   }
   return members;

@@ -1,12 +1,12 @@
 import { KlaviyoApiError } from '../core/errors.ts';
 import type { JobRef, RecoveredBatch, WriteProgress } from '../core/job-progress.ts';
 import type { BatchEntry, RecordOutcome } from '../core/record-outcome.ts';
+import { collectionPages } from './collection.ts';
 import type { KlaviyoHttp } from './http.ts';
 import { acceptedJobId, type JobResource, type PollSchedule, waitForJob } from './jobs.ts';
 import { OPERATIONS } from './operations.ts';
 import { type RowError, rowIndex } from './row-errors.ts';
 import type {
-  CollectionDocument,
   ImportErrorResource,
   JobDocument,
   ProfileAttributes,
@@ -131,12 +131,9 @@ async function readImportErrors(
 ): Promise<ImportErrorReport> {
   const report: ImportErrorReport = { byRow: new Map(), unattributed: [], byExternalId: new Map() };
   const rowOfExternalId = new Map((rows ?? []).map((r, i) => [r.externalId, i]));
-  let path: string | null | undefined = `/api/profile-bulk-import-jobs/${jobId}/import-errors?page[size]=100`;
-  while (path) {
-    const res: { body: CollectionDocument<ImportErrorResource> | undefined } = await http.request<
-      CollectionDocument<ImportErrorResource>
-    >(OPERATIONS.getImportErrors, { method: 'GET', path, signal });
-    for (const e of res.body?.data ?? []) {
+  const path = `/api/profile-bulk-import-jobs/${jobId}/import-errors?page[size]=100`;
+  for await (const page of collectionPages<ImportErrorResource>(http, OPERATIONS.getImportErrors, path, signal)) {
+    for (const e of page) {
       const error: RowError = {
         code: e.attributes.code,
         detail: e.attributes.detail,
@@ -150,7 +147,6 @@ async function readImportErrors(
       if (index !== undefined) report.byRow.set(index, error);
       else if (externalId === undefined) report.unattributed.push(error);
     }
-    path = res.body?.links?.next;
   }
   return report;
 }
@@ -158,18 +154,15 @@ async function readImportErrors(
 /** The identifiers of the profiles a job imported (read back only when some of its errors name no profile). */
 async function importedIdentifiers(http: KlaviyoHttp, jobId: string, signal?: AbortSignal): Promise<Set<string>> {
   const found = new Set<string>();
-  let path: string | null | undefined =
-    `/api/profile-bulk-import-jobs/${jobId}/profiles?page[size]=100&fields[profile]=external_id,email,phone_number`;
-  while (path) {
-    const res: { body: CollectionDocument<{ attributes?: Record<string, string | null | undefined> }> | undefined } =
-      await http.request(OPERATIONS.getProfilesOfImportJob, { method: 'GET', path, signal });
-    for (const p of res.body?.data ?? []) {
+  const path = `/api/profile-bulk-import-jobs/${jobId}/profiles?page[size]=100&fields[profile]=external_id,email,phone_number`;
+  type Row = { attributes?: Record<string, string | null | undefined> };
+  for await (const page of collectionPages<Row>(http, OPERATIONS.getProfilesOfImportJob, path, signal)) {
+    for (const p of page) {
       const a = p.attributes ?? {};
       if (a.external_id) found.add(`external_id:${a.external_id}`);
       if (a.email) found.add(`email:${a.email.toLowerCase()}`);
       if (a.phone_number) found.add(`phone:${a.phone_number}`);
     }
-    path = res.body?.links?.next;
   }
   return found;
 }

@@ -5,6 +5,7 @@ import type { JobRef } from '../core/job-progress.ts';
 import type { Logger } from '../core/logger.ts';
 import { Batcher } from './batcher.ts';
 import {
+  type CountField,
   emptyCounts,
   type FailureReport,
   type InFlightSegment,
@@ -159,7 +160,7 @@ export class JobRunner<R extends { id: string }, I> {
     this.saveTimer.unref();
   }
 
-  private count(segment: Segment, field: 'read' | 'succeeded' | 'failed' | 'skipped'): void {
+  private count(segment: Segment, field: CountField): void {
     this.ledger.count(segment, field);
   }
 

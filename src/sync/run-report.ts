@@ -49,6 +49,8 @@ export type ConsentTally = Record<ConsentResult['result'], number>;
 export type ConsentCounts = Record<ConsentResult['channel'], ConsentTally>;
 
 const COUNT_KEYS = ['read', 'succeeded', 'failed', 'skipped'] as const;
+/** A record count of a run (the consent counts aside). */
+export type CountField = (typeof COUNT_KEYS)[number];
 
 function emptyTally(): ConsentTally {
   return { subscribed: 0, unsubscribed: 0, unchanged: 0, skipped: 0, failed: 0 };

@@ -2,6 +2,7 @@ import type { JobRef } from '../core/job-progress.ts';
 import type { ConsentResult, RecordOutcome } from '../core/record-outcome.ts';
 import {
   addCounts,
+  type CountField,
   copyCounts,
   emptyConsentCounts,
   emptyCounts,
@@ -46,7 +47,7 @@ export class SegmentLedger {
   }
 
   /** Counts an outcome in the report and in its segment. */
-  count(segment: Segment, field: Exclude<keyof RunCounts, 'consent'>, n = 1): void {
+  count(segment: Segment, field: CountField, n = 1): void {
     this.report.counts[field] += n;
     segment.counts[field] += n;
   }

@@ -3,6 +3,7 @@ import { generateDataset } from '../../emulators/data/generate.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { type RunningService, startService } from '../../src/main.ts';
+import { waitForKlaviyoJobs } from '../helpers/consent.ts';
 import { klaviyoCaller, request, waitFor } from '../helpers/http.ts';
 import { message, pubsub } from '../helpers/notifications.ts';
 import { KLAVIYO_KEY, type Stack, serviceEnv, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
@@ -56,18 +57,7 @@ const post = (url: string, path: string, body: unknown = {}) =>
 
 /** Every profile of the account, by external id (customers) and by email (guests), once no consent job is pending. */
 async function profiles(): Promise<{ byExternalId: Map<string, R>; byEmail: Map<string, R>; all: R[] }> {
-  await waitFor(
-    async () => {
-      const jobs = (await request<any>('GET', `${stack.klaviyo.url}/__emulator/summary?key=${KLAVIYO_KEY}`)).body
-        .jobs as Record<string, Record<string, number>>;
-      const pending = Object.entries(jobs).some(
-        ([type, byStatus]) => type.startsWith('profile-') && (byStatus.queued || byStatus.processing),
-      );
-      return pending ? undefined : true;
-    },
-    20_000,
-    'the consent jobs to complete',
-  );
+  await waitForKlaviyoJobs(stack.klaviyo.url);
   const all = (await request<R[]>('GET', `${stack.klaviyo.url}/__emulator/profiles?key=${KLAVIYO_KEY}`)).body;
   return {
     all,

@@ -5,15 +5,8 @@ import { KLAVIYO_KEY } from './stack.ts';
 
 type R = Record<string, any>;
 
-/**
- * Checks that Klaviyo holds exactly the consent of the dataset: every consenting customer subscribed once, with
- * the consent time commercetools records, and on the list; nobody else subscribed or on the list (once the
- * subscription jobs Klaviyo accepted have run).
- */
-export async function expectConsentLanded(
-  klaviyoUrl: string,
-  expected: ReturnType<typeof expectedOutcome>['consent'],
-): Promise<void> {
+/** Waits until every job the Klaviyo emulator accepted (imports, subscriptions, …) has run. */
+export async function waitForKlaviyoJobs(klaviyoUrl: string): Promise<void> {
   await waitFor(
     async () => {
       const jobs = (await request<R>('GET', `${klaviyoUrl}/__emulator/summary?key=${KLAVIYO_KEY}`)).body.jobs as Record<
@@ -26,6 +19,18 @@ export async function expectConsentLanded(
     30_000,
     'the accepted Klaviyo jobs to run',
   );
+}
+
+/**
+ * Checks that Klaviyo holds exactly the consent of the dataset: every consenting customer subscribed once, with
+ * the consent time commercetools records, and on the list; nobody else subscribed or on the list (once the
+ * subscription jobs Klaviyo accepted have run).
+ */
+export async function expectConsentLanded(
+  klaviyoUrl: string,
+  expected: ReturnType<typeof expectedOutcome>['consent'],
+): Promise<void> {
+  await waitForKlaviyoJobs(klaviyoUrl);
   const profiles = (await request<R[]>('GET', `${klaviyoUrl}/__emulator/profiles?key=${KLAVIYO_KEY}`)).body;
   const subscribed = (channel: 'email' | 'sms') =>
     new Map(

@@ -159,10 +159,7 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      const lat = [...sources.intake.stats.recentLatenciesMs].sort((a, b) => a - b);
-      if (lat.length === 0) return;
-      for (const q of [0.5, 0.9, 0.99])
-        this.set({ quantile: String(q) }, lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] / 1000);
+      for (const [q, ms] of quantiles(sources.intake.stats.recentLatenciesMs)) this.set({ quantile: q }, ms / 1000);
     },
   });
   return {

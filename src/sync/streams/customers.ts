@@ -1,8 +1,7 @@
 import type { Customer } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countCustomers, customerPages } from '../../commercetools/customers.ts';
-import { type ConsentCandidate, syncConsent, withConsent } from '../../consent/sync-consent.ts';
-import type { BatchEntry } from '../../core/record-outcome.ts';
+import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import {
   importProfiles,
@@ -35,10 +34,6 @@ export interface CustomerStreamDeps {
 export interface CustomerItem {
   profile: ProfileUpsertResource;
   consent?: ConsentIntent;
-}
-
-function consentCandidates(batch: Array<BatchEntry<CustomerItem>>): ConsentCandidate[] {
-  return batch.flatMap((b) => (b.item.consent ? [{ recordId: b.id, intent: b.item.consent }] : []));
 }
 
 /**
@@ -95,30 +90,11 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
       // Only ids (and the small consent intents) are kept while the job runs.
       batch.length = 0;
       const outcomes = await importProfiles(deps.klaviyo, profiles, signal, progress, listIds);
-      if (!consent || candidates.length === 0) return outcomes;
-      const landed = new Set(outcomes.flatMap((o) => (o.outcome === 'succeeded' ? [o.id] : [])));
-      const results = await syncConsent(
-        deps.klaviyo,
-        consent,
-        candidates.filter((c) => landed.has(c.recordId)),
-        { by: 'external_id', signal },
-      );
-      return withConsent(outcomes, results);
+      if (!consent) return outcomes;
+      return syncConsentOfLanded(deps.klaviyo, consent, candidates, outcomes, { by: 'external_id', signal });
     },
     ...(consent
-      ? {
-          async dryWrite(batch, signal) {
-            const results = await syncConsent(deps.klaviyo, consent, consentCandidates(batch), {
-              by: 'external_id',
-              dryRun: true,
-              signal,
-            });
-            return withConsent(
-              batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const })),
-              results,
-            );
-          },
-        }
+      ? { dryWrite: (batch, signal) => dryRunConsent(deps.klaviyo, consent, batch, { by: 'external_id', signal }) }
       : { recover: (jobs, signal) => recoverProfileImports(deps.klaviyo, jobs, signal) }),
   };
 }

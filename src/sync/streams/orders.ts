@@ -3,8 +3,7 @@ import { fetchAllCategories } from '../../commercetools/categories.ts';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countOrders, orderPages, paymentsOf } from '../../commercetools/orders.ts';
 import { fetchProducts } from '../../commercetools/products.ts';
-import { type ConsentCandidate, syncConsent, withConsent } from '../../consent/sync-consent.ts';
-import type { BatchEntry } from '../../core/record-outcome.ts';
+import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
 import { EVENT_BULK_LIMITS, measureProfileEvents, type ProfileEvents, sendEventBatch } from '../../klaviyo/events.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import { type CategoryNode, categoryTree } from '../../mapping/category-tree.ts';
@@ -26,10 +25,6 @@ export interface OrderStreamDeps {
 
 /** An order's events, and a guest's checkout consent when that is synced. */
 export type OrderItem = ProfileEvents & { consent?: ConsentIntent };
-
-function consentCandidates(batch: Array<BatchEntry<OrderItem>>): ConsentCandidate[] {
-  return batch.flatMap((b) => (b.item.consent ? [{ recordId: b.id, intent: b.item.consent }] : []));
-}
 
 /**
  * Orders → Placed Order, Ordered Product, Fulfilled / Cancelled / Refunded Order events, sent per profile
@@ -93,31 +88,11 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
     },
     async write(batch, signal) {
       const outcomes = await sendEventBatch(deps.klaviyo, batch, signal);
-      const candidates = consentCandidates(batch);
-      if (!consent || candidates.length === 0) return outcomes;
-      const landed = new Set(outcomes.flatMap((o) => (o.outcome === 'succeeded' ? [o.id] : [])));
-      const results = await syncConsent(
-        deps.klaviyo,
-        consent,
-        candidates.filter((c) => landed.has(c.recordId)),
-        { by: 'email', signal },
-      );
-      return withConsent(outcomes, results);
+      if (!consent) return outcomes;
+      return syncConsentOfLanded(deps.klaviyo, consent, consentCandidates(batch), outcomes, { by: 'email', signal });
     },
     ...(consent
-      ? {
-          async dryWrite(batch, signal) {
-            const results = await syncConsent(deps.klaviyo, consent, consentCandidates(batch), {
-              by: 'email',
-              dryRun: true,
-              signal,
-            });
-            return withConsent(
-              batch.map((b) => ({ id: b.id, outcome: 'succeeded' as const })),
-              results,
-            );
-          },
-        }
+      ? { dryWrite: (batch, signal) => dryRunConsent(deps.klaviyo, consent, batch, { by: 'email', signal }) }
       : {}),
   };
 }
