@@ -57,7 +57,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     retryBudgetMs: 0,
     timeoutMs: 3000,
   });
-  const { intake, klaviyo: realtimeKlaviyo, events } = createRealtime(config, ct, limiter, logger);
+  const {
+    intake,
+    klaviyo: realtimeKlaviyo,
+    events,
+    profiles,
+    profileJobs,
+  } = createRealtime(config, ct, limiter, logger);
+  // Real-time profile jobs a previous process (or another instance) left unfinished are taken over when their
+  // lease runs out.
+  if (config.appType !== 'BULK_IMPORT')
+    profileJobs.start(Math.min(60_000, Math.max(5_000, config.realtime.profileJobLeaseMs / 2)));
   const pushAuth = new PushAuthenticator({
     token: config.realtime.pushToken,
     oidcAudience: config.realtime.oidcAudience,
@@ -135,6 +145,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       limiter,
       intake,
       coalescer: events instanceof EventCoalescer ? events : undefined,
+      profiles,
+      profileJobs,
     }),
     realtime: { intake, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     readiness: [
@@ -154,8 +166,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     klaviyo,
     intake,
     close: async () => {
+      profileJobs.stop();
       await registry.shutdown();
       await app.close();
+      // Jobs being finished get a moment; what is left, the next process (or another instance) finishes.
+      await profileJobs.settle(5_000);
     },
   };
 }

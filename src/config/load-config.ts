@@ -59,6 +59,10 @@ export interface Config {
     eventHoldMs: number;
     /** A batch of events goes this long after the last arrival when nothing else comes. */
     eventIdleMs: number;
+    /** Profile writes a second from which real-time profiles go through bulk import jobs (0: always); absent: never. */
+    profileBulkRate?: number;
+    /** How long an instance keeps a real-time profile job to itself before another may finish it. */
+    profileJobLeaseMs: number;
     disabledProcessors: string[];
     /** What a deleted commercetools customer does to its Klaviyo profile: nothing, or mark it. */
     customerDeleted: 'ignore' | 'mark';
@@ -217,6 +221,20 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     description:
       'real-time: a batch of events goes this many milliseconds after the last arrival when nothing else comes (1-5000, default 25): the latency of a lone notification',
     example: '25',
+  },
+  {
+    name: 'REALTIME_PROFILE_BULK_RATE',
+    required: false,
+    description:
+      'real-time: customer changes a second (over the last 5 s) from which profiles go through bulk profile import jobs (up to 2,500 a job, held up to 1 s) instead of one profile-import call each (default 5; 0: always in jobs; off: never). Jobs are recorded in commercetools custom objects until they complete; profiles Klaviyo refuses in a job become dead letters',
+    example: '5',
+  },
+  {
+    name: 'REALTIME_PROFILE_JOB_LEASE_SECONDS',
+    required: false,
+    description:
+      'real-time: how long the instance that submitted a bulk profile import job keeps finishing it to itself (5-3600, default 300); after that any instance (or the restarted one) takes it over',
+    example: '300',
   },
   {
     name: 'REALTIME_DISABLED_PROCESSORS',
@@ -472,6 +490,17 @@ export function loadConfig(
     problems.push(
       `REALTIME_EVENT_IDLE_MS must be a whole number of milliseconds between 1 and 5000, got '${env.REALTIME_EVENT_IDLE_MS}'`,
     );
+  const profileBulkRaw = (env.REALTIME_PROFILE_BULK_RATE ?? '').trim() || '5';
+  const profileBulkRate = profileBulkRaw === 'off' ? undefined : Number(profileBulkRaw);
+  if (profileBulkRate !== undefined && !(Number.isFinite(profileBulkRate) && profileBulkRate >= 0))
+    problems.push(
+      `REALTIME_PROFILE_BULK_RATE must be a number of customer changes a second (0 or more) or off, got '${env.REALTIME_PROFILE_BULK_RATE}'`,
+    );
+  const leaseSeconds = env.REALTIME_PROFILE_JOB_LEASE_SECONDS ? Number(env.REALTIME_PROFILE_JOB_LEASE_SECONDS) : 300;
+  if (!(Number.isInteger(leaseSeconds) && leaseSeconds >= 5 && leaseSeconds <= 3600))
+    problems.push(
+      `REALTIME_PROFILE_JOB_LEASE_SECONDS must be a whole number of seconds between 5 and 3600, got '${env.REALTIME_PROFILE_JOB_LEASE_SECONDS}'`,
+    );
   const customerDeleted = (env.REALTIME_CUSTOMER_DELETED ?? 'ignore').trim() || 'ignore';
   if (customerDeleted !== 'ignore' && customerDeleted !== 'mark')
     problems.push(`REALTIME_CUSTOMER_DELETED must be ignore or mark, got '${customerDeleted}'`);
@@ -650,6 +679,8 @@ export function loadConfig(
       retryBudgetMs: retryBudgetSeconds * 1000,
       eventHoldMs,
       eventIdleMs,
+      ...(profileBulkRate === undefined ? {} : { profileBulkRate }),
+      profileJobLeaseMs: leaseSeconds * 1000,
       disabledProcessors,
       customerDeleted: customerDeleted === 'mark' ? 'mark' : 'ignore',
       ...(checkoutRaw === 'true'

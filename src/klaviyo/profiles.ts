@@ -5,6 +5,7 @@ import { collectionPages } from './collection.ts';
 import type { KlaviyoHttp } from './http.ts';
 import { acceptedJobId, type JobResource, type PollSchedule, waitForJob } from './jobs.ts';
 import { OPERATIONS } from './operations.ts';
+import type { KlaviyoRateLimiter } from './rate-limiter.ts';
 import { type RowError, rowIndex } from './row-errors.ts';
 import type {
   ImportErrorResource,
@@ -36,7 +37,7 @@ export function measureProfile(profile: ProfileUpsertResource): { bytes: number;
 }
 
 /** A job Klaviyo accepted, holding only what attributing its errors needs: each row's id and external id. */
-interface SubmittedImport {
+export interface SubmittedImport {
   jobId: string;
   submittedAtMs: number;
   rows: Row[];
@@ -62,7 +63,7 @@ const rejected = (id: string, e: RowError): RecordOutcome => ({
  * Submits a batch as one job. A job the API refuses as a whole (400 pointing at one profile) is submitted
  * again without that profile, which fails alone; those failures are returned with the job.
  */
-async function submitImport(
+export async function submitImport(
   http: KlaviyoHttp,
   batch: Array<BatchEntry<ProfileUpsertResource>>,
   signal?: AbortSignal,
@@ -211,7 +212,11 @@ function waitForImport(
  * the external id of their original payload; if some name no profile, the job's imported profiles are read
  * back and every row not among them fails with those errors — a row is never counted as imported on a guess.
  */
-async function finishImport(http: KlaviyoHttp, job: SubmittedImport, signal?: AbortSignal): Promise<RecordOutcome[]> {
+export async function finishImport(
+  http: KlaviyoHttp,
+  job: SubmittedImport,
+  signal?: AbortSignal,
+): Promise<RecordOutcome[]> {
   const done = await waitForImport(http, job.jobId, job.submittedAtMs, signal);
   if (done.attributes.status === 'cancelled') {
     return job.rows.map((r) => ({
@@ -297,4 +302,12 @@ export async function upsertProfile(http: KlaviyoHttp, attributes: ProfileAttrib
     body: { data: { type: 'profile', attributes } },
   });
   return res.body?.data?.id;
+}
+
+/** How long a `profile-import` call, and a bulk profile import job, would wait now for the rate limit (0: at once). */
+export function profileWriteWaitMs(limiter: KlaviyoRateLimiter): { single: number; bulk: number } {
+  return {
+    single: limiter.waitMsFor(OPERATIONS.createOrUpdateProfile),
+    bulk: limiter.waitMsFor(OPERATIONS.bulkImportProfiles),
+  };
 }

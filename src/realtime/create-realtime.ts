@@ -9,6 +9,7 @@ import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
 import { bulkEventsWaitMs, createEvents } from '../klaviyo/events.ts';
 import { KlaviyoHttp } from '../klaviyo/http.ts';
+import { profileWriteWaitMs } from '../klaviyo/profiles.ts';
 import type { KlaviyoRateLimiter } from '../klaviyo/rate-limiter.ts';
 import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
 import type { ProductSummary } from '../mapping/order-to-events.ts';
@@ -23,6 +24,9 @@ import { customerProcessor } from './processors/customer.ts';
 import { inventoryProcessor } from './processors/inventory.ts';
 import { orderProcessor, paymentProcessor } from './processors/order.ts';
 import { productProcessor } from './processors/product.ts';
+import { DEFAULT_PROFILE_COALESCING, ProfileCoalescer } from './profile-coalescer.ts';
+import { ProfileJobFinisher } from './profile-job-finisher.ts';
+import { ProfileJobStore } from './profile-job-store.ts';
 
 /** Every processor, by the names REALTIME_DISABLED_PROCESSORS uses. */
 export const PROCESSORS = [
@@ -47,7 +51,13 @@ export function createRealtime(
   ct: CommercetoolsApi,
   limiter: KlaviyoRateLimiter,
   logger: Logger,
-): { intake: Intake; klaviyo: KlaviyoHttp; events: EventWriter } {
+): {
+  intake: Intake;
+  klaviyo: KlaviyoHttp;
+  events: EventWriter;
+  profiles?: ProfileCoalescer;
+  profileJobs: ProfileJobFinisher;
+} {
   const klaviyo = new KlaviyoHttp({
     apiKey: config.klaviyo.apiKey,
     baseUrl: config.klaviyo.apiUrl,
@@ -80,6 +90,36 @@ export function createRealtime(
     async (ids) => new Map((await fetchProducts(ct, ids, undefined, ctBudgetMs)).map((p) => [p.id, productSummary(p)])),
     { waitMs: 5, maxKeys: 100, ttlMs: 30_000, maxCached: 20_000 },
   );
+  const deadLetters = new DeadLetterStore(ct);
+  const profileJobStore = new ProfileJobStore(ct);
+  // Finishing a job waits for Klaviyo as long as it takes (a client of its own, with the bulk import's patience).
+  const profileJobs = new ProfileJobFinisher(
+    new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger }),
+    ct,
+    profileJobStore,
+    deadLetters,
+    logger,
+    {
+      instanceId: config.instanceId,
+      leaseMs: config.realtime.profileJobLeaseMs,
+      customerProperties: config.customerProperties,
+      consent: config.consent,
+      ctBudgetMs: 60_000,
+    },
+  );
+  const bulkRate = config.realtime.profileBulkRate;
+  const profiles =
+    bulkRate === undefined
+      ? undefined
+      : new ProfileCoalescer(klaviyo, profileJobStore, profileJobs, {
+          ...DEFAULT_PROFILE_COALESCING,
+          bulkFromPerSecond: bulkRate,
+          singleWaitMs: () => profileWriteWaitMs(limiter).single,
+          bulkWaitMs: () => profileWriteWaitMs(limiter).bulk,
+          instanceId: config.instanceId,
+          leaseMs: config.realtime.profileJobLeaseMs,
+          ctBudgetMs,
+        });
   let tree: { at: number; value: Promise<ReadonlyMap<string, CategoryNode>> } | undefined;
   const categoryTreeCached = () => {
     if (!tree || Date.now() - tree.at > CATEGORY_TREE_TTL_MS) {
@@ -98,6 +138,7 @@ export function createRealtime(
       ct,
       klaviyo,
       events,
+      profiles,
       orders,
       customers,
       products,
@@ -125,5 +166,5 @@ export function createRealtime(
     // Started Checkout is opt-in: without STARTED_CHECKOUT the cart processor is off.
     new Set([...config.realtime.disabledProcessors, ...(config.realtime.startedCheckout ? [] : ['cart'])]),
   );
-  return { intake: new Intake(dispatcher, new DeadLetterStore(ct), logger), klaviyo, events };
+  return { intake: new Intake(dispatcher, deadLetters, logger), klaviyo, events, profiles, profileJobs };
 }

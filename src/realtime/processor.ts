@@ -9,6 +9,7 @@ import type { OrderMappingOptions, ProductSummary } from '../mapping/order-to-ev
 import type { BatchLoader } from './batch-loader.ts';
 import type { EventWriter } from './event-coalescer.ts';
 import type { Notification } from './notification.ts';
+import type { ProfileCoalescer } from './profile-coalescer.ts';
 
 export interface RealtimeSettings {
   customerProperties: PropertyFilter;
@@ -34,6 +35,8 @@ export interface ProcessorContext {
   klaviyo: KlaviyoHttp;
   /** Where events go: coalesced with other notifications' into bulk requests (default), or one call each. */
   events: EventWriter;
+  /** Profiles in bulk import jobs when changes come fast (absent with REALTIME_PROFILE_BULK_RATE=off). */
+  profiles?: Pick<ProfileCoalescer, 'isBulkNow' | 'write'>;
   /** Orders (with payments), customers and product summaries read together for notifications arriving together. */
   orders: BatchLoader<Order>;
   customers: BatchLoader<Customer>;

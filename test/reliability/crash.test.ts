@@ -259,3 +259,89 @@ describe('real time: SIGKILL with notifications held for a bulk request', () => 
     expect(await specViolations(stack.klaviyo.url)).toEqual([]);
   });
 });
+
+describe('real time: SIGKILL with profile import jobs in flight', () => {
+  it('acknowledged profiles land; the jobs are finished by the next process: refusals dead-lettered, consent synced', async () => {
+    await request('POST', `${stack.klaviyo.url}/__emulator/reset`);
+    const token = 'crash-push-token-0123456789';
+    const env = serviceEnv(stack.ct, stack.klaviyo.url, {
+      ...CONSENT_ENV,
+      PUSH_AUTH_TOKEN: token,
+      REALTIME_PROFILE_BULK_RATE: '0',
+      REALTIME_PROFILE_JOB_LEASE_SECONDS: '5',
+    });
+    const customers = small.customers.filter((c) => c.email).slice(0, 40);
+    const consenting = customers.slice(1).filter((c) => c.custom?.fields?.emailConsent === true);
+    expect(consenting.length).toBeGreaterThan(0);
+    const push = (url: string, c: R, type = 'CustomerCreated') =>
+      request<R>('POST', `${url}/events/pubsub`, {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: pubsub(message('customer', c.id, type), `delivery-${type}-${c.id}`),
+      });
+    // One customer already has a profile, and then takes an email another profile holds: Klaviyo refuses it in a job.
+    const bad = customers[0];
+    const a = await startServiceProcess(env, children);
+    expect((await push(a.url, bad)).body.status).toBe('applied');
+    await waitFor(async () => ((await kl('profiles')).length === 1 ? true : undefined), 10_000, 'the first profile');
+    const taken = `taken-${bad.id.slice(0, 8)}@example.com`;
+    const klaviyo = await request<R>('POST', `${stack.klaviyo.url}/api/profile-import`, {
+      headers: {
+        'content-type': 'application/vnd.api+json',
+        authorization: `Klaviyo-API-Key ${KLAVIYO_KEY}`,
+        revision: '2026-07-15',
+      },
+      body: { data: { type: 'profile', attributes: { email: taken } } },
+    });
+    expect(klaviyo.status).toBeLessThan(300);
+    const stored = (await stack.ct.storage.get('demo', 'customer', bad.id)) as unknown as R;
+    stack.ct.storage.put('demo', 'customer', { ...stored, id: bad.id, email: taken } as never);
+
+    // The process cannot learn how its jobs ended (Klaviyo's job reads fail) and is killed with them in flight.
+    await addFaults(stack.klaviyo.url, { target: 'get_bulk_import_profiles_job', kind: 'status', status: 503 });
+    const answers = await Promise.all([
+      push(a.url, bad, 'CustomerEmailChanged'),
+      ...customers.slice(1).map((c) => push(a.url, c)),
+    ]);
+    expect(answers.every((r) => r.status === 200 && r.body.status === 'applied')).toBe(true);
+    a.child.kill('SIGKILL');
+    await liftFaults();
+
+    const b = await startServiceProcess(env, children);
+    const letters = await waitFor(
+      async () => {
+        const list = (await request<R>('GET', `${b.url}/events/dead-letters`)).body.deadLetters as R[];
+        return list.length > 0 ? list : undefined;
+      },
+      30_000,
+      'the dead profile jobs to be taken over',
+    );
+    expect(letters.map((l) => [l.resourceId, l.code, l.type])).toEqual([
+      [bad.id, 'duplicate_profile', 'CustomerEmailChanged'],
+    ]);
+    const profiles = await waitFor(
+      async () => {
+        const all = await kl('profiles');
+        const byId = new Map(all.filter((p) => p.external_id).map((p) => [p.external_id, p]));
+        const isDone = consenting.every(
+          (c) => byId.get(c.id)?.subscriptions?.email?.marketing?.consent === 'SUBSCRIBED',
+        );
+        return isDone ? byId : undefined;
+      },
+      30_000,
+      'the consent of the jobs’ profiles',
+    );
+    for (const c of customers.slice(1)) expect(profiles.get(c.id)?.email, c.id).toBe(String(c.email).toLowerCase());
+    for (const c of customers.filter((x) => !consenting.includes(x)))
+      expect(profiles.get(c.id)?.subscriptions?.email?.marketing?.consent ?? 'NEVER_SUBSCRIBED').not.toBe('SUBSCRIBED');
+    // Every job finished is forgotten.
+    await waitFor(
+      async () => {
+        const all = (await stack.ct.storage.all('demo', 'key-value-document')) as unknown as R[];
+        return all.some((o) => o.container === 'ct-klaviyo-profile-jobs') ? undefined : true;
+      },
+      10_000,
+      'the job records to be removed',
+    );
+    stack.ct.storage.put('demo', 'customer', stored as never);
+  });
+});

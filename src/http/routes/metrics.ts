@@ -5,6 +5,8 @@ import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import type { KlaviyoRateLimiter } from '../../klaviyo/rate-limiter.ts';
 import type { EventCoalescer } from '../../realtime/event-coalescer.ts';
 import type { Intake } from '../../realtime/intake.ts';
+import type { ProfileCoalescer } from '../../realtime/profile-coalescer.ts';
+import type { ProfileJobFinisher } from '../../realtime/profile-job-finisher.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
 
 export interface MetricsSources {
@@ -14,6 +16,9 @@ export interface MetricsSources {
   intake: Intake;
   /** Real-time events coalesced into bulk requests (absent with REALTIME_EVENT_HOLD_MS=0). */
   coalescer?: EventCoalescer;
+  /** Real-time profiles in bulk import jobs (absent with REALTIME_PROFILE_BULK_RATE=off), and their finishing. */
+  profiles?: ProfileCoalescer;
+  profileJobs?: ProfileJobFinisher;
 }
 
 /** The value at each quantile of `values` (sorted here). */
@@ -149,6 +154,57 @@ export function buildMetrics(sources: MetricsSources): ServiceMetrics {
       collect() {
         this.reset();
         for (const [q, v] of quantiles(coalescer.stats.recentHeldMs)) this.set({ quantile: q }, v / 1000);
+      },
+    });
+  }
+  const { profiles, profileJobs } = sources;
+  if (profiles) {
+    new Gauge({
+      name: 'ctk_realtime_profile_jobs',
+      help: 'Real-time profile writes: bulk import jobs submitted, the profiles and notifications they carried, profiles written one call each, profiles waiting for a job',
+      labelNames: ['what'],
+      registers: [registry],
+      collect() {
+        this.set({ what: 'jobs' }, profiles.stats.jobs);
+        this.set({ what: 'profiles' }, profiles.stats.profiles);
+        this.set({ what: 'notifications' }, profiles.stats.notifications);
+        this.set({ what: 'single' }, profiles.stats.single);
+        this.set({ what: 'waiting_profiles' }, profiles.waiting);
+      },
+    });
+    new Gauge({
+      name: 'ctk_realtime_profile_job_size',
+      help: 'Profiles per real-time bulk profile import job, quantiles over the last 1,000 jobs',
+      labelNames: ['quantile'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [q, v] of quantiles(profiles.stats.recentJobProfiles)) this.set({ quantile: q }, v);
+      },
+    });
+    new Gauge({
+      name: 'ctk_realtime_profile_held_seconds',
+      help: 'How long the first profile of a real-time profile import job was held, quantiles over the last 1,000 jobs',
+      labelNames: ['quantile'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [q, v] of quantiles(profiles.stats.recentHeldMs)) this.set({ quantile: q }, v / 1000);
+      },
+    });
+  }
+  if (profileJobs) {
+    new Gauge({
+      name: 'ctk_realtime_profile_jobs_finished',
+      help: 'Real-time profile import jobs finished (finished, taken_over from another instance or an earlier process, errors: attempts a later sweep repeats), dead letters they made, jobs being finished',
+      labelNames: ['what'],
+      registers: [registry],
+      collect() {
+        this.set({ what: 'finished' }, profileJobs.stats.finished);
+        this.set({ what: 'taken_over' }, profileJobs.stats.takenOver);
+        this.set({ what: 'errors' }, profileJobs.stats.errors);
+        this.set({ what: 'dead_lettered' }, profileJobs.stats.deadLettered);
+        this.set({ what: 'in_flight' }, profileJobs.inFlight);
       },
     });
   }

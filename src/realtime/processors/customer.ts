@@ -2,6 +2,7 @@ import { addProfilesToList } from '../../klaviyo/consent.ts';
 import { upsertProfile } from '../../klaviyo/profiles.ts';
 import { customerConsent } from '../../mapping/consent.ts';
 import { customerToProfile, deletedCustomerProfile } from '../../mapping/customer-to-profile.ts';
+import { boundedPayload } from '../bounded-payload.ts';
 import { applied, ignored, type Processor } from '../processor.ts';
 import { syncRecordConsent } from './consent.ts';
 
@@ -10,7 +11,10 @@ import { syncRecordConsent } from './consent.ts';
  * out-of-date notification never overwrites newer data). A customer commercetools no longer has is, by default,
  * left alone: Klaviyo keeps the profile and its history; REALTIME_CUSTOMER_DELETED=mark marks the profile instead.
  * A deletion message for a customer that exists is stale, and is handled as a change. With consent configured,
- * the customer's consent as commercetools has it now is then synced, with the bulk import's rules.
+ * the customer's consent as commercetools has it now is then synced, with the bulk import's rules. When customer
+ * changes arrive faster than REALTIME_PROFILE_BULK_RATE, the profile goes in a bulk import job with others'
+ * (the profile coalescer): the notification is acknowledged once the job is accepted and recorded, and its
+ * consent is synced when the job has completed.
  */
 export const customerProcessor: Processor = {
   name: 'customer',
@@ -41,10 +45,25 @@ export const customerProcessor: Processor = {
     const m = customerToProfile(customer, { properties: ctx.settings.customerProperties });
     if (m.kind === 'skip') return ignored(m.reason);
     const a = m.profile.attributes;
-    const profileId = await upsertProfile(ctx.klaviyo, a);
     const { consent, customersListId } = ctx.settings;
     // A new customer joins the customers list (add-to-list allows 150 calls a minute: not one per change).
     const isCreation = n.kind === 'created' || n.type === 'CustomerCreated';
+    if (ctx.profiles?.isBulkNow()) {
+      const hasConsent = Boolean(
+        consent && customerConsent(customer, consent, { email: a.email, phone: a.phone_number }),
+      );
+      const jobId = await ctx.profiles.write({
+        profile: m.profile,
+        customerId: customer.id,
+        listIds: customersListId && isCreation ? [customersListId] : [],
+        notification: { id: n.id, type: n.type, payload: boundedPayload(n.raw, { isSkeletonOnly: true }) },
+        hasConsent,
+      });
+      return applied(
+        `profile of customer ${customer.id} in import job ${jobId}${hasConsent ? '; consent once the job has completed' : ''}`,
+      );
+    }
+    const profileId = await upsertProfile(ctx.klaviyo, a);
     if (customersListId && profileId && isCreation) await addProfilesToList(ctx.klaviyo, customersListId, [profileId]);
     const intent = consent ? customerConsent(customer, consent, { email: a.email, phone: a.phone_number }) : undefined;
     const said = await syncRecordConsent(ctx, customer.id, intent, 'external_id');
