@@ -81,6 +81,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     store,
     owner: config.instanceId,
     lockTtlMs: config.lockTtlMs,
+    deltaOverlapMs: config.deltaOverlapMs,
     logger,
     saveEveryMs: options.saveEveryMs,
     progressEveryMs: options.progressEveryMs,
@@ -139,6 +140,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     logger,
     apiToken: config.syncApiToken,
     scheduledTypes: config.scheduledImportTypes,
+    scheduledMode: config.scheduledImportMode,
     metrics: buildMetrics({
       registry,
       klaviyo: [klaviyo, realtimeKlaviyo],

@@ -21,6 +21,18 @@ export function registerControl(
   app: FastifyInstance,
   deps: { storage: IndexedStorage; faults: FaultInjector; projectKey: string },
 ): void {
+  // API requests by method and resource (`GET customers`, `POST custom-objects`), for tests that count reads.
+  const requests = new Map<string, number>();
+  app.addHook('onRequest', async (request) => {
+    const [, project, resource] = request.url.split('?')[0].split('/');
+    if (!project || !resource || project === CONTROL_PREFIX.slice(1) || project === 'oauth') return;
+    const key = `${request.method} ${resource}`;
+    requests.set(key, (requests.get(key) ?? 0) + 1);
+  });
+  app.get(`${CONTROL_PREFIX}/requests`, async () => {
+    const byResource = Object.fromEntries([...requests].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { total: [...requests.values()].reduce((n, c) => n + c, 0), byResource };
+  });
   app.get(`${CONTROL_PREFIX}/summary`, async (request) => {
     const projectKey = (request.query as { project?: string }).project ?? deps.projectKey;
     return {
@@ -47,6 +59,7 @@ export function registerControl(
   app.post(`${CONTROL_PREFIX}/reset`, async () => {
     await deps.storage.clear();
     deps.faults.clear();
+    requests.clear();
     return { ok: true };
   });
 }

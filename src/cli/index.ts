@@ -45,6 +45,8 @@ Options:
   --start-id ID      start after this id
   --since DATE       orders created at or after DATE (ISO 8601)
   --until DATE       orders created before DATE
+  --delta            only what changed since the last completed run of each type (a full import when none has run)
+  --modified-since DATE  only records modified at or after DATE (ISO 8601)
   --dry-run          read, map and check everything; write nothing to Klaviyo
   --no-backfill      send order events without Klaviyo's backfill flag (flows may fire)
   -h, --help         show this help
@@ -92,6 +94,8 @@ async function sync(argv: string[]): Promise<number> {
       since: { type: 'string' },
       until: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      delta: { type: 'boolean', default: false },
+      'modified-since': { type: 'string' },
       'no-backfill': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -124,6 +128,8 @@ async function sync(argv: string[]): Promise<number> {
     ...(values.since ? { since: values.since } : {}),
     ...(values.until ? { until: values.until } : {}),
     ...(values['dry-run'] ? { dryRun: true } : {}),
+    ...(values.delta ? { delta: true } : {}),
+    ...(values['modified-since'] ? { modifiedSince: values['modified-since'] } : {}),
     ...(values['no-backfill'] ? { backfill: false } : {}),
   };
 
@@ -146,8 +152,10 @@ async function sync(argv: string[]): Promise<number> {
   try {
     for (const kind of kinds) {
       if (stopping) break;
+      const base: RunOptions =
+        options.delta && !(await service.registry.watermark(kind)) ? { ...options, delta: undefined } : options;
       const kindOptions: RunOptions =
-        kind === 'orders' ? options : { ...options, since: undefined, until: undefined, backfill: undefined };
+        kind === 'orders' ? base : { ...base, since: undefined, until: undefined, backfill: undefined };
       await service.registry.start(
         kind,
         Object.fromEntries(Object.entries(kindOptions).filter(([, v]) => v !== undefined)) as RunOptions,

@@ -6,7 +6,11 @@ const IDS_PER_QUERY = 100;
 
 /** The predicate naming exactly these ids. */
 function idsPredicate(ids: string[]): string {
-  return `id in (${ids.map((id) => JSON.stringify(id)).join(', ')})`;
+  return `id in (${quotedIds(ids)})`;
+}
+
+function quotedIds(ids: string[]): string {
+  return ids.map((id) => JSON.stringify(id)).join(', ');
 }
 
 /** The arguments of one `id in (…)` query (a type literal, so that it fits the SDK's query argument maps). */
@@ -14,19 +18,21 @@ export type IdsQueryArgs = { where: string[]; limit: number; withTotal: false };
 
 /**
  * Records by id, 100 a query (`query` turns the arguments into the SDK request, adding `expand` where needed);
- * ids commercetools does not have are absent.
+ * ids commercetools does not have are absent. `predicate` names them another way (orders by their payments' ids:
+ * then a query may match more records than ids, and the limit is the most a query returns).
  */
 export async function queryByIds<T>(
   what: string,
   ids: string[],
   query: (args: IdsQueryArgs) => { execute(): Promise<{ body: { results: T[] } }> },
-  options: { signal?: AbortSignal; budgetMs?: number } = {},
+  options: { signal?: AbortSignal; budgetMs?: number; predicate?: (quotedIds: string) => string } = {},
 ): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const chunk = ids.slice(i, i + IDS_PER_QUERY);
     const args: IdsQueryArgs = {
-      where: [idsPredicate(ids.slice(i, i + IDS_PER_QUERY))],
-      limit: IDS_PER_QUERY,
+      where: [options.predicate ? options.predicate(quotedIds(chunk)) : idsPredicate(chunk)],
+      limit: options.predicate ? 500 : IDS_PER_QUERY,
       withTotal: false,
     };
     out.push(...(await ctCall(what, () => query(args).execute(), options)).results);
@@ -34,10 +40,20 @@ export async function queryByIds<T>(
   return out;
 }
 
-/** Where a paged read starts: after `cursor`, or exactly these `ids`. */
+/**
+ * A delta: the records whose `lastModifiedAt` is at or after `since` and before `before` (the instant the run
+ * started: what changes during the run is the next delta's). Paged on (`lastModifiedAt`, `id`), never by offset.
+ */
+export interface ModifiedWindow {
+  since: string;
+  before: string;
+}
+
+/** Where a paged read starts: after `cursor`, or exactly these `ids`; within `modified` for a delta. */
 export interface PageQuery {
   cursor?: string;
   ids?: string[];
+  modified?: ModifiedWindow;
   signal?: AbortSignal;
 }
 
@@ -45,6 +61,47 @@ export interface Page<T> {
   records: T[];
   /** Ids asked for (by-ids mode) that commercetools does not have. */
   missingIds: string[];
+  /** The checkpoint cursor a record stands at, when it is not its id (a delta: its lastModifiedAt and id). */
+  cursorOf?(record: T): string;
+}
+
+/** A delta's cursor: the record's `lastModifiedAt` and id (ISO instants sort as strings; ids never hold a space). */
+export function deltaCursor(record: { id: string; lastModifiedAt?: string }): string {
+  return `${record.lastModifiedAt ?? ''} ${record.id}`;
+}
+
+/** The predicate of the records after a delta cursor, in (`lastModifiedAt`, `id`) order. */
+function afterDeltaCursor(cursor: string): string {
+  const space = cursor.lastIndexOf(' ');
+  const at = JSON.stringify(cursor.slice(0, space));
+  const id = JSON.stringify(cursor.slice(space + 1));
+  return `(lastModifiedAt > ${at} or (lastModifiedAt = ${at} and id > ${id}))`;
+}
+
+/** The predicates of a delta window. */
+function windowPredicates(w: ModifiedWindow): string[] {
+  return [`lastModifiedAt >= ${JSON.stringify(w.since)}`, `lastModifiedAt < ${JSON.stringify(w.before)}`];
+}
+
+/**
+ * Pages a delta window on (`lastModifiedAt`, `id`): `sort=lastModifiedAt asc, id asc`, after the cursor, until a
+ * short page. A record modified during the run moves past the window's end: the next delta reads it.
+ */
+export async function* pageByModified<T extends { id: string; lastModifiedAt?: string }>(
+  fetchPage: (where: string[], sort: string[], limit: number) => Promise<T[]>,
+  window: ModifiedWindow,
+  options: { cursor?: string; pageSize?: number; signal?: AbortSignal },
+): AsyncGenerator<Page<T>> {
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  let cursor = options.cursor;
+  for (;;) {
+    if (options.signal?.aborted) return;
+    const where = [...windowPredicates(window), ...(cursor === undefined ? [] : [afterDeltaCursor(cursor)])];
+    const records = await fetchPage(where, ['lastModifiedAt asc', 'id asc'], pageSize);
+    if (records.length > 0) yield { records, missingIds: [], cursorOf: deltaCursor };
+    if (records.length < pageSize) return;
+    cursor = deltaCursor(records[records.length - 1]);
+  }
 }
 
 /**
@@ -81,18 +138,28 @@ export async function* pageById<T extends { id: string }>(
 }
 
 /** The query arguments of one keyset page (a type literal, so that it fits the SDK's query argument maps). */
-export type KeysetQueryArgs = { sort: string; limit: number; withTotal: false; where?: string[] };
+export type KeysetQueryArgs = { sort: string | string[]; limit: number; withTotal: false; where?: string[] };
 
 /**
- * Pages one query endpoint of the SDK by id: `query` turns the arguments of a page into the SDK request
- * (adding `expand` where needed); `fixedWhere` narrows every page (published products, a window of dates).
+ * Pages one query endpoint of the SDK by id (or, for a delta, by `lastModifiedAt` and id): `query` turns the
+ * arguments of a page into the SDK request (adding `expand` where needed); `fixedWhere` narrows every page
+ * (published products, a window of dates).
  */
-export function keysetPages<T extends { id: string }>(
+export function keysetPages<T extends { id: string; lastModifiedAt?: string }>(
   what: string,
   query: (args: KeysetQueryArgs) => { execute(): Promise<{ body: { results: T[] } }> },
   q: PageQuery,
   fixedWhere: string[] = [],
 ): AsyncGenerator<Page<T>> {
+  if (q.modified && !q.ids)
+    return pageByModified<T>(
+      async (where, sort, limit) => {
+        const args: KeysetQueryArgs = { sort, limit, withTotal: false, where: [...fixedWhere, ...where] };
+        return (await ctCall(what, () => query(args).execute(), { signal: q.signal })).results;
+      },
+      q.modified,
+      { cursor: q.cursor, signal: q.signal },
+    );
   return pageById<T>(
     async (where, limit) => {
       const all = [...fixedWhere, ...where];

@@ -1,6 +1,14 @@
 import type { Order, Payment } from '@commercetools/platform-sdk';
 import { type CommercetoolsApi, ctCall } from './client.ts';
-import { keysetPages, type Page, type PageQuery, queryByIds } from './keyset-pager.ts';
+import {
+  deltaCursor,
+  type KeysetQueryArgs,
+  keysetPages,
+  type Page,
+  type PageQuery,
+  pageByModified,
+  queryByIds,
+} from './keyset-pager.ts';
 
 export interface OrderQuery extends PageQuery {
   /** Only orders created at or after this instant. */
@@ -15,18 +23,60 @@ export interface OrderQuery extends PageQuery {
  */
 const EXPAND_PAYMENTS = ['paymentInfo.payments[*]', 'discountCodes[*].discountCode'];
 
-/** Orders by id with their payments expanded, optionally within a window of creation dates. */
-export function orderPages(api: CommercetoolsApi, q: OrderQuery): AsyncGenerator<Page<Order>> {
+/** A delta's cursor once it reads the orders of changed payments. */
+const PAYMENTS_PHASE = 'payments ';
+
+/**
+ * Orders by id with their payments expanded, optionally within a window of creation dates. A delta reads the
+ * orders modified in its window, then the orders whose payments were (a refund changes the payment, not the
+ * order) and that the first part did not read; its cursor says which part it is in.
+ */
+export async function* orderPages(api: CommercetoolsApi, q: OrderQuery): AsyncGenerator<Page<Order>> {
   const window = [
     ...(q.since ? [`createdAt >= ${JSON.stringify(q.since)}`] : []),
     ...(q.until ? [`createdAt < ${JSON.stringify(q.until)}`] : []),
   ];
-  return keysetPages(
-    'order query',
-    (queryArgs) => api.orders().get({ queryArgs: { ...queryArgs, expand: EXPAND_PAYMENTS } }),
-    q,
-    window,
+  const query = (queryArgs: KeysetQueryArgs) =>
+    api.orders().get({ queryArgs: { ...queryArgs, expand: EXPAND_PAYMENTS } });
+  const delta = q.ids ? undefined : q.modified;
+  const isInPayments = q.cursor?.startsWith(PAYMENTS_PHASE) === true;
+  if (!isInPayments) yield* keysetPages('order query', query, q, window);
+  if (!delta) return;
+  const changedPayments = pageByModified<Payment>(
+    async (where, sort, limit) =>
+      (
+        await ctCall(
+          'payment query',
+          () =>
+            api
+              .payments()
+              .get({ queryArgs: { where, sort, limit, withTotal: false } })
+              .execute(),
+          { signal: q.signal },
+        )
+      ).results,
+    delta,
+    { cursor: isInPayments ? q.cursor?.slice(PAYMENTS_PHASE.length) : undefined, signal: q.signal },
   );
+  for await (const page of changedPayments) {
+    const cursorOfPayment = new Map(page.records.map((p) => [p.id, `${PAYMENTS_PHASE}${deltaCursor(p)}`]));
+    const orders = await queryByIds(
+      'order by payments query',
+      page.records.map((p) => p.id),
+      (args) => query({ ...args, sort: 'id asc' }),
+      { signal: q.signal, predicate: (ids) => `paymentInfo(payments(id in (${ids})))` },
+    );
+    const inWindow = (o: Order) => o.lastModifiedAt >= delta.since && o.lastModifiedAt < delta.before;
+    const cursorOf = (o: Order) =>
+      (o.paymentInfo?.payments ?? [])
+        .map((p) => cursorOfPayment.get(p.id) ?? '')
+        .sort()
+        .at(-1) ?? '';
+    const records = orders
+      .filter((o) => !inWindow(o) && (!q.since || o.createdAt >= q.since) && (!q.until || o.createdAt < q.until))
+      .sort((a, b) => (cursorOf(a) < cursorOf(b) ? -1 : 1));
+    if (records.length > 0) yield { records, missingIds: [], cursorOf };
+  }
 }
 
 /** The payments expanded on an order. */

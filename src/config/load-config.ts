@@ -28,6 +28,8 @@ export interface Config {
   inventoryChannelId?: string;
   allowImagelessProducts: boolean;
   lockTtlMs: number;
+  /** A delta from the high-water mark starts this much earlier (clocks a little apart lose nothing). */
+  deltaOverlapMs: number;
   /** Profiles per Klaviyo bulk import job (≤ 10,000). */
   profileBatchSize: number;
   /** Bulk jobs (or catalog batches) an import keeps in flight at once. */
@@ -49,6 +51,8 @@ export interface Config {
   };
   /** What POST /job (a scheduled import, e.g. a commercetools Connect job) imports, in order. */
   scheduledImportTypes: EntityKind[];
+  /** What POST /job runs: full imports, or deltas from each type's high-water mark (a full import where none). */
+  scheduledImportMode: 'full' | 'delta';
   /** Bearer token required on the management API (sync, stop, status, dead letters), when set. */
   syncApiToken?: string;
   realtime: {
@@ -176,6 +180,20 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     required: false,
     description: 'what POST /job imports, in order (comma-separated)',
     example: 'categories,products,customers,orders',
+  },
+  {
+    name: 'DELTA_OVERLAP_SECONDS',
+    required: false,
+    description:
+      'a delta from the last completed run ({"delta": true}) starts this many seconds before that run started, so clocks a little apart lose nothing (0-3600, default 60; what is read twice is written twice, harmlessly)',
+    example: '60',
+  },
+  {
+    name: 'SCHEDULED_IMPORT_MODE',
+    required: false,
+    description:
+      "what POST /job runs: 'full' imports (default) or 'delta' (what changed since each type's last completed run, a full import where none has completed); POST /job with {\"delta\": true} asks for a delta once",
+    example: 'delta',
   },
   {
     name: 'SYNC_API_TOKEN',
@@ -544,6 +562,14 @@ export function loadConfig(
       `SCHEDULED_IMPORT_TYPES has unknown types (${unknownTypes.join(', ')}); use customers, orders, categories, products`,
     );
 
+  const overlapSeconds = env.DELTA_OVERLAP_SECONDS ? Number(env.DELTA_OVERLAP_SECONDS) : 60;
+  if (!(Number.isInteger(overlapSeconds) && overlapSeconds >= 0 && overlapSeconds <= 3600))
+    problems.push(
+      `DELTA_OVERLAP_SECONDS must be a whole number of seconds between 0 and 3600, got '${env.DELTA_OVERLAP_SECONDS}'`,
+    );
+  const scheduledMode = (env.SCHEDULED_IMPORT_MODE ?? '').trim().toLowerCase() || 'full';
+  if (scheduledMode !== 'full' && scheduledMode !== 'delta')
+    problems.push(`SCHEDULED_IMPORT_MODE must be full or delta, got '${env.SCHEDULED_IMPORT_MODE}'`);
   const host = env.HOST?.trim() || '127.0.0.1';
   const syncApiToken = env.SYNC_API_TOKEN || undefined;
   if (syncApiToken !== undefined && !isStrongToken(syncApiToken))
@@ -645,12 +671,14 @@ export function loadConfig(
     host,
     syncApiToken,
     scheduledImportTypes: scheduled.filter(isEntityKind),
+    scheduledImportMode: scheduledMode === 'delta' ? 'delta' : 'full',
     productUrlTemplate: env.PRODUCT_URL_TEMPLATE || undefined,
     preferredLocale: env.PREFERRED_LOCALE || undefined,
     preferredCurrency: env.PREFERRED_CURRENCY || undefined,
     inventoryChannelId: env.INVENTORY_CHANNEL_ID?.trim() || undefined,
     allowImagelessProducts: imageless === 'true',
     lockTtlMs: ttlSeconds * 1000,
+    deltaOverlapMs: overlapSeconds * 1000,
     profileBatchSize,
     bulkJobsInFlight,
     logLevel: env.LOG_LEVEL || 'info',

@@ -24,6 +24,8 @@ export interface AppDeps {
   apiToken?: string;
   metrics: ServiceMetrics;
   scheduledTypes?: EntityKind[];
+  /** What POST /job runs without a body: full imports or deltas. */
+  scheduledMode?: 'full' | 'delta';
 }
 
 /** Bytes of a management request body: ids enough for MAX_IDS of MAX_ID_LENGTH characters, and the other fields. */
@@ -78,6 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       logger: deps.logger,
       apiToken: deps.apiToken,
       scheduledTypes: deps.scheduledTypes,
+      scheduledMode: deps.scheduledMode,
     });
   if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });
   return app;

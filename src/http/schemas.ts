@@ -19,6 +19,19 @@ const common = {
   dryRun: Type.Optional(
     Type.Boolean({ description: "read and map everything and check it against Klaviyo's limits, but write nothing" }),
   ),
+  modifiedSince: Type.Optional(
+    Type.String({
+      minLength: 10,
+      maxLength: 40,
+      description: 'a delta: only the records whose lastModifiedAt is at or after this ISO 8601 instant',
+    }),
+  ),
+  delta: Type.Optional(
+    Type.Boolean({
+      description:
+        'a delta from the high-water mark of the last completed run of this type (when it started, less a minute)',
+    }),
+  ),
 };
 
 export const CustomersBody = Type.Object(common, { additionalProperties: false });
@@ -70,6 +83,18 @@ export const BODY_SCHEMAS = {
 } as const;
 
 export type SyncBody = Static<typeof OrdersBody> & Static<typeof CatalogBody>;
+
+export const JobBody = Type.Object(
+  {
+    delta: Type.Optional(
+      Type.Boolean({
+        description:
+          "deltas from each type's high-water mark (a full import of a type with none) instead of SCHEDULED_IMPORT_MODE",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const TypeParams = Type.Object({
   type: Type.Union([

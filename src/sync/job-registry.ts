@@ -19,6 +19,8 @@ export interface JobRegistryDeps {
   streams: Partial<Record<EntityKind, (options: RunOptions) => AnyStream>>;
   owner: string;
   lockTtlMs: number;
+  /** A delta from the high-water mark starts this much earlier (default DEFAULT_DELTA_OVERLAP_MS). */
+  deltaOverlapMs?: number;
   logger: Logger;
   /** Checkpoint save interval; default 1 s. */
   saveEveryMs?: number;
@@ -32,6 +34,18 @@ export interface StopResult {
 }
 
 const RESUMABLE = new Set(['interrupted', 'stopped', 'failed']);
+/** A delta from the high-water mark starts this much earlier, so that clocks a little apart lose nothing. */
+export const DEFAULT_DELTA_OVERLAP_MS = 60_000;
+
+/** The high-water mark of a type: when its last completed full or delta run started (everything before it is in). */
+export interface Watermark {
+  asOf: string;
+  jobId: string;
+}
+
+export function watermarkKey(kind: EntityKind): string {
+  return `watermark-${kind}`;
+}
 const STATUS_READ_BUDGET_MS = 15_000;
 
 /** Starts, stops and reports the bulk import runs of this process, with the lock and checkpoint in commercetools. */
@@ -80,7 +94,13 @@ export class JobRegistry {
     if (options.ids && options.startId) throw new InvalidRequestError("Use either 'ids' or 'startId', not both.");
     if (
       options.resume &&
-      (options.ids || options.startId || options.since || options.until || options.backfill !== undefined)
+      (options.ids ||
+        options.startId ||
+        options.since ||
+        options.until ||
+        options.backfill !== undefined ||
+        options.delta !== undefined ||
+        options.modifiedSince)
     ) {
       throw new InvalidRequestError(
         "'resume' continues the last run with its own options; do not combine it with other options.",
@@ -97,19 +117,50 @@ export class JobRegistry {
       throw new InvalidRequestError("'since' must be earlier than 'until'.");
     if (options.ids && (options.since || options.until))
       throw new InvalidRequestError("Use either 'ids' or a 'since'/'until' window, not both.");
+    if (options.modifiedSince !== undefined && !isCalendarDate(options.modifiedSince))
+      throw new InvalidRequestError(
+        `'modifiedSince' must be an ISO 8601 date or date-time that exists, e.g. 2024-01-31T00:00:00Z (got '${options.modifiedSince}').`,
+      );
+    if (options.delta !== undefined && options.modifiedSince !== undefined)
+      throw new InvalidRequestError(
+        "Use either 'delta' (from the last completed run) or 'modifiedSince' (from a given instant), not both.",
+      );
+    if ((options.delta || options.modifiedSince) && (options.ids || options.startId || options.since || options.until))
+      throw new InvalidRequestError(
+        "A delta ('delta' or 'modifiedSince') reads what changed; it cannot be combined with 'ids', 'startId', 'since' or 'until'.",
+      );
+    if (options.asOf !== undefined)
+      throw new InvalidRequestError("'asOf' is set by the service (when a run started); do not send it.");
     if (options.deleteAll !== undefined || options.confirmDeletion !== undefined) {
       if (options.deleteAll !== true || options.confirmDeletion !== kind) {
         throw new InvalidRequestError(
           `To delete every ${kind === 'products' ? 'item and variant' : 'category'} in the Klaviyo catalog send both "deleteAll": true and "confirmDeletion": "${kind}". This removes all of them, including those not created by this service.`,
         );
       }
-      if (options.ids || options.startId || options.resume)
-        throw new InvalidRequestError("'deleteAll' cannot be combined with 'ids', 'startId' or 'resume'.");
+      if (options.ids || options.startId || options.resume || options.delta || options.modifiedSince)
+        throw new InvalidRequestError(
+          "'deleteAll' cannot be combined with 'ids', 'startId', 'resume', 'delta' or 'modifiedSince'.",
+        );
+    }
+    const startedAt = new Date();
+    let modifiedSince = options.modifiedSince ? new Date(options.modifiedSince).toISOString() : undefined;
+    if (options.delta === true) {
+      const mark = await this.watermark(kind);
+      if (!mark)
+        throw new InvalidRequestError(
+          `There is no completed ${kind} import to take a delta from: run a full import first, or send 'modifiedSince'.`,
+        );
+      modifiedSince = new Date(
+        Date.parse(mark.asOf) - (this.deps.deltaOverlapMs ?? DEFAULT_DELTA_OVERLAP_MS),
+      ).toISOString();
     }
     options = {
       ...options,
       ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
       ...(options.until ? { until: new Date(options.until).toISOString() } : {}),
+      ...(modifiedSince ? { modifiedSince } : {}),
+      // What the run reads as of (a delta's upper bound) and, once it completes, the next delta's starting point.
+      ...(options.resume || options.deleteAll ? {} : { asOf: startedAt.toISOString() }),
     };
 
     const jobId = `${kind}-${new Date()
@@ -121,7 +172,7 @@ export class JobRegistry {
       type: kind,
       options,
       owner: this.deps.owner,
-      startedAt: new Date().toISOString(),
+      startedAt: startedAt.toISOString(),
     });
     if (options.resume) {
       const previous = await this.status(kind);
@@ -203,6 +254,7 @@ export class JobRegistry {
       .start()
       .catch((e: unknown) => this.deps.logger.error({ kind, jobId, err: String(e) }, 'run ended unexpectedly'))
       .finally(async () => {
+        await this.saveWatermark(kind, runner.report);
         await lease
           .release()
           .catch((e: unknown) =>
@@ -217,6 +269,37 @@ export class JobRegistry {
       finished.then(() => undefined),
     );
     return { ...report, counts: copyCounts(report.counts) };
+  }
+
+  /** The options of a scheduled delta of `kind`: from its high-water mark, or a full import when it has none. */
+  async deltaOptions(kind: EntityKind): Promise<RunOptions> {
+    return (await this.watermark(kind)) ? { delta: true } : {};
+  }
+
+  /** The high-water mark of `kind`: when its last completed full or delta run started. */
+  async watermark(kind: EntityKind): Promise<Watermark | undefined> {
+    return (await this.deps.store.get<Watermark>(watermarkKey(kind)))?.value;
+  }
+
+  /**
+   * A completed run that read every record changed before it started (a full run, or a delta) moves the
+   * high-water mark to its start; a run of some ids, a window of dates, a dry run or a deletion does not.
+   */
+  private async saveWatermark(kind: EntityKind, report: RunReport): Promise<void> {
+    const o = report.options;
+    const isWhole = !o.ids && !o.startId && !o.since && !o.until && !o.deleteAll && !o.dryRun;
+    if (report.status !== 'completed' || !isWhole || !o.asOf) return;
+    try {
+      const previous = await this.watermark(kind);
+      if (previous && previous.asOf >= o.asOf) return;
+      await this.deps.store.put<Watermark>(watermarkKey(kind), { asOf: o.asOf, jobId: report.jobId });
+    } catch (e) {
+      // The next delta starts from the previous mark: more is read again, nothing is lost.
+      this.deps.logger.warn(
+        { kind, jobId: report.jobId, err: e instanceof Error ? e.message : String(e) },
+        'could not save the high-water mark',
+      );
+    }
   }
 
   /** Stops this process's run (cooperatively) or asks the instance that holds the lock to stop. */

@@ -361,7 +361,7 @@ export class JobRunner<R extends { id: string }, I> {
               await dispatch(closed, seg);
             }
           }
-          open.endId = record.id;
+          open.endId = page.cursorOf?.(record) ?? record.id;
         }
         const lastMissing = page.missingIds[page.missingIds.length - 1];
         if (lastMissing !== undefined && (open.endId === undefined || lastMissing > open.endId))

@@ -20,6 +20,20 @@ export interface RunOptions {
   confirmDeletion?: string;
   /** Read and map everything and check it against Klaviyo's limits, but write nothing. */
   dryRun?: boolean;
+  /** A delta: only the records whose lastModifiedAt is at or after this instant (ISO 8601). */
+  modifiedSince?: string;
+  /** A delta from the high-water mark of the last completed run of the type (less a small overlap). */
+  delta?: boolean;
+  /**
+   * When the run (its first part, for a resumed run) started: a delta reads what was modified before it, and a
+   * completed full or delta run leaves it as the high-water mark of the next delta. Set by the service.
+   */
+  asOf?: string;
+}
+
+/** The window of lastModifiedAt a delta run reads, or undefined for a full run. */
+export function modifiedWindow(options: RunOptions): { since: string; before: string } | undefined {
+  return options.modifiedSince && options.asOf ? { since: options.modifiedSince, before: options.asOf } : undefined;
 }
 
 export interface RecordOutcomeNote {

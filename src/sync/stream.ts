@@ -8,6 +8,8 @@ export type { RecordOutcome };
 export interface SourcePage<R> {
   records: R[];
   missingIds: string[];
+  /** The cursor a record stands at when it is not its id (a delta pages by lastModifiedAt and id). */
+  cursorOf?(record: R): string;
 }
 
 export type Mapped<I> =

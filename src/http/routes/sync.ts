@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ENTITY_KINDS, type EntityKind } from '../../core/entity-kind.ts';
 import { InvalidRequestError, NotFoundError } from '../../core/errors.ts';
@@ -5,7 +6,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
 import type { RunOptions } from '../../sync/run-report.ts';
 import { bearerGuard } from '../api-auth.ts';
-import { BODY_SCHEMAS, type SyncBody, TypeParams } from '../schemas.ts';
+import { BODY_SCHEMAS, JobBody, type SyncBody, TypeParams } from '../schemas.ts';
 
 /** The run options of a request body: the seed guide's `confirmDeletetion` is the same field as `confirmDeletion`. */
 export function runOptions(body: SyncBody): RunOptions {
@@ -21,7 +22,13 @@ export function runOptions(body: SyncBody): RunOptions {
 
 export async function syncRoutes(
   app: FastifyInstance,
-  opts: { registry: JobRegistry; logger: Logger; apiToken?: string; scheduledTypes?: EntityKind[] },
+  opts: {
+    registry: JobRegistry;
+    logger: Logger;
+    apiToken?: string;
+    scheduledTypes?: EntityKind[];
+    scheduledMode?: 'full' | 'delta';
+  },
 ): Promise<void> {
   const { registry } = opts;
   app.addHook('onRequest', bearerGuard(opts.apiToken));
@@ -32,13 +39,16 @@ export async function syncRoutes(
 
   app.get('/sync/status', async () => registry.statusAll());
 
-  // A scheduled import (a commercetools Connect job, cron + curl, ...): the configured types, one after another.
-  app.post('/job', async (_request, reply) => {
+  // A scheduled import (a commercetools Connect job, cron + curl, ...): the configured types, one after another;
+  // deltas (SCHEDULED_IMPORT_MODE=delta, or {"delta": true}) from each type's high-water mark, or a full import
+  // of a type that has none yet.
+  app.post<{ Body: Static<typeof JobBody> }>('/job', { schema: { body: JobBody } }, async (request, reply) => {
     const types = opts.scheduledTypes ?? [];
+    const isDelta = request.body.delta ?? opts.scheduledMode === 'delta';
     void (async () => {
       for (const kind of types) {
         try {
-          await registry.start(kind, {});
+          await registry.start(kind, isDelta ? await registry.deltaOptions(kind) : {});
           await registry.settled(kind);
         } catch (e) {
           // Logged through the service's logger (Fastify's own is off): a scheduled import that cannot start is seen.
@@ -46,7 +56,7 @@ export async function syncRoutes(
         }
       }
     })();
-    return reply.status(202).send({ status: 'started', types });
+    return reply.status(202).send({ status: 'started', types, mode: isDelta ? 'delta' : 'full' });
   });
 
   for (const kind of ENTITY_KINDS) {

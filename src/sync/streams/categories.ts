@@ -8,7 +8,7 @@ import type { CatalogCategoryAttributes } from '../../klaviyo/types.ts';
 import { categoryToCatalogAttributes } from '../../mapping/category-to-catalog.ts';
 import type { LocalizedString } from '../../mapping/localized.ts';
 import type { StreamDefinition } from '../stream.ts';
-import { catalogSource } from './catalog-source.ts';
+import { catalogSource, changedCategoryIds } from './catalog-source.ts';
 
 export interface CategoryStreamDeps {
   ct: CommercetoolsApi;
@@ -20,7 +20,12 @@ export interface CategoryStreamDeps {
 
 /** Categories → catalog categories named by their breadcrumb, created or updated in bulk jobs of ≤ 100. */
 export function categoriesStream(deps: CategoryStreamDeps): StreamDefinition<Category, CatalogCategoryAttributes> {
-  const source = catalogSource<Category>(deps.ct, (q) => categoryPages(deps.ct, q), countCategories);
+  const source = catalogSource<Category>(
+    deps.ct,
+    (q) => categoryPages(deps.ct, q),
+    countCategories,
+    changedCategoryIds,
+  );
   return {
     kind: 'categories',
     reader: source,

@@ -13,6 +13,7 @@ import type { ProfileUpsertResource } from '../../klaviyo/types.ts';
 import { type ConsentConfig, type ConsentIntent, customerConsent } from '../../mapping/consent.ts';
 import { customerToProfile } from '../../mapping/customer-to-profile.ts';
 import type { PropertyFilter } from '../../mapping/mapping-options.ts';
+import { modifiedWindow } from '../run-report.ts';
 import type { StreamDefinition } from '../stream.ts';
 import { requireLists } from './require-lists.ts';
 
@@ -50,12 +51,17 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
     reader: {
       async *pages(options, cursor, signal) {
         await requireLists(deps.klaviyo, { consent: consent?.listId, customers: deps.customersListId }, signal);
-        yield* customerPages(deps.ct, { cursor: cursor ?? options.startId, ids: options.ids, signal });
+        yield* customerPages(deps.ct, {
+          cursor: cursor ?? options.startId,
+          ids: options.ids,
+          modified: modifiedWindow(options),
+          signal,
+        });
       },
       countTotal: async (options, signal) =>
         options.ids
           ? new Set(options.ids).size
-          : options.startId || options.resume
+          : options.startId || options.resume || options.modifiedSince
             ? undefined
             : countCustomers(deps.ct, signal),
     },

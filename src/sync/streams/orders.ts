@@ -10,6 +10,7 @@ import { type CategoryNode, categoryTree } from '../../mapping/category-tree.ts'
 import { type ConsentConfig, type ConsentIntent, guestOrderConsent } from '../../mapping/consent.ts';
 import { type OrderMappingOptions, orderToEvents, type ProductSummary } from '../../mapping/order-to-events.ts';
 import { productSummary } from '../../mapping/product-summary.ts';
+import { modifiedWindow } from '../run-report.ts';
 import type { SourcePage, StreamDefinition, StreamReader } from '../stream.ts';
 import { requireLists } from './require-lists.ts';
 
@@ -41,14 +42,16 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
     async *pages(options, cursor, signal): AsyncGenerator<SourcePage<Order>> {
       backfill = options.backfill !== false;
       if (consent) await requireLists(deps.klaviyo, { consent: consent.listId }, signal);
-      if (categories.size === 0) categories = categoryTree(await fetchAllCategories(deps.ct, signal));
       for await (const page of orderPages(deps.ct, {
         cursor: cursor ?? options.startId,
         ids: options.ids,
         since: options.since,
         until: options.until,
+        modified: modifiedWindow(options),
         signal,
       })) {
+        // Read once there is an order to name categories for (a delta that finds nothing reads nothing else).
+        if (categories.size === 0) categories = categoryTree(await fetchAllCategories(deps.ct, signal));
         // Every product of the page in one query (100 ids per request), not one query per order.
         const missing = [...new Set(page.records.flatMap((o) => o.lineItems.map((li) => li.productId)))].filter(
           (id) => !products.has(id),
@@ -63,7 +66,7 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
     countTotal: async (options, signal) =>
       options.ids
         ? new Set(options.ids).size
-        : options.startId || options.resume
+        : options.startId || options.resume || options.modifiedSince
           ? undefined
           : countOrders(deps.ct, { since: options.since, until: options.until, signal }),
   };
