@@ -3,7 +3,7 @@ import { matchesCondition, parseFilter } from '../filter.ts';
 import { invalid, KlaviyoError, notFound, paginate } from '../jsonapi.ts';
 import type { Account } from '../store/account.ts';
 import type { Job, JobError, JobOutcome } from '../store/jobs.ts';
-import { profileResource } from '../store/profiles.ts';
+import { DuplicateProfileError, profileResource } from '../store/profiles.ts';
 import {
   bulkEntries,
   collection,
@@ -35,8 +35,13 @@ function runImport(account: Account, entries: JsonObject[], nowMs: () => number,
         id: randomUUID(),
         code: e.code,
         title: e.title,
-        detail: e.detail,
-        source: { pointer: e.source.pointer ?? `/data/attributes/profiles/data/${i}` },
+        ...(e instanceof DuplicateProfileError
+          ? {
+              // An import error has no `meta`: the conflict is named in the detail, the pointer is the identifier.
+              detail: `${e.detail} The ${e.field} belongs to profile '${e.duplicateProfileId}'.`,
+              source: { pointer: `/data/attributes/profiles/data/${i}/attributes/${e.field}` },
+            }
+          : { detail: e.detail, source: { pointer: e.source.pointer ?? `/data/attributes/profiles/data/${i}` } }),
         original_payload: entry,
       });
     }

@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import { conflict, invalid, jsonBytes, KB, type KlaviyoError, notFound } from '../jsonapi.ts';
+import { conflict, invalid, jsonBytes, KB, KlaviyoError, notFound } from '../jsonapi.ts';
 import { emptyConsent, type ProfileConsent, renderSubscriptions } from './consent.ts';
 
 export interface Profile {
@@ -85,13 +85,13 @@ export class ProfileStore {
     return id ? this.byId.get(id) : undefined;
   }
 
-  /** Profiles matched by the given identifiers, distinct. */
-  private matches(a: Record<string, unknown>): Profile[] {
-    const found = new Map<string, Profile>();
+  /** Profiles matched by the given identifiers, distinct, each with the first identifier that matched it. */
+  private matches(a: Record<string, unknown>): Match[] {
+    const found = new Map<string, Match>();
     for (const field of IDENTIFIERS) {
       const key = indexKey(field, a[field]);
       const id = key === undefined ? undefined : this.indexes[field].get(key);
-      if (id) found.set(id, this.byId.get(id) as Profile);
+      if (id && !found.has(id)) found.set(id, { profile: this.byId.get(id) as Profile, field });
     }
     return [...found.values()];
   }
@@ -116,11 +116,11 @@ export class ProfileStore {
     }
     const matched = this.matches(a);
     if (!target) {
-      if (matched.length > 1) throw duplicate(matched[1].id);
-      target = matched[0];
+      if (matched.length > 1) throw new DuplicateProfileError(matched[1]);
+      target = matched[0]?.profile;
     } else {
-      const other = matched.find((p) => p.id !== target?.id);
-      if (other) throw duplicate(other.id);
+      const other = matched.find((m) => m.profile.id !== target?.id);
+      if (other) throw new DuplicateProfileError(other);
     }
     if (!target) {
       const profile: Profile = {
@@ -144,7 +144,7 @@ export class ProfileStore {
   create(input: ProfileInput, now: string): Profile {
     checkProfileInput(input, '/data', { needsIdentifier: true });
     const matched = this.matches(input.attributes ?? {});
-    if (matched.length > 0) throw duplicate(matched[0].id);
+    if (matched.length > 0) throw new DuplicateProfileError(matched[0]);
     return this.upsert(input, now).profile;
   }
 
@@ -153,8 +153,8 @@ export class ProfileStore {
     const target = this.byId.get(id);
     if (!target) throw notFound(`A profile with id '${id}' does not exist.`);
     checkProfileInput(input, '/data', { needsIdentifier: false });
-    const other = this.matches(input.attributes ?? {}).find((p) => p.id !== id);
-    if (other) throw duplicate(other.id);
+    const other = this.matches(input.attributes ?? {}).find((m) => m.profile.id !== id);
+    if (other) throw new DuplicateProfileError(other);
     this.apply(target, input.attributes ?? {});
     target.updated = now;
     return target;
@@ -195,10 +195,28 @@ export class ProfileStore {
   }
 }
 
-function duplicate(existingId: string): KlaviyoError {
-  return conflict('duplicate_profile', 'A profile already exists with one of these identifiers.', {
-    duplicate_profile_id: existingId,
-  });
+interface Match {
+  profile: Profile;
+  field: (typeof IDENTIFIERS)[number];
+}
+
+/**
+ * Klaviyo's 409 for identifiers that belong to another profile: `code: duplicate_profile`, the id of that profile
+ * in `meta.duplicate_profile_id` (what clients read to recover). `field` (not part of the answer) says which
+ * identifier collided, for the bulk import's error detail.
+ */
+export class DuplicateProfileError extends KlaviyoError {
+  readonly duplicateProfileId: string;
+  readonly field: Match['field'];
+
+  constructor(match: Match) {
+    const e = conflict('duplicate_profile', 'A profile already exists with one of these identifiers.', {
+      duplicate_profile_id: match.profile.id,
+    });
+    super(e.status, e.code, e.title, e.detail, e.source, e.meta, e.headers);
+    this.duplicateProfileId = match.profile.id;
+    this.field = match.field;
+  }
 }
 
 /** The `subscriptions` Klaviyo answers for a profile (`additional-fields[profile]=subscriptions`). */
