@@ -11,6 +11,7 @@ import { OperationRouter } from './router.ts';
 import { catalogHandlers } from './routes/catalog.ts';
 import { catalogJobHandlers } from './routes/catalog-jobs.ts';
 import type { OpHandler } from './routes/context.ts';
+import { dataPrivacyHandlers } from './routes/data-privacy.ts';
 import { eventHandlers } from './routes/events.ts';
 import { listHandlers } from './routes/lists.ts';
 import { profileJobHandlers } from './routes/profile-jobs.ts';
@@ -74,6 +75,7 @@ const SERVER_BODY_LIMIT = 64 * MB;
 const HANDLERS: Record<string, OpHandler> = {
   ...profileHandlers,
   ...profileJobHandlers,
+  ...dataPrivacyHandlers,
   ...subscriptionHandlers,
   ...listHandlers,
   ...eventHandlers,

@@ -3,6 +3,7 @@ import { type FaultRule, FaultRuleError, validateFaultRule } from '../shared/fau
 import type { KlaviyoEmulatorState } from './build-emulator.ts';
 import { accountLabel, VALIDATION_OFF_WARNING } from './build-emulator.ts';
 import { Account } from './store/account.ts';
+import { type DeletionIdentifierType, digestOf } from './store/deletion-requests.ts';
 import { DEFAULT_JOB_TIMING } from './store/jobs.ts';
 import { profileSubscriptions } from './store/profiles.ts';
 
@@ -66,6 +67,11 @@ function route(
   });
 }
 
+/** The state of the job behind a deletion request (a reset clears the requests and the jobs together). */
+function jobStatus(account: Account, jobId: string, completedAt: string | null): string {
+  return account.jobs.jobs.get(jobId)?.status ?? (completedAt ? 'complete' : 'queued');
+}
+
 export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorState): void {
   const withAccount = (q: Query): Account => {
     const a = pickAccount(state, q);
@@ -100,6 +106,8 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
       list = list.filter(
         (p) => typeof p.attributes.email === 'string' && p.attributes.email.toLowerCase() === q.email?.toLowerCase(),
       );
+    if (q.phone_number) list = list.filter((p) => p.attributes.phone_number === q.phone_number);
+    if (q.id) list = list.filter((p) => p.id === q.id);
     return {
       body: list.map((p) => ({
         id: p.id,
@@ -151,6 +159,24 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
           properties: e.properties,
         };
       }),
+    };
+  });
+
+  // Deletion requests, without their identifiers: `?email=`, `?phone_number=` or `?profile_id=` finds the
+  // requests made for that identifier (compared by digest), `?status=` those in one job state.
+  route(app, 'GET', '/deletions', (q) => {
+    const a = withAccount(q);
+    const asked: Array<[DeletionIdentifierType, string | undefined]> = [
+      ['email', q.email],
+      ['phone_number', q.phone_number],
+      ['id', q.profile_id],
+    ];
+    const digests = new Set(asked.filter(([, v]) => v).map(([type, v]) => digestOf(type, v as string)));
+    return {
+      body: a.deletionRequests.requests
+        .filter((r) => digests.size === 0 || digests.has(r.identifierDigest))
+        .map(({ identifierDigest: _digest, ...r }) => ({ ...r, status: jobStatus(a, r.id, r.completedAt) }))
+        .filter((r) => !q.status || r.status === q.status),
     };
   });
 

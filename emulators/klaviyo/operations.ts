@@ -84,6 +84,7 @@ export const SERVED_OPERATIONS: readonly OperationDef[] = [
   op('POST', '/api/profiles', 'create_profile', L),
   op('GET', '/api/profiles/{id}', 'get_profile', L),
   op('PATCH', '/api/profiles/{id}', 'update_profile', L),
+  op('POST', '/api/data-privacy-deletion-jobs', 'request_profile_deletion', S),
   op('GET', '/api/profile-bulk-import-jobs', 'get_bulk_import_profiles_jobs', M),
   op('POST', '/api/profile-bulk-import-jobs', 'bulk_import_profiles', M),
   op('GET', '/api/profile-bulk-import-jobs/{job_id}', 'get_bulk_import_profiles_job', M),

@@ -1,17 +1,37 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningKlaviyoEmulator, startKlaviyoEmulator } from '../../emulators/klaviyo/build-emulator.ts';
 import { klaviyoCaller, request, waitFor } from '../helpers/http.ts';
+import { klaviyoEmulators } from '../helpers/klaviyo-emulators.ts';
+import { type InspectedProfile, klaviyoInspector } from '../helpers/klaviyo-inspect.ts';
 
 let emu: RunningKlaviyoEmulator;
 let call: ReturnType<typeof klaviyoCaller>;
+let inspect: ReturnType<typeof klaviyoInspector>;
+const emulator = klaviyoEmulators();
+
+const UNLIMITED = { burstPerSecond: 1000, steadyPerMinute: 10_000 };
 
 beforeAll(async () => {
-  emu = await startKlaviyoEmulator();
+  // Jobs run on the clock (the default), as they do for a service under test; the published limits of the
+  // deletion endpoint are tested on an emulator of its own below.
+  emu = await startKlaviyoEmulator({
+    rateLimitOverrides: { request_profile_deletion: UNLIMITED, create_list: UNLIMITED },
+  });
   call = klaviyoCaller(emu.url);
+  inspect = klaviyoInspector(emu.url);
 });
 afterAll(async () => emu.close());
 beforeEach(async () => {
   await request('POST', `${emu.url}/__emulator/reset`);
+});
+
+type Identifier = { email?: string; phone_number?: string; id?: string };
+
+const deletionBody = ({ id, ...attributes }: Identifier) => ({
+  data: {
+    type: 'data-privacy-deletion-job',
+    attributes: { profile: { data: { type: 'profile', ...(id === undefined ? {} : { id }), attributes } } },
+  },
 });
 
 async function importProfile(c: typeof call, attributes: Record<string, unknown>): Promise<string> {
@@ -19,6 +39,247 @@ async function importProfile(c: typeof call, attributes: Record<string, unknown>
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.data.id;
 }
+
+async function createEvent(email: string, metric: string, uniqueId: string): Promise<void> {
+  const r = await call('POST', '/api/events', {
+    data: {
+      type: 'event',
+      attributes: {
+        properties: { n: uniqueId },
+        metric: { data: { type: 'metric', attributes: { name: metric } } },
+        profile: { data: { type: 'profile', attributes: { email } } },
+        unique_id: uniqueId,
+      },
+    },
+  });
+  expect(r.status).toBe(202);
+}
+
+async function singleOptInList(name: string): Promise<string> {
+  const r = await call('POST', '/api/lists', {
+    data: { type: 'list', attributes: { name, opt_in_process: 'single_opt_in' } },
+  });
+  expect(r.status).toBe(201);
+  return r.body.data.id;
+}
+
+/** Subscribes email (and SMS, with a phone number) on a single opt-in list; waits until the job has run. */
+async function subscribe(listId: string, identity: { email: string; phone_number?: string }): Promise<void> {
+  const subscriptions = {
+    email: { marketing: { consent: 'SUBSCRIBED' } },
+    ...(identity.phone_number ? { sms: { marketing: { consent: 'SUBSCRIBED' } } } : {}),
+  };
+  const r = await call('POST', '/api/profile-subscription-bulk-create-jobs', {
+    data: {
+      type: 'profile-subscription-bulk-create-job',
+      attributes: { profiles: { data: [{ type: 'profile', attributes: { ...identity, subscriptions } }] } },
+      relationships: { list: { data: { type: 'list', id: listId } } },
+    },
+  });
+  expect(r.status).toBe(202);
+  await waitFor(
+    async () => (await inspect.profileWithEmail(identity.email))?.lists.includes(listId),
+    10_000,
+    'the subscription to land',
+  );
+}
+
+async function eventsOf(profileId: string): Promise<Array<{ profileId: string; unique_id: string }>> {
+  const all = (await request<Array<{ profileId: string; unique_id: string }>>('GET', `${emu.url}/__emulator/events`))
+    .body;
+  return all.filter((e) => e.profileId === profileId);
+}
+
+/** A list's members, checked against its `profile_count` (which counts memberships, not profiles). */
+async function listMembers(listId: string): Promise<string[]> {
+  const r = await call('GET', `/api/lists/${listId}/relationships/profiles`);
+  expect(r.status).toBe(200);
+  const ids: string[] = r.body.data.map((m: { id: string }) => m.id);
+  const counted = await call('GET', `/api/lists/${listId}?additional-fields[list]=profile_count`);
+  expect(counted.body.data.attributes.profile_count).toBe(ids.length);
+  return ids;
+}
+
+describe('request_profile_deletion', () => {
+  it('deletes by email (any case): the profile, its events, list memberships and consent; 202 without a body', async () => {
+    const listId = await singleOptInList('Newsletter');
+    const id = await importProfile(call, { email: 'gone@example.com', first_name: 'Gone' });
+    const keptId = await importProfile(call, { email: 'kept@example.com' });
+    await subscribe(listId, { email: 'gone@example.com' });
+    await subscribe(listId, { email: 'kept@example.com' });
+    await createEvent('gone@example.com', 'Placed Order', 'o-1');
+    await createEvent('kept@example.com', 'Placed Order', 'o-2');
+    expect(await eventsOf(id)).toHaveLength(1);
+
+    const r = await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({ email: 'GONE@Example.com' }));
+    expect(r.status).toBe(202);
+    expect(r.body).toBeUndefined();
+
+    const [done] = await inspect.waitForDeletions({ email: 'gone@example.com' });
+    expect(done).toMatchObject({ identifierType: 'email', status: 'complete', deletedProfileIds: [id] });
+    expect(done.completedAt).toEqual(expect.any(String));
+    expect(await inspect.hasProfileWithEmail('gone@example.com')).toBe(false);
+    expect((await call('GET', `/api/profiles/${id}`)).status).toBe(404);
+    const byEmail = await call('GET', `/api/profiles?filter=${encodeURIComponent('equals(email,"gone@example.com")')}`);
+    expect(byEmail.body.data).toEqual([]);
+    expect(await eventsOf(id)).toEqual([]);
+    expect(await listMembers(listId)).toEqual([keptId]);
+    // The other profile is untouched, its event and consent too.
+    expect(await eventsOf(keptId)).toHaveLength(1);
+    expect((await inspect.profileWithEmail('kept@example.com'))?.subscriptions.email.marketing.consent).toBe(
+      'SUBSCRIBED',
+    );
+    // The emulator keeps no email: not in the deletion record, not in its request log.
+    const records = await request<unknown>('GET', `${emu.url}/__emulator/deletions`);
+    expect(JSON.stringify(records.body).toLowerCase()).not.toContain('gone@example.com');
+    const log = await request<unknown>('GET', `${emu.url}/__emulator/requests?limit=1000`);
+    expect(JSON.stringify(log.body).toLowerCase()).not.toContain('gone@example.com');
+  });
+
+  it('deletes by phone number and by profile id', async () => {
+    const byPhone = await importProfile(call, { phone_number: '+4915112345678', external_id: 'c-1' });
+    const byId = await importProfile(call, { email: 'by-id@example.com' });
+    const other = await importProfile(call, { phone_number: '+4915187654321' });
+    expect(
+      (await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({ phone_number: '+4915112345678' }))).status,
+    ).toBe(202);
+    expect((await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({ id: byId }))).status).toBe(202);
+
+    const [phone] = await inspect.waitForDeletions({ phone_number: '+4915112345678' });
+    expect(phone).toMatchObject({ identifierType: 'phone_number', deletedProfileIds: [byPhone] });
+    const [viaId] = await inspect.waitForDeletions({ profile_id: byId });
+    expect(viaId).toMatchObject({ identifierType: 'id', deletedProfileIds: [byId] });
+    expect((await call('GET', `/api/profiles/${byPhone}`)).status).toBe(404);
+    expect((await call('GET', `/api/profiles/${byId}`)).status).toBe(404);
+    expect((await call('GET', `/api/profiles/${other}`)).status).toBe(200);
+    // The external_id is free again too.
+    expect(await importProfile(call, { external_id: 'c-1' })).not.toBe(byPhone);
+  });
+
+  it('refuses more than one identifier, or none, with a 400 naming the rule; nothing is queued', async () => {
+    const id = await importProfile(call, { email: 'two@example.com', phone_number: '+4915100000001' });
+    const two = await call(
+      'POST',
+      '/api/data-privacy-deletion-jobs',
+      deletionBody({ email: 'two@example.com', phone_number: '+4915100000001' }),
+    );
+    expect(two.status).toBe(400);
+    expect(two.body.errors?.[0]).toMatchObject({
+      status: 400,
+      code: 'invalid',
+      source: { pointer: '/data/attributes/profile/data/attributes/phone_number' },
+    });
+    expect(two.body.errors?.[0].detail).toMatch(/only one identifier/i);
+    expect(two.body.errors?.[0].detail).not.toContain('two@example.com');
+    const withId = await call(
+      'POST',
+      '/api/data-privacy-deletion-jobs',
+      deletionBody({ email: 'two@example.com', id }),
+    );
+    expect(withId.status).toBe(400);
+    expect(withId.body.errors?.[0].source?.pointer).toBe('/data/attributes/profile/data/id');
+    const none = await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({}));
+    expect(none.status).toBe(400);
+    expect(none.body.errors?.[0].detail).toMatch(/exactly one of email, phone_number or id/i);
+    // The id belongs on the resource, not among the attributes (the spec's shape).
+    const misplaced = await call('POST', '/api/data-privacy-deletion-jobs', {
+      data: {
+        type: 'data-privacy-deletion-job',
+        attributes: { profile: { data: { type: 'profile', attributes: { id } } } },
+      },
+    });
+    expect(misplaced.status).toBe(400);
+    expect(misplaced.body.errors?.[0].source?.pointer).toBe('/data/attributes/profile/data/attributes/id');
+    const badEmail = await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({ email: 'not-an-email' }));
+    expect(badEmail.status).toBe(400);
+    expect(await inspect.deletions()).toEqual([]);
+    expect((await call('GET', `/api/profiles/${id}`)).status).toBe(200);
+  });
+
+  it('an identifier no profile has is accepted (202) and deletes nothing', async () => {
+    const id = await importProfile(call, { email: 'stays@example.com' });
+    const r = await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({ email: 'nobody@example.com' }));
+    expect(r.status).toBe(202);
+    const unknownId = await call(
+      'POST',
+      '/api/data-privacy-deletion-jobs',
+      deletionBody({ id: '01NOSUCHPROFILE00000000000' }),
+    );
+    expect(unknownId.status).toBe(202);
+    const [nobody] = await inspect.waitForDeletions({ email: 'nobody@example.com' });
+    expect(nobody.deletedProfileIds).toEqual([]);
+    const [noId] = await inspect.waitForDeletions({ profile_id: '01NOSUCHPROFILE00000000000' });
+    expect(noId.deletedProfileIds).toEqual([]);
+    expect((await call('GET', `/api/profiles/${id}`)).status).toBe(200);
+    expect((await request<{ profiles: number }>('GET', `${emu.url}/__emulator/summary`)).body.profiles).toBe(1);
+  });
+
+  it('after a deletion the same email makes a new profile (new id, no old consent), by profile-import and bulk import', async () => {
+    const listId = await singleOptInList('Old');
+    const old = await importProfile(call, { email: 'again@example.com', first_name: 'Old' });
+    await subscribe(listId, { email: 'again@example.com' });
+    await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({ email: 'again@example.com' }));
+    await inspect.waitForDeletions({ email: 'again@example.com' });
+
+    const fresh = await importProfile(call, { email: 'again@example.com' });
+    expect(fresh).not.toBe(old);
+    const profile = (await inspect.profileWithEmail('again@example.com')) as InspectedProfile;
+    expect(profile.first_name).toBeUndefined();
+    expect(profile.lists).toEqual([]);
+    expect(profile.subscriptions.email.marketing.consent).toBe('NEVER_SUBSCRIBED');
+
+    await call('POST', '/api/data-privacy-deletion-jobs', deletionBody({ id: fresh }));
+    await inspect.waitForDeletions({ profile_id: fresh });
+    const job = await call('POST', '/api/profile-bulk-import-jobs', {
+      data: {
+        type: 'profile-bulk-import-job',
+        attributes: { profiles: { data: [{ type: 'profile', attributes: { email: 'again@example.com' } }] } },
+      },
+    });
+    expect(job.status).toBe(202);
+    const bulk = await waitFor(
+      async () => inspect.profileWithEmail('again@example.com'),
+      10_000,
+      'the bulk import to create the profile',
+    );
+    expect([old, fresh]).not.toContain(bulk.id);
+  });
+
+  it('is asynchronous: the profile stays until the deletion job runs', async () => {
+    const polls = await emulator({ jobs: { mode: 'polls' } });
+    const c = klaviyoCaller(polls.url);
+    const id = await importProfile(c, { email: 'later@example.com' });
+    expect(
+      (await c('POST', '/api/data-privacy-deletion-jobs', deletionBody({ email: 'later@example.com' }))).status,
+    ).toBe(202);
+    const pollsInspect = klaviyoInspector(polls.url);
+    expect(await pollsInspect.deletions({ email: 'later@example.com' })).toMatchObject([
+      { status: 'queued', completedAt: null, deletedProfileIds: [] },
+    ]);
+    expect((await c('GET', `/api/profiles/${id}`)).status).toBe(200);
+    await request('POST', `${polls.url}/__emulator/jobs/finish`);
+    expect(await pollsInspect.deletions({ email: 'later@example.com' })).toMatchObject([
+      { status: 'complete', deletedProfileIds: [id] },
+    ]);
+    expect((await c('GET', `/api/profiles/${id}`)).status).toBe(404);
+  });
+
+  it('has its published limits: 3/s burst (the 4th request in a second is 429), 60/m steady', async () => {
+    const limited = await emulator();
+    const c = klaviyoCaller(limited.url);
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, (_v, i) =>
+        c('POST', '/api/data-privacy-deletion-jobs', deletionBody({ email: `r${i}@example.com` })),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    const throttled = answers.find((a) => a.status === 429);
+    expect(throttled?.headers.get('retry-after')).toBeTruthy();
+    expect(throttled?.body.errors?.[0].code).toBe('throttled');
+    expect(answers.find((a) => a.status === 202)?.headers.get('ratelimit-limit')).toBe('60');
+  });
+});
 
 describe('duplicate_profile (409)', () => {
   it('profile-import moving an external_id’s profile to an email another profile holds: 409 naming that profile', async () => {

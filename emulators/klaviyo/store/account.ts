@@ -1,4 +1,5 @@
 import { CatalogStore } from './catalog.ts';
+import { DeletionRequests } from './deletion-requests.ts';
 import { EventStore } from './events.ts';
 import { JobStore, type JobTiming } from './jobs.ts';
 import { ListStore, type OptInProcess } from './lists.ts';
@@ -44,6 +45,8 @@ export class Account {
   readonly lists = new ListStore();
   /** Double opt-in subscriptions (email and SMS), waiting for a confirmation the emulator never sends. */
   readonly pendingDoubleOptIns: PendingOptIn[] = [];
+  /** `request_profile_deletion` requests, without their identifiers. */
+  readonly deletionRequests = new DeletionRequests();
   readonly jobs: JobStore;
 
   constructor(
@@ -59,6 +62,25 @@ export class Account {
   private createSeedLists(): void {
     const now = new Date().toISOString();
     for (const l of this.seedLists) this.lists.create(l.name, l.optInProcess ?? this.settings.defaultOptIn, now, l.id);
+  }
+
+  /**
+   * Deletes a profile with everything hanging off it: its events, its list memberships, its consent and
+   * suppressions (held on the profile) and any pending opt-in. Its identifiers are free again, so a later import
+   * of the same email creates a new profile with a new id.
+   */
+  eraseProfile(profileId: string): boolean {
+    if (!this.profiles.remove(profileId)) return false;
+    this.events.removeFor(profileId);
+    this.lists.removeEverywhere(profileId);
+    this.dropPendingOptIns((p) => p.profileId === profileId);
+    return true;
+  }
+
+  private dropPendingOptIns(isDropped: (p: PendingOptIn) => boolean): void {
+    let kept = 0;
+    for (const p of this.pendingDoubleOptIns) if (!isDropped(p)) this.pendingDoubleOptIns[kept++] = p;
+    this.pendingDoubleOptIns.length = kept;
   }
 
   summary(): Record<string, unknown> {
@@ -81,6 +103,7 @@ export class Account {
         categories: this.catalog.categories.size,
       },
       jobs,
+      deletionRequests: this.deletionRequests.requests.length,
     };
   }
 
@@ -90,6 +113,7 @@ export class Account {
     this.catalog.clear();
     this.lists.clear();
     this.pendingDoubleOptIns.length = 0;
+    this.deletionRequests.clear();
     this.jobs.clear();
     this.createSeedLists();
   }

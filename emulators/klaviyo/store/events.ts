@@ -161,8 +161,7 @@ export class EventStore {
     const time = new Date(a.time ? Date.parse(a.time) : Date.parse(now));
     time.setUTCMilliseconds(0);
     const iso = time.toISOString();
-    const dedupKey =
-      a.unique_id !== undefined ? `${profileId}|${metricId}|u:${a.unique_id}` : `${profileId}|${metricId}|t:${iso}`;
+    const dedupKey = eventKey(profileId, metricId, a.unique_id, iso);
     if (this.seen.has(dedupKey)) return false;
     this.seen.add(dedupKey);
     this.events.push({
@@ -182,6 +181,24 @@ export class EventStore {
     return true;
   }
 
+  /** Removes every event of a profile (a deletion), compacting the list in place. Returns how many went. */
+  removeFor(profileId: string): number {
+    let kept = 0;
+    for (const e of this.events) {
+      if (e.profileId !== profileId) {
+        this.events[kept++] = e;
+        continue;
+      }
+      this.seen.delete(eventKey(profileId, e.metricId, e.unique_id, e.time));
+      const left = (this.countByMetric.get(e.metricName) ?? 1) - 1;
+      if (left > 0) this.countByMetric.set(e.metricName, left);
+      else this.countByMetric.delete(e.metricName);
+    }
+    const removed = this.events.length - kept;
+    this.events.length = kept;
+    return removed;
+  }
+
   clear(): void {
     this.events.length = 0;
     this.dropped.length = 0;
@@ -189,6 +206,11 @@ export class EventStore {
     this.seen.clear();
     this.countByMetric.clear();
   }
+}
+
+/** What makes two events the same for Klaviyo: profile and metric, then unique_id, or else the second. */
+function eventKey(profileId: string, metricId: string, uniqueId: string | undefined, isoSecond: string): string {
+  return uniqueId !== undefined ? `${profileId}|${metricId}|u:${uniqueId}` : `${profileId}|${metricId}|t:${isoSecond}`;
 }
 
 export function eventResource(e: StoredEvent, baseUrl: string): Record<string, unknown> {

@@ -62,6 +62,13 @@ export class ListStore {
     return list.members.delete(profileId);
   }
 
+  /** Takes a profile out of every list (a deletion). Returns the lists it left. */
+  removeEverywhere(profileId: string): number {
+    let n = 0;
+    for (const list of this.lists.values()) if (list.members.delete(profileId)) n++;
+    return n;
+  }
+
   /** Ids of the lists a profile belongs to. */
   listsOf(profileId: string): KlaviyoList[] {
     return [...this.lists.values()].filter((l) => l.members.has(profileId));

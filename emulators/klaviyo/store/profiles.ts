@@ -160,6 +160,29 @@ export class ProfileStore {
     return target;
   }
 
+  /** Removes a profile and its identifiers from the indexes (a deletion). */
+  remove(id: string): Profile | undefined {
+    const profile = this.byId.get(id);
+    if (!profile) return undefined;
+    this.unindex(profile);
+    this.byId.delete(id);
+    return profile;
+  }
+
+  private unindex(profile: Profile): void {
+    for (const field of IDENTIFIERS) {
+      const key = indexKey(field, profile.attributes[field]);
+      if (key !== undefined && this.indexes[field].get(key) === profile.id) this.indexes[field].delete(key);
+    }
+  }
+
+  private index(profile: Profile): void {
+    for (const field of IDENTIFIERS) {
+      const key = indexKey(field, profile.attributes[field]);
+      if (key !== undefined) this.indexes[field].set(key, profile.id);
+    }
+  }
+
   /** Sent attributes are set, `null` clears (unless `nullClears` is false), absent ones stay; `location` and `properties` merge by key. */
   private apply(profile: Profile, attributes: Record<string, unknown>, nullClears = true): void {
     for (const field of IDENTIFIERS) {
@@ -183,10 +206,7 @@ export class ProfileStore {
         profile.attributes[k] = v;
       }
     }
-    for (const field of IDENTIFIERS) {
-      const key = indexKey(field, profile.attributes[field]);
-      if (key !== undefined) this.indexes[field].set(key, profile.id);
-    }
+    this.index(profile);
   }
 
   clear(): void {
