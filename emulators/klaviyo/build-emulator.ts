@@ -15,6 +15,7 @@ import { dataPrivacyHandlers } from './routes/data-privacy.ts';
 import { eventHandlers } from './routes/events.ts';
 import { listHandlers } from './routes/lists.ts';
 import { profileJobHandlers } from './routes/profile-jobs.ts';
+import { profileMergeHandlers } from './routes/profile-merge.ts';
 import { profileHandlers } from './routes/profiles.ts';
 import { subscriptionHandlers } from './routes/subscriptions.ts';
 import { DEFAULT_SPEC_PATH, type KlaviyoSpec, loadKlaviyoSpec } from './spec.ts';
@@ -75,6 +76,7 @@ const SERVER_BODY_LIMIT = 64 * MB;
 const HANDLERS: Record<string, OpHandler> = {
   ...profileHandlers,
   ...profileJobHandlers,
+  ...profileMergeHandlers,
   ...dataPrivacyHandlers,
   ...subscriptionHandlers,
   ...listHandlers,

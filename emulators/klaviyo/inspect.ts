@@ -67,7 +67,7 @@ function route(
   });
 }
 
-/** The state of the job behind a deletion request (a reset clears the requests and the jobs together). */
+/** The state of the job behind a deletion or merge request (a reset clears the requests and the jobs together). */
 function jobStatus(account: Account, jobId: string, completedAt: string | null): string {
   return account.jobs.jobs.get(jobId)?.status ?? (completedAt ? 'complete' : 'queued');
 }
@@ -176,6 +176,16 @@ export function registerInspection(app: FastifyInstance, state: KlaviyoEmulatorS
       body: a.deletionRequests.requests
         .filter((r) => digests.size === 0 || digests.has(r.identifierDigest))
         .map(({ identifierDigest: _digest, ...r }) => ({ ...r, status: jobStatus(a, r.id, r.completedAt) }))
+        .filter((r) => !q.status || r.status === q.status),
+    };
+  });
+
+  route(app, 'GET', '/merges', (q) => {
+    const a = withAccount(q);
+    return {
+      body: a.mergeRequests.requests
+        .filter((r) => (!q.destination || r.destinationId === q.destination) && (!q.source || r.sourceId === q.source))
+        .map((r) => ({ ...r, status: jobStatus(a, r.id, r.completedAt) }))
         .filter((r) => !q.status || r.status === q.status),
     };
   });

@@ -84,6 +84,7 @@ export const SERVED_OPERATIONS: readonly OperationDef[] = [
   op('POST', '/api/profiles', 'create_profile', L),
   op('GET', '/api/profiles/{id}', 'get_profile', L),
   op('PATCH', '/api/profiles/{id}', 'update_profile', L),
+  op('POST', '/api/profile-merge', 'merge_profiles', M),
   op('POST', '/api/data-privacy-deletion-jobs', 'request_profile_deletion', S),
   op('GET', '/api/profile-bulk-import-jobs', 'get_bulk_import_profiles_jobs', M),
   op('POST', '/api/profile-bulk-import-jobs', 'bulk_import_profiles', M),

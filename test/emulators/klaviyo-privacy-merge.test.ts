@@ -12,10 +12,10 @@ const emulator = klaviyoEmulators();
 const UNLIMITED = { burstPerSecond: 1000, steadyPerMinute: 10_000 };
 
 beforeAll(async () => {
-  // Jobs run on the clock (the default), as they do for a service under test; the published limits of the
-  // deletion endpoint are tested on an emulator of its own below.
+  // Jobs run on the clock (the default), as they do for a service under test; the published limits of the two
+  // operations are tested on emulators of their own below.
   emu = await startKlaviyoEmulator({
-    rateLimitOverrides: { request_profile_deletion: UNLIMITED, create_list: UNLIMITED },
+    rateLimitOverrides: { request_profile_deletion: UNLIMITED, merge_profiles: UNLIMITED, create_list: UNLIMITED },
   });
   call = klaviyoCaller(emu.url);
   inspect = klaviyoInspector(emu.url);
@@ -31,6 +31,14 @@ const deletionBody = ({ id, ...attributes }: Identifier) => ({
   data: {
     type: 'data-privacy-deletion-job',
     attributes: { profile: { data: { type: 'profile', ...(id === undefined ? {} : { id }), attributes } } },
+  },
+});
+
+const mergeBody = (destination: string, sources: string[]) => ({
+  data: {
+    type: 'profile-merge',
+    id: destination,
+    relationships: { profiles: { data: sources.map((id) => ({ type: 'profile', id })) } },
   },
 });
 
@@ -81,6 +89,30 @@ async function subscribe(listId: string, identity: { email: string; phone_number
     async () => (await inspect.profileWithEmail(identity.email))?.lists.includes(listId),
     10_000,
     'the subscription to land',
+  );
+}
+
+async function unsubscribe(email: string): Promise<void> {
+  const r = await call('POST', '/api/profile-subscription-bulk-delete-jobs', {
+    data: {
+      type: 'profile-subscription-bulk-delete-job',
+      attributes: {
+        profiles: {
+          data: [
+            {
+              type: 'profile',
+              attributes: { email, subscriptions: { email: { marketing: { consent: 'UNSUBSCRIBED' } } } },
+            },
+          ],
+        },
+      },
+    },
+  });
+  expect(r.status).toBe(202);
+  await waitFor(
+    async () => (await inspect.profileWithEmail(email))?.subscriptions.email.marketing.consent === 'UNSUBSCRIBED',
+    10_000,
+    'the unsubscribe to land',
   );
 }
 
@@ -278,6 +310,160 @@ describe('request_profile_deletion', () => {
     expect(throttled?.headers.get('retry-after')).toBeTruthy();
     expect(throttled?.body.errors?.[0].code).toBe('throttled');
     expect(answers.find((a) => a.status === 202)?.headers.get('ratelimit-limit')).toBe('60');
+  });
+});
+
+describe('merge_profiles', () => {
+  it('moves events, lists and subscriptions to the destination and deletes the source; destination values win, the source fills blanks', async () => {
+    const listId = await singleOptInList('Members');
+    const destination = await importProfile(call, {
+      email: 'dest@example.com',
+      first_name: 'Ann',
+      properties: { tier: 'gold' },
+    });
+    const source = await importProfile(call, {
+      email: 'src@example.com',
+      phone_number: '+4915122223333',
+      first_name: 'Anne',
+      last_name: 'Oak',
+      properties: { tier: 'silver', points: 3 },
+    });
+    await subscribe(listId, { email: 'src@example.com', phone_number: '+4915122223333' });
+    await createEvent('src@example.com', 'Placed Order', 'o-src');
+    await createEvent('dest@example.com', 'Placed Order', 'o-dest');
+
+    const r = await call('POST', '/api/profile-merge', mergeBody(destination, [source]));
+    expect(r.status).toBe(201);
+    expect(r.body.data).toEqual({
+      type: 'profile',
+      id: destination,
+      links: { self: `${emu.url}/api/profiles/${destination}` },
+    });
+    const [merge] = await inspect.waitForMerges({ destination });
+    expect(merge).toMatchObject({ sourceId: source, outcome: 'merged', moved: { events: 1, lists: 1 } });
+
+    expect((await call('GET', `/api/profiles/${source}`)).status).toBe(404);
+    expect(await inspect.hasProfileWithEmail('src@example.com')).toBe(false);
+    const got = await call('GET', `/api/profiles/${destination}?additional-fields[profile]=subscriptions`);
+    expect(got.body.data.attributes).toMatchObject({
+      email: 'dest@example.com',
+      first_name: 'Ann',
+      last_name: 'Oak',
+      phone_number: '+4915122223333',
+      properties: { tier: 'gold', points: 3 },
+    });
+    const subscriptions = got.body.data.attributes.subscriptions;
+    // SMS consent came with the phone number the destination took; the source's email consent was for an address
+    // the destination does not have, so the destination's email stays never subscribed.
+    expect(subscriptions.sms.marketing.consent).toBe('SUBSCRIBED');
+    expect(subscriptions.email.marketing.consent).toBe('NEVER_SUBSCRIBED');
+    expect((await eventsOf(destination)).map((e) => e.unique_id).sort()).toEqual(['o-dest', 'o-src']);
+    expect(await eventsOf(source)).toEqual([]);
+    expect(await listMembers(listId)).toEqual([destination]);
+    const byPhone = await call(
+      'GET',
+      `/api/profiles?filter=${encodeURIComponent('equals(phone_number,"+4915122223333")')}`,
+    );
+    expect(byPhone.body.data.map((p: { id: string }) => p.id)).toEqual([destination]);
+    // The source's email is free: importing it again makes a new profile.
+    const again = await importProfile(call, { email: 'src@example.com' });
+    expect([source, destination]).not.toContain(again);
+  });
+
+  it('an opt-out of the source is never lost: its unsubscribe and suppression carry over', async () => {
+    const listId = await singleOptInList('Opt');
+    await subscribe(listId, { email: 'subscribed@example.com' });
+    const destination = ((await inspect.profileWithEmail('subscribed@example.com')) as InspectedProfile).id;
+    const source = await importProfile(call, { email: 'left@example.com' });
+    await unsubscribe('left@example.com');
+    expect((await call('POST', '/api/profile-merge', mergeBody(destination, [source]))).status).toBe(201);
+    await inspect.waitForMerges({ source });
+    const merged = (await inspect.profileWithEmail('subscribed@example.com')) as InspectedProfile;
+    expect(merged.id).toBe(destination);
+    expect(merged.subscriptions.email.marketing.consent).toBe('UNSUBSCRIBED');
+    expect(merged.subscriptions.email.marketing.suppression.map((s) => s.reason)).toEqual(['UNSUBSCRIBE']);
+  });
+
+  it('refuses bodies without exactly one other, existing source (400), and unknown ids (404 naming the id)', async () => {
+    const a = await importProfile(call, { email: 'a@example.com' });
+    const b = await importProfile(call, { email: 'b@example.com' });
+    const c = await importProfile(call, { email: 'c@example.com' });
+    const two = await call('POST', '/api/profile-merge', mergeBody(a, [b, c]));
+    expect(two.status).toBe(400);
+    expect(two.body.errors?.[0]).toMatchObject({
+      code: 'invalid',
+      source: { pointer: '/data/relationships/profiles/data' },
+    });
+    expect(two.body.errors?.[0].detail).toMatch(/exactly one source profile \(got 2\)/);
+    expect((await call('POST', '/api/profile-merge', mergeBody(a, []))).status).toBe(400);
+    const noData = await call('POST', '/api/profile-merge', {
+      data: { type: 'profile-merge', id: a, relationships: { profiles: {} } },
+    });
+    expect(noData.status).toBe(400);
+    const noRelationships = await call('POST', '/api/profile-merge', { data: { type: 'profile-merge', id: a } });
+    expect(noRelationships.status).toBe(400);
+    expect(noRelationships.body.errors?.[0].source?.pointer).toBe('/data/relationships');
+    const wrongType = await call('POST', '/api/profile-merge', {
+      data: { ...mergeBody(a, [b]).data, type: 'profile' },
+    });
+    expect(wrongType.status).toBe(400);
+    const itself = await call('POST', '/api/profile-merge', mergeBody(a, [a]));
+    expect(itself.status).toBe(400);
+    expect(itself.body.errors?.[0].detail).toMatch(/into itself/);
+
+    const unknownDestination = await call('POST', '/api/profile-merge', mergeBody('01NOSUCHDESTINATION0000000', [b]));
+    expect(unknownDestination.status).toBe(404);
+    expect(unknownDestination.body.errors?.[0]).toMatchObject({
+      code: 'not_found',
+      source: { pointer: '/data/id' },
+    });
+    expect(unknownDestination.body.errors?.[0].detail).toContain("'01NOSUCHDESTINATION0000000'");
+    const unknownSource = await call('POST', '/api/profile-merge', mergeBody(a, ['01NOSUCHSOURCE000000000000']));
+    expect(unknownSource.status).toBe(404);
+    expect(unknownSource.body.errors?.[0].source?.pointer).toBe('/data/relationships/profiles/data/0/id');
+    expect(unknownSource.body.errors?.[0].detail).toContain("'01NOSUCHSOURCE000000000000'");
+
+    expect(await inspect.merges()).toEqual([]);
+    for (const id of [a, b, c]) expect((await call('GET', `/api/profiles/${id}`)).status).toBe(200);
+  });
+
+  it('is asynchronous; a source deleted before the merge runs leaves the destination as it was', async () => {
+    const polls = await emulator({ jobs: { mode: 'polls' } });
+    const c = klaviyoCaller(polls.url);
+    const pollsInspect = klaviyoInspector(polls.url);
+    const destination = await importProfile(c, { email: 'd@example.com' });
+    const source = await importProfile(c, { email: 's@example.com', first_name: 'Sam' });
+    expect((await c('POST', '/api/profile-merge', mergeBody(destination, [source]))).status).toBe(201);
+    expect((await c('GET', `/api/profiles/${source}`)).status).toBe(200);
+    expect(await pollsInspect.merges({ destination })).toMatchObject([{ status: 'queued', outcome: null }]);
+    expect((await c('POST', '/api/data-privacy-deletion-jobs', deletionBody({ id: source }))).status).toBe(202);
+    await request('POST', `${polls.url}/__emulator/jobs/finish`);
+    // Jobs run in the order they were accepted: the merge first.
+    expect(await pollsInspect.merges({ destination })).toMatchObject([{ status: 'complete', outcome: 'merged' }]);
+    expect((await c('GET', `/api/profiles/${destination}`)).body.data.attributes.first_name).toBe('Sam');
+    expect((await pollsInspect.deletions({ profile_id: source }))[0].deletedProfileIds).toEqual([]);
+
+    // The other way round: a deletion of the source accepted before the merge runs first; the merge finds no source.
+    const other = await importProfile(c, { email: 'o@example.com', last_name: 'Other' });
+    expect((await c('POST', '/api/data-privacy-deletion-jobs', deletionBody({ id: other }))).status).toBe(202);
+    expect((await c('POST', '/api/profile-merge', mergeBody(destination, [other]))).status).toBe(201);
+    await request('POST', `${polls.url}/__emulator/jobs/finish`);
+    expect(await pollsInspect.merges({ source: other })).toMatchObject([{ status: 'complete', outcome: 'skipped' }]);
+    expect((await c('GET', `/api/profiles/${other}`)).status).toBe(404);
+    expect((await c('GET', `/api/profiles/${destination}`)).body.data.attributes.last_name).toBeNull();
+  });
+
+  it('has its published limits: 10/s burst (the 11th request in a second is 429), 150/m steady', async () => {
+    const limited = await emulator({ jobs: { mode: 'polls' } });
+    const c = klaviyoCaller(limited.url);
+    const a = await importProfile(c, { email: 'a@example.com' });
+    const b = await importProfile(c, { email: 'b@example.com' });
+    const answers = await Promise.all(
+      Array.from({ length: 11 }, () => c('POST', '/api/profile-merge', mergeBody(a, [b]))),
+    );
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(10);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(1);
+    expect(answers.find((r) => r.status === 201)?.headers.get('ratelimit-limit')).toBe('150');
   });
 });
 

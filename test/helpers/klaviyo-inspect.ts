@@ -24,11 +24,29 @@ export interface InspectedDeletion {
   deletedProfileIds: string[];
 }
 
+/** A `merge_profiles` as `/__emulator/merges` lists it. */
+export interface InspectedMerge {
+  id: string;
+  destinationId: string;
+  sourceId: string;
+  status: 'queued' | 'processing' | 'complete' | 'cancelled';
+  outcome: 'merged' | 'skipped' | null;
+  requestedAt: string;
+  completedAt: string | null;
+  moved: { events: number; lists: number };
+}
+
 export interface DeletionFilter {
   email?: string;
   phone_number?: string;
   profile_id?: string;
   status?: InspectedDeletion['status'];
+}
+
+export interface MergeFilter {
+  destination?: string;
+  source?: string;
+  status?: InspectedMerge['status'];
 }
 
 /** A filter fit for a failure message: the type of identifier, never the email or phone number itself. */
@@ -44,7 +62,7 @@ function query(params: Record<string, string | undefined>): string {
 }
 
 /**
- * What a test (emulator or service end to end) asks the Klaviyo emulator about profiles and deletions.
+ * What a test (emulator or service end to end) asks the Klaviyo emulator about profiles, deletions and merges.
  * `apiKey` picks the account when the emulator holds more than one.
  */
 export function klaviyoInspector(baseUrl: string, apiKey?: string) {
@@ -56,12 +74,14 @@ export function klaviyoInspector(baseUrl: string, apiKey?: string) {
   const profiles = (filter: { email?: string; phone_number?: string; id?: string; external_id?: string }) =>
     get<InspectedProfile[]>('/profiles', filter);
   const deletions = (filter: DeletionFilter = {}) => get<InspectedDeletion[]>('/deletions', { ...filter });
+  const merges = (filter: MergeFilter = {}) => get<InspectedMerge[]>('/merges', { ...filter });
   return {
     profiles,
     /** The profile holding this email (compared case-insensitively, as Klaviyo does), if any. */
     profileWithEmail: async (email: string): Promise<InspectedProfile | undefined> => (await profiles({ email }))[0],
     hasProfileWithEmail: async (email: string): Promise<boolean> => (await profiles({ email })).length > 0,
     deletions,
+    merges,
     /** Waits until at least one deletion request matches and all that match have run; returns them. */
     waitForDeletions: (filter: DeletionFilter, timeoutMs = 10_000): Promise<InspectedDeletion[]> =>
       waitFor(
@@ -71,6 +91,16 @@ export function klaviyoInspector(baseUrl: string, apiKey?: string) {
         },
         timeoutMs,
         `the deletion requests matching ${JSON.stringify(redacted(filter))} to complete`,
+      ),
+    /** Waits until at least one merge matches and all that match have run; returns them. */
+    waitForMerges: (filter: MergeFilter, timeoutMs = 10_000): Promise<InspectedMerge[]> =>
+      waitFor(
+        async () => {
+          const found = await merges(filter);
+          return found.length > 0 && found.every((m) => m.status === 'complete') ? found : undefined;
+        },
+        timeoutMs,
+        `the merges matching ${JSON.stringify(filter)} to complete`,
       ),
   };
 }

@@ -3,7 +3,9 @@ import { DeletionRequests } from './deletion-requests.ts';
 import { EventStore } from './events.ts';
 import { JobStore, type JobTiming } from './jobs.ts';
 import { ListStore, type OptInProcess } from './lists.ts';
-import { ProfileStore } from './profiles.ts';
+import { MergeRequests } from './merge-requests.ts';
+import { mergedAttributes, mergedConsent, takesIdentifier } from './profile-merge.ts';
+import { type Profile, ProfileStore } from './profiles.ts';
 
 export interface AccountSettings {
   /**
@@ -45,8 +47,9 @@ export class Account {
   readonly lists = new ListStore();
   /** Double opt-in subscriptions (email and SMS), waiting for a confirmation the emulator never sends. */
   readonly pendingDoubleOptIns: PendingOptIn[] = [];
-  /** `request_profile_deletion` requests, without their identifiers. */
+  /** `request_profile_deletion` requests (without their identifiers) and `merge_profiles` requests. */
   readonly deletionRequests = new DeletionRequests();
+  readonly mergeRequests = new MergeRequests();
   readonly jobs: JobStore;
 
   constructor(
@@ -77,6 +80,26 @@ export class Account {
     return true;
   }
 
+  /**
+   * Merges `source` into `destination` (see profile-merge.ts for what is kept): the source is deleted, its events,
+   * list memberships and pending opt-ins become the destination's.
+   */
+  mergeProfiles(destination: Profile, source: Profile, now: string): { events: number; lists: number } {
+    const took = {
+      email: takesIdentifier(destination.attributes, source.attributes, 'email'),
+      phoneNumber: takesIdentifier(destination.attributes, source.attributes, 'phone_number'),
+    };
+    // The source goes first, so its identifiers are free for the destination to take.
+    this.profiles.remove(source.id);
+    this.profiles.replaceAttributes(destination, mergedAttributes(destination.attributes, source.attributes));
+    destination.consent = mergedConsent(destination.consent, source.consent, took);
+    destination.updated = now;
+    const events = this.events.reassign(source.id, destination.id);
+    const lists = this.lists.moveMemberships(source.id, destination.id);
+    for (const p of this.pendingDoubleOptIns) if (p.profileId === source.id) p.profileId = destination.id;
+    return { events, lists };
+  }
+
   private dropPendingOptIns(isDropped: (p: PendingOptIn) => boolean): void {
     let kept = 0;
     for (const p of this.pendingDoubleOptIns) if (!isDropped(p)) this.pendingDoubleOptIns[kept++] = p;
@@ -104,6 +127,7 @@ export class Account {
       },
       jobs,
       deletionRequests: this.deletionRequests.requests.length,
+      mergeRequests: this.mergeRequests.requests.length,
     };
   }
 
@@ -114,6 +138,7 @@ export class Account {
     this.lists.clear();
     this.pendingDoubleOptIns.length = 0;
     this.deletionRequests.clear();
+    this.mergeRequests.clear();
     this.jobs.clear();
     this.createSeedLists();
   }

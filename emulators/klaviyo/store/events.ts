@@ -181,6 +181,22 @@ export class EventStore {
     return true;
   }
 
+  /**
+   * Gives a profile's events to another (a merge): each keeps its metric, time and unique_id, and a later event
+   * with the same unique_id for the destination is deduplicated against them. Returns how many moved.
+   */
+  reassign(fromProfileId: string, toProfileId: string): number {
+    let moved = 0;
+    for (const e of this.events) {
+      if (e.profileId !== fromProfileId) continue;
+      this.seen.delete(eventKey(fromProfileId, e.metricId, e.unique_id, e.time));
+      e.profileId = toProfileId;
+      this.seen.add(eventKey(toProfileId, e.metricId, e.unique_id, e.time));
+      moved++;
+    }
+    return moved;
+  }
+
   /** Removes every event of a profile (a deletion), compacting the list in place. Returns how many went. */
   removeFor(profileId: string): number {
     let kept = 0;

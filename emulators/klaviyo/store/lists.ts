@@ -69,6 +69,22 @@ export class ListStore {
     return n;
   }
 
+  /**
+   * A merge: the source's memberships become the destination's. Where both were members the destination keeps
+   * its own `joined_group_at`; elsewhere it joins with the source's.
+   */
+  moveMemberships(fromProfileId: string, toProfileId: string): number {
+    let n = 0;
+    for (const list of this.lists.values()) {
+      const joinedAt = list.members.get(fromProfileId);
+      if (joinedAt === undefined) continue;
+      list.members.delete(fromProfileId);
+      if (!list.members.has(toProfileId)) list.members.set(toProfileId, joinedAt);
+      n++;
+    }
+    return n;
+  }
+
   /** Ids of the lists a profile belongs to. */
   listsOf(profileId: string): KlaviyoList[] {
     return [...this.lists.values()].filter((l) => l.members.has(profileId));

@@ -160,13 +160,20 @@ export class ProfileStore {
     return target;
   }
 
-  /** Removes a profile and its identifiers from the indexes (a deletion). */
+  /** Removes a profile and its identifiers from the indexes (a deletion, or the source of a merge). */
   remove(id: string): Profile | undefined {
     const profile = this.byId.get(id);
     if (!profile) return undefined;
     this.unindex(profile);
     this.byId.delete(id);
     return profile;
+  }
+
+  /** Replaces a profile's attributes wholesale and re-indexes its identifiers (a merge's outcome). */
+  replaceAttributes(profile: Profile, attributes: Record<string, unknown>): void {
+    this.unindex(profile);
+    profile.attributes = attributes;
+    this.index(profile);
   }
 
   private unindex(profile: Profile): void {
