@@ -19,6 +19,7 @@ export function describeApi(): FastifyInstance {
     readiness: [],
     logger: silentLogger(),
     realtime: { intake: inert, auth: inert, skipBase64Decode: false },
+    privacy: inert,
     metrics: { registry: new Registry(), render: async () => '' },
   };
   return buildApp(deps);

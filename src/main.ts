@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createCommercetoolsApi } from './commercetools/client.ts';
 import { CustomObjectStore } from './commercetools/custom-objects.ts';
+import { ErasureStore } from './commercetools/erasure-store.ts';
 import { checkCommercetoolsAccess } from './commercetools/project.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
 import { ConfigError } from './core/errors.ts';
@@ -63,6 +64,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     events,
     profiles,
     profileJobs,
+    erase,
   } = createRealtime(config, ct, limiter, logger);
   // Real-time profile jobs a previous process (or another instance) left unfinished are taken over when their
   // lease runs out.
@@ -77,6 +79,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   if (config.appType !== 'BULK_IMPORT' && !pushAuth.isEnabled)
     logger.warn({}, 'real-time pushes are not authenticated: set PUSH_AUTH_TOKEN or PUSH_OIDC_AUDIENCE');
+  const erasures = new ErasureStore(ct);
   const registry = new JobRegistry({
     store,
     owner: config.instanceId,
@@ -95,12 +98,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
           jobsInFlight: config.bulkJobsInFlight,
           consent: config.consent,
           customersListId: config.customersListId,
+          erasures,
         }),
       orders: () =>
         ordersStream({
           ct,
           klaviyo,
           consent: config.consent?.guestOrder ? config.consent : undefined,
+          erasures,
           mapping: {
             ...config.orders,
             preferredLocale: config.preferredLocale,
@@ -151,6 +156,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       profileJobs,
     }),
     realtime: { intake, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
+    privacy: { erase: (request) => erase(request, 'request') },
     readiness: [
       { name: 'commercetools', check: () => checkCommercetoolsAccess(ct) },
       { name: 'klaviyo', check: () => checkKlaviyoAccess(klaviyoProbe) },

@@ -25,3 +25,23 @@ export async function countCustomers(api: CommercetoolsApi, signal?: AbortSignal
 export function customersByIds(api: CommercetoolsApi, ids: string[], budgetMs?: number): Promise<Customer[]> {
   return queryByIds('customer query', ids, (queryArgs) => api.customers().get({ queryArgs }), { budgetMs });
 }
+
+/** The customers whose email is this one (as given, or lower-cased), at most a few. */
+export async function customersByEmail(
+  api: CommercetoolsApi,
+  email: string,
+  signal?: AbortSignal,
+): Promise<Customer[]> {
+  const forms = [...new Set([email.trim(), email.trim().toLowerCase()])].map((e) => JSON.stringify(e));
+  return (
+    await ctCall(
+      'customer by email query',
+      () =>
+        api
+          .customers()
+          .get({ queryArgs: { where: [`email in (${forms.join(', ')})`], limit: 20, withTotal: false } })
+          .execute(),
+      { signal },
+    )
+  ).results;
+}

@@ -148,3 +148,18 @@ export async function findOrderByPayment(
     )
   ).results[0];
 }
+
+/** Whether any order was placed with this email (as given, or lower-cased). */
+export async function hasOrderWithEmail(api: CommercetoolsApi, email: string, signal?: AbortSignal): Promise<boolean> {
+  const forms = [...new Set([email.trim(), email.trim().toLowerCase()])].map((e) => JSON.stringify(e));
+  const body = await ctCall(
+    'order by email query',
+    () =>
+      api
+        .orders()
+        .get({ queryArgs: { where: [`customerEmail in (${forms.join(', ')})`], limit: 1, withTotal: false } })
+        .execute(),
+    { signal },
+  );
+  return body.results.length > 0;
+}

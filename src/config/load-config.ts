@@ -69,7 +69,7 @@ export interface Config {
     profileJobLeaseMs: number;
     disabledProcessors: string[];
     /** What a deleted commercetools customer does to its Klaviyo profile: nothing, or mark it. */
-    customerDeleted: 'ignore' | 'mark';
+    customerDeleted: 'ignore' | 'mark' | 'erase';
     /** Started Checkout from carts (STARTED_CHECKOUT=true). */
     startedCheckout?: { checkoutUrlTemplate?: string; windowMinutes: number };
     pushToken?: string;
@@ -264,7 +264,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     name: 'REALTIME_CUSTOMER_DELETED',
     required: false,
     description:
-      "real-time: 'ignore' a deleted customer (default) or 'mark' its profile (properties commercetools_deleted, commercetools_deleted_at)",
+      "real-time: 'ignore' a deleted customer (default), 'mark' its profile (properties commercetools_deleted, commercetools_deleted_at), or 'erase' the person (Klaviyo profile deletion, recorded so no import brings them back; see POST /privacy/erase)",
     example: 'ignore',
   },
   {
@@ -520,8 +520,8 @@ export function loadConfig(
       `REALTIME_PROFILE_JOB_LEASE_SECONDS must be a whole number of seconds between 5 and 3600, got '${env.REALTIME_PROFILE_JOB_LEASE_SECONDS}'`,
     );
   const customerDeleted = (env.REALTIME_CUSTOMER_DELETED ?? 'ignore').trim() || 'ignore';
-  if (customerDeleted !== 'ignore' && customerDeleted !== 'mark')
-    problems.push(`REALTIME_CUSTOMER_DELETED must be ignore or mark, got '${customerDeleted}'`);
+  if (customerDeleted !== 'ignore' && customerDeleted !== 'mark' && customerDeleted !== 'erase')
+    problems.push(`REALTIME_CUSTOMER_DELETED must be ignore, mark or erase, got '${customerDeleted}'`);
   const disabledProcessors = list(env.REALTIME_DISABLED_PROCESSORS);
   const knownProcessors = ['customer', 'order', 'payment', 'category', 'product', 'inventory', 'cart'];
   const checkoutRaw = (env.STARTED_CHECKOUT ?? 'false').trim().toLowerCase();
@@ -710,7 +710,7 @@ export function loadConfig(
       ...(profileBulkRate === undefined ? {} : { profileBulkRate }),
       profileJobLeaseMs: leaseSeconds * 1000,
       disabledProcessors,
-      customerDeleted: customerDeleted === 'mark' ? 'mark' : 'ignore',
+      customerDeleted: customerDeleted === 'mark' || customerDeleted === 'erase' ? customerDeleted : 'ignore',
       ...(checkoutRaw === 'true'
         ? {
             startedCheckout: { windowMinutes: checkoutWindow, ...(checkoutUrlTemplate ? { checkoutUrlTemplate } : {}) },

@@ -11,6 +11,7 @@ import { errorHandler } from './error-handler.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { metricsRoutes, type ServiceMetrics } from './routes/metrics.ts';
+import { type PrivacyRouteOptions, privacyRoutes } from './routes/privacy.ts';
 import { type RealtimeRouteOptions, realtimeRoutes } from './routes/realtime.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { MAX_ID_LENGTH, MAX_IDS } from './schemas.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   scheduledTypes?: EntityKind[];
   /** What POST /job runs without a body: full imports or deltas. */
   scheduledMode?: 'full' | 'delta';
+  /** POST /privacy/erase. */
+  privacy: Pick<PrivacyRouteOptions, 'erase'>;
 }
 
 /** Bytes of a management request body: ids enough for MAX_IDS of MAX_ID_LENGTH characters, and the other fields. */
@@ -82,6 +85,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       scheduledTypes: deps.scheduledTypes,
       scheduledMode: deps.scheduledMode,
     });
+  void app.register(privacyRoutes, { ...deps.privacy, apiToken: deps.apiToken });
   if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });
   return app;
 }

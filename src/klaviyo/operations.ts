@@ -34,6 +34,8 @@ export const OPERATIONS = {
   addProfilesToList: op('add_profiles_to_list', 10, 150),
   getList: op('get_list', 75, 750),
   getListProfiles: op('get_profiles_for_list', 75, 750),
+  requestProfileDeletion: op('request_profile_deletion', 3, 60),
+  mergeProfiles: op('merge_profiles', 10, 150),
 } as const satisfies Record<string, KlaviyoOperation>;
 
 const JOB_GET_IDS: Record<string, string> = {

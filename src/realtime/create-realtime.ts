@@ -3,6 +3,7 @@ import { fetchAllCategories } from '../commercetools/categories.ts';
 import type { CommercetoolsApi } from '../commercetools/client.ts';
 import { customersByIds } from '../commercetools/customers.ts';
 import { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
+import { type ErasureRecord, ErasureStore } from '../commercetools/erasure-store.ts';
 import { ordersByIds } from '../commercetools/orders.ts';
 import { fetchProducts } from '../commercetools/products.ts';
 import type { Config } from '../config/load-config.ts';
@@ -14,6 +15,8 @@ import type { KlaviyoRateLimiter } from '../klaviyo/rate-limiter.ts';
 import { type CategoryNode, categoryTree } from '../mapping/category-tree.ts';
 import type { ProductSummary } from '../mapping/order-to-events.ts';
 import { productSummary } from '../mapping/product-summary.ts';
+import { type EraseRequest, type EraseResult, erasePerson } from '../privacy/erase-person.ts';
+import { ErasureCache } from '../privacy/erasure-cache.ts';
 import { BatchLoader } from './batch-loader.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { DEFAULT_COALESCER_OPTIONS, EventCoalescer, type EventWriter } from './event-coalescer.ts';
@@ -57,6 +60,8 @@ export function createRealtime(
   events: EventWriter;
   profiles?: ProfileCoalescer;
   profileJobs: ProfileJobFinisher;
+  /** Erases a person (POST /privacy/erase, REALTIME_CUSTOMER_DELETED=erase). */
+  erase(request: EraseRequest, source: ErasureRecord['source']): Promise<EraseResult>;
 } {
   const klaviyo = new KlaviyoHttp({
     apiKey: config.klaviyo.apiKey,
@@ -120,6 +125,13 @@ export function createRealtime(
           leaseMs: config.realtime.profileJobLeaseMs,
           ctBudgetMs,
         });
+  const erasures = new ErasureStore(ct);
+  const erasureCache = new ErasureCache(erasures);
+  const erase = async (request: EraseRequest, source: ErasureRecord['source']) => {
+    const result = await erasePerson({ ct, klaviyo, erasures }, request, source);
+    erasureCache.forget();
+    return result;
+  };
   let tree: { at: number; value: Promise<ReadonlyMap<string, CategoryNode>> } | undefined;
   const categoryTreeCached = () => {
     if (!tree || Date.now() - tree.at > CATEGORY_TREE_TTL_MS) {
@@ -162,9 +174,11 @@ export function createRealtime(
       },
       ctBudgetMs,
       categoryTree: categoryTreeCached,
+      isErased: (person) => erasureCache.isErased(person),
+      erase: (request) => erase(request, 'customer-deleted'),
     },
     // Started Checkout is opt-in: without STARTED_CHECKOUT the cart processor is off.
     new Set([...config.realtime.disabledProcessors, ...(config.realtime.startedCheckout ? [] : ['cart'])]),
   );
-  return { intake: new Intake(dispatcher, deadLetters, logger), klaviyo, events, profiles, profileJobs };
+  return { intake: new Intake(dispatcher, deadLetters, logger), klaviyo, events, profiles, profileJobs, erase };
 }

@@ -6,6 +6,7 @@ import type { CategoryNode } from '../mapping/category-tree.ts';
 import type { ConsentConfig } from '../mapping/consent.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import type { OrderMappingOptions, ProductSummary } from '../mapping/order-to-events.ts';
+import type { EraseRequest, EraseResult } from '../privacy/erase-person.ts';
 import type { BatchLoader } from './batch-loader.ts';
 import type { EventWriter } from './event-coalescer.ts';
 import type { Notification } from './notification.ts';
@@ -19,7 +20,7 @@ export interface RealtimeSettings {
   productUrlTemplate?: string;
   inventoryChannelId?: string;
   allowImagelessProducts: boolean;
-  customerDeleted: 'ignore' | 'mark';
+  customerDeleted: 'ignore' | 'mark' | 'erase';
   /** Marketing consent (customers, and guest orders when CONSENT_ORDER_FIELD is set). */
   consent?: ConsentConfig;
   /** A list every customer's profile joins. */
@@ -43,6 +44,10 @@ export interface ProcessorContext {
   products: BatchLoader<ProductSummary>;
   settings: RealtimeSettings;
   logger: Logger;
+  /** Whether a person was erased on request (their records are never written again). */
+  isErased(person: { customerId?: string; email?: string }): Promise<boolean>;
+  /** Erases a person (REALTIME_CUSTOMER_DELETED=erase). */
+  erase(request: EraseRequest): Promise<EraseResult>;
   /** The category tree, cached for a short while. */
   categoryTree(): Promise<ReadonlyMap<string, CategoryNode>>;
   /** How long commercetools reads of one notification may retry before it is handed back for redelivery. */

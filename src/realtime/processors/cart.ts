@@ -19,6 +19,8 @@ export const cartProcessor: Processor = {
     if (n.kind === 'deleted') return ignored('cart deletions send nothing');
     const cart = await findCart(ctx.ct, n.resourceId as string, ctx.ctBudgetMs);
     if (!cart) return ignored(`cart ${n.resourceId} is not in commercetools`);
+    if (await ctx.isErased({ customerId: cart.customerId, email: cart.customerEmail }))
+      return ignored(`cart ${cart.id} belongs to a person erased on request`, 'erased');
     const m = cartToStartedCheckout(cart, await lineItemContext(cart.lineItems, ctx), ctx.settings.orders, {
       metricName: ctx.settings.orders.metrics.startedCheckout,
       checkoutUrlTemplate: checkout.checkoutUrlTemplate,

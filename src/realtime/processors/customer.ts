@@ -29,6 +29,12 @@ export const customerProcessor: Processor = {
       // Only a deletion marks a profile: any other notification of an id commercetools lacks (made up, or deleted
       // since) changes nothing.
       if (!isDeletion) return ignored(`customer ${customerId} is not in commercetools`);
+      if (ctx.settings.customerDeleted === 'erase') {
+        const erased = await ctx.erase({ customerId });
+        return applied(
+          `customer ${customerId} erased: ${erased.profilesDeleted.length} Klaviyo profile(s) queued for deletion, the erasure recorded`,
+        );
+      }
       if (ctx.settings.customerDeleted !== 'mark')
         return ignored(
           `customer ${customerId} is not in commercetools; deletions are not propagated (the Klaviyo profile and its history are kept)`,
@@ -42,6 +48,8 @@ export const customerProcessor: Processor = {
       await upsertProfile(ctx.klaviyo, deletedCustomerProfile(customerId, at));
       return applied(`profile of customer ${customerId} marked deleted`);
     }
+    if (await ctx.isErased({ customerId: customer.id, email: customer.email }))
+      return ignored(`customer ${customer.id} was erased on request`, 'erased');
     const m = customerToProfile(customer, { properties: ctx.settings.customerProperties });
     if (m.kind === 'skip') return ignored(m.reason);
     const a = m.profile.attributes;

@@ -31,6 +31,8 @@ async function sendOrderEvents(
   ctx: ProcessorContext,
   pick: (metric: string) => boolean,
 ): Promise<ProcessResult> {
+  if (await ctx.isErased({ customerId: order.customerId, email: order.customerEmail }))
+    return ignored(`order ${order.id} belongs to a person erased on request`, 'erased');
   const m = orderToEvents(order, paymentsOf(order), await lineItemContext(order.lineItems, ctx), {
     ...ctx.settings.orders,
     backfill: false,
@@ -70,6 +72,7 @@ export const orderProcessor: Processor = {
     const order = (await ctx.orders.get(id)) ?? (await getOrder(ctx.ct, id, ctx.ctBudgetMs));
     if (isCreated) {
       const sent = await sendOrderEvents(order, ctx, () => true);
+      if (sent.status === 'ignored' && sent.counted === 'erased') return sent;
       const consent = ctx.settings.consent;
       const said = await syncRecordConsent(
         ctx,

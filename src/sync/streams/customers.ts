@@ -1,6 +1,7 @@
 import type { Customer } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countCustomers, customerPages } from '../../commercetools/customers.ts';
+import { type ErasureStore, isErased } from '../../commercetools/erasure-store.ts';
 import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import {
@@ -29,6 +30,8 @@ export interface CustomerStreamDeps {
   consent?: ConsentConfig;
   /** A list every imported profile joins (membership only). */
   customersListId?: string;
+  /** People erased on request: skipped. */
+  erasures?: Pick<ErasureStore, 'keys'>;
 }
 
 /** A customer's profile, and its consent when consent is synced. */
@@ -46,11 +49,13 @@ export interface CustomerItem {
 export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Customer, CustomerItem> {
   const { consent } = deps;
   const listIds = deps.customersListId ? [deps.customersListId] : [];
+  let erased: ReadonlySet<string> = new Set();
   return {
     kind: 'customers',
     reader: {
       async *pages(options, cursor, signal) {
         await requireLists(deps.klaviyo, { consent: consent?.listId, customers: deps.customersListId }, signal);
+        erased = (await deps.erasures?.keys(signal)) ?? new Set();
         yield* customerPages(deps.ct, {
           cursor: cursor ?? options.startId,
           ids: options.ids,
@@ -66,6 +71,12 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
             : countCustomers(deps.ct, signal),
     },
     map(customer) {
+      if (isErased(erased, { customerId: customer.id, email: customer.email }))
+        return {
+          kind: 'skip',
+          id: customer.id,
+          reason: 'erased on request (POST /privacy/erase): not sent to Klaviyo',
+        };
       const m = customerToProfile(customer, { properties: deps.properties });
       if (m.kind === 'skip') return { kind: 'skip', id: customer.id, reason: m.reason };
       const size = measureProfile(m.profile);

@@ -1,6 +1,7 @@
 import type { Order } from '@commercetools/platform-sdk';
 import { fetchAllCategories } from '../../commercetools/categories.ts';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
+import { type ErasureStore, isErased } from '../../commercetools/erasure-store.ts';
 import { countOrders, orderPages, paymentsOf } from '../../commercetools/orders.ts';
 import { fetchProducts } from '../../commercetools/products.ts';
 import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
@@ -22,7 +23,11 @@ export interface OrderStreamDeps {
   productCacheSize?: number;
   /** Guest checkout consent to sync once a batch's events are accepted (CONSENT_ORDER_FIELD). */
   consent?: ConsentConfig;
+  /** People erased on request: their orders are skipped. */
+  erasures?: Pick<ErasureStore, 'keys'>;
 }
+
+const ERASED_REASON = 'its customer was erased on request (POST /privacy/erase): not sent to Klaviyo';
 
 /** An order's events, and a guest's checkout consent when that is synced. */
 export type OrderItem = ProfileEvents & { consent?: ConsentIntent };
@@ -37,10 +42,12 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
   let categories: ReadonlyMap<string, CategoryNode> = new Map();
   const cacheSize = deps.productCacheSize ?? 20_000;
   let backfill = true;
+  let erased: ReadonlySet<string> = new Set();
 
   const reader: StreamReader<Order> = {
     async *pages(options, cursor, signal): AsyncGenerator<SourcePage<Order>> {
       backfill = options.backfill !== false;
+      erased = (await deps.erasures?.keys(signal)) ?? new Set();
       if (consent) await requireLists(deps.klaviyo, { consent: consent.listId }, signal);
       for await (const page of orderPages(deps.ct, {
         cursor: cursor ?? options.startId,
@@ -75,6 +82,8 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
     kind: 'orders',
     reader,
     map(order) {
+      if (isErased(erased, { customerId: order.customerId, email: order.customerEmail }))
+        return { kind: 'skip', id: order.id, reason: ERASED_REASON };
       const m = orderToEvents(order, paymentsOf(order), { products, categories }, { ...deps.mapping, backfill });
       if (m.kind === 'skip') return { kind: 'skip', id: order.id, reason: m.reason };
       const events: ProfileEvents = { profile: m.profile, events: m.events };
