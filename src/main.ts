@@ -99,6 +99,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
           consent: config.consent,
           customersListId: config.customersListId,
           erasures,
+          conflicts: { ct, klaviyo, properties: config.customerProperties, policy: config.identityConflict },
         }),
       orders: () =>
         ordersStream({

@@ -30,6 +30,8 @@ export interface Config {
   lockTtlMs: number;
   /** A delta from the high-water mark starts this much earlier (clocks a little apart lose nothing). */
   deltaOverlapMs: number;
+  /** What a 409 duplicate_profile does: fail the record naming the profiles, or merge them into the customer's. */
+  identityConflict: 'fail' | 'merge';
   /** Profiles per Klaviyo bulk import job (≤ 10,000). */
   profileBatchSize: number;
   /** Bulk jobs (or catalog batches) an import keeps in flight at once. */
@@ -180,6 +182,13 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     required: false,
     description: 'what POST /job imports, in order (comma-separated)',
     example: 'categories,products,customers,orders',
+  },
+  {
+    name: 'IDENTITY_CONFLICT',
+    required: false,
+    description:
+      "when Klaviyo says a customer's email or phone belongs to another profile (409 duplicate_profile): 'fail' the record with a reason naming both profiles (default), or 'merge' the other profile into the customer's (profile-merge) and write it; bulk and real time alike",
+    example: 'fail',
   },
   {
     name: 'DELTA_OVERLAP_SECONDS',
@@ -562,6 +571,9 @@ export function loadConfig(
       `SCHEDULED_IMPORT_TYPES has unknown types (${unknownTypes.join(', ')}); use customers, orders, categories, products`,
     );
 
+  const identityConflict = (env.IDENTITY_CONFLICT ?? '').trim().toLowerCase() || 'fail';
+  if (identityConflict !== 'fail' && identityConflict !== 'merge')
+    problems.push(`IDENTITY_CONFLICT must be fail or merge, got '${env.IDENTITY_CONFLICT}'`);
   const overlapSeconds = env.DELTA_OVERLAP_SECONDS ? Number(env.DELTA_OVERLAP_SECONDS) : 60;
   if (!(Number.isInteger(overlapSeconds) && overlapSeconds >= 0 && overlapSeconds <= 3600))
     problems.push(
@@ -679,6 +691,7 @@ export function loadConfig(
     allowImagelessProducts: imageless === 'true',
     lockTtlMs: ttlSeconds * 1000,
     deltaOverlapMs: overlapSeconds * 1000,
+    identityConflict: identityConflict === 'merge' ? 'merge' : 'fail',
     profileBatchSize,
     bulkJobsInFlight,
     logLevel: env.LOG_LEVEL || 'info',

@@ -18,7 +18,7 @@ type RawProfile = {
 /** The profiles holding any of these identifiers (get_profiles, one read per identifier given). */
 export async function findProfiles(
   http: KlaviyoHttp,
-  by: { externalId?: string; email?: string; phone?: string },
+  by: { externalId?: string; email?: string; phone?: string; id?: string },
   signal?: AbortSignal,
 ): Promise<ProfileIdentity[]> {
   const found = new Map<string, ProfileIdentity>();
@@ -26,6 +26,7 @@ export async function findProfiles(
     ['external_id', by.externalId],
     ['email', by.email?.trim().toLowerCase()],
     ['phone_number', by.phone],
+    ['id', by.id],
   ];
   for (const [field, value] of filters) {
     if (!value) continue;

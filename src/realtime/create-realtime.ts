@@ -8,6 +8,7 @@ import { ordersByIds } from '../commercetools/orders.ts';
 import { fetchProducts } from '../commercetools/products.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
+import { resolveConflicts } from '../identity/resolve-conflicts.ts';
 import { bulkEventsWaitMs, createEvents } from '../klaviyo/events.ts';
 import { KlaviyoHttp } from '../klaviyo/http.ts';
 import { profileWriteWaitMs } from '../klaviyo/profiles.ts';
@@ -96,6 +97,14 @@ export function createRealtime(
     { waitMs: 5, maxKeys: 100, ttlMs: 30_000, maxCached: 20_000 },
   );
   const deadLetters = new DeadLetterStore(ct);
+  const conflicts = {
+    ct,
+    klaviyo,
+    properties: config.customerProperties,
+    policy: config.identityConflict,
+    // Real time waits briefly for a merge; a longer one is picked up by the redelivery.
+    mergeWaitMs: 10_000,
+  };
   const profileJobStore = new ProfileJobStore(ct);
   // Finishing a job waits for Klaviyo as long as it takes (a client of its own, with the bulk import's patience).
   const profileJobs = new ProfileJobFinisher(
@@ -110,6 +119,7 @@ export function createRealtime(
       customerProperties: config.customerProperties,
       consent: config.consent,
       ctBudgetMs: 60_000,
+      conflicts,
     },
   );
   const bulkRate = config.realtime.profileBulkRate;
@@ -176,6 +186,7 @@ export function createRealtime(
       categoryTree: categoryTreeCached,
       isErased: (person) => erasureCache.isErased(person),
       erase: (request) => erase(request, 'customer-deleted'),
+      resolveConflicts: (ids) => resolveConflicts(conflicts, ids),
     },
     // Started Checkout is opt-in: without STARTED_CHECKOUT the cart processor is off.
     new Set([...config.realtime.disabledProcessors, ...(config.realtime.startedCheckout ? [] : ['cart'])]),

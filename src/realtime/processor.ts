@@ -1,6 +1,7 @@
 import type { Customer, Order } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../commercetools/client.ts';
 import type { Logger } from '../core/logger.ts';
+import type { ConflictOutcome } from '../identity/resolve-conflicts.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
 import type { CategoryNode } from '../mapping/category-tree.ts';
 import type { ConsentConfig } from '../mapping/consent.ts';
@@ -46,6 +47,8 @@ export interface ProcessorContext {
   logger: Logger;
   /** Whether a person was erased on request (their records are never written again). */
   isErased(person: { customerId?: string; email?: string }): Promise<boolean>;
+  /** Resolves customers' identity conflicts (409 duplicate_profile) by IDENTITY_CONFLICT. */
+  resolveConflicts(customerIds: readonly string[]): Promise<Map<string, ConflictOutcome>>;
   /** Erases a person (REALTIME_CUSTOMER_DELETED=erase). */
   erase(request: EraseRequest): Promise<EraseResult>;
   /** The category tree, cached for a short while. */

@@ -4,6 +4,7 @@ import { customersByIds } from '../commercetools/customers.ts';
 import { syncConsent } from '../consent/sync-consent.ts';
 import { CommercetoolsError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { type ConflictDeps, withConflictsResolved } from '../identity/resolve-conflicts.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
 import { finishImport } from '../klaviyo/profiles.ts';
 import type { ConsentConfig } from '../mapping/consent.ts';
@@ -20,6 +21,8 @@ export interface ProfileJobFinisherOptions {
   consent?: ConsentConfig;
   /** commercetools reads of the consent step retry this long. */
   ctBudgetMs: number;
+  /** Identity conflicts in a job (duplicate_profile) are resolved by IDENTITY_CONFLICT before dead-lettering. */
+  conflicts?: ConflictDeps;
 }
 
 export interface ProfileJobStats {
@@ -132,11 +135,10 @@ export class ProfileJobFinisher {
 
   private async finish(record: ProfileJobRecord, version: number): Promise<void> {
     const rows = record.profiles.map((p) => ({ id: p.customerId, externalId: p.customerId }));
-    const outcomes = await finishImport(this.http, {
-      jobId: record.jobId,
-      submittedAtMs: Date.parse(record.submittedAt),
-      rows,
-    });
+    const outcomes = await withConflictsResolved(
+      this.options.conflicts,
+      await finishImport(this.http, { jobId: record.jobId, submittedAtMs: Date.parse(record.submittedAt), rows }),
+    );
     const byCustomer = new Map(record.profiles.map((p) => [p.customerId, p]));
     const landed: JobProfile[] = [];
     for (const o of outcomes) {

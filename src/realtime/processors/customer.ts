@@ -1,9 +1,12 @@
+import { AppError, PermanentRecordError } from '../../core/errors.ts';
+import { isDuplicateProfile } from '../../identity/resolve-conflicts.ts';
 import { addProfilesToList } from '../../klaviyo/consent.ts';
 import { upsertProfile } from '../../klaviyo/profiles.ts';
+import type { ProfileAttributes } from '../../klaviyo/types.ts';
 import { customerConsent } from '../../mapping/consent.ts';
 import { customerToProfile, deletedCustomerProfile } from '../../mapping/customer-to-profile.ts';
 import { boundedPayload } from '../bounded-payload.ts';
-import { applied, ignored, type Processor } from '../processor.ts';
+import { applied, ignored, type Processor, type ProcessorContext } from '../processor.ts';
 import { syncRecordConsent } from './consent.ts';
 
 /**
@@ -16,6 +19,26 @@ import { syncRecordConsent } from './consent.ts';
  * (the profile coalescer): the notification is acknowledged once the job is accepted and recorded, and its
  * consent is synced when the job has completed.
  */
+/** Upserts a profile; a 409 duplicate_profile is resolved by IDENTITY_CONFLICT (merged, or failed naming both). */
+async function upsertWithConflicts(
+  ctx: ProcessorContext,
+  customerId: string,
+  attributes: ProfileAttributes,
+): Promise<string | undefined> {
+  try {
+    return await upsertProfile(ctx.klaviyo, attributes);
+  } catch (e) {
+    if (!isDuplicateProfile(e)) throw e;
+    const r = (await ctx.resolveConflicts([customerId])).get(customerId);
+    if (r?.outcome === 'failed') {
+      throw r.retryable
+        ? new AppError(r.code, r.reason, { disposition: 'retryable' })
+        : new PermanentRecordError(r.code, r.reason);
+    }
+    return upsertProfile(ctx.klaviyo, attributes);
+  }
+}
+
 export const customerProcessor: Processor = {
   name: 'customer',
   handles: (n) => n.resourceType === 'customer',
@@ -71,7 +94,7 @@ export const customerProcessor: Processor = {
         `profile of customer ${customer.id} in import job ${jobId}${hasConsent ? '; consent once the job has completed' : ''}`,
       );
     }
-    const profileId = await upsertProfile(ctx.klaviyo, a);
+    const profileId = await upsertWithConflicts(ctx, customer.id, a);
     if (customersListId && profileId && isCreation) await addProfilesToList(ctx.klaviyo, customersListId, [profileId]);
     const intent = consent ? customerConsent(customer, consent, { email: a.email, phone: a.phone_number }) : undefined;
     const said = await syncRecordConsent(ctx, customer.id, intent, 'external_id');

@@ -3,6 +3,7 @@ import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countCustomers, customerPages } from '../../commercetools/customers.ts';
 import { type ErasureStore, isErased } from '../../commercetools/erasure-store.ts';
 import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
+import { type ConflictDeps, withConflictsResolved } from '../../identity/resolve-conflicts.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
 import {
   importProfiles,
@@ -32,6 +33,8 @@ export interface CustomerStreamDeps {
   customersListId?: string;
   /** People erased on request: skipped. */
   erasures?: Pick<ErasureStore, 'keys'>;
+  /** Identity conflicts (duplicate_profile) are resolved by IDENTITY_CONFLICT before consent. */
+  conflicts?: ConflictDeps;
 }
 
 /** A customer's profile, and its consent when consent is synced. */
@@ -106,7 +109,11 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
       const profiles = batch.map((b) => ({ id: b.id, item: b.item.profile }));
       // Only ids (and the small consent intents) are kept while the job runs.
       batch.length = 0;
-      const outcomes = await importProfiles(deps.klaviyo, profiles, signal, progress, listIds);
+      const outcomes = await withConflictsResolved(
+        deps.conflicts,
+        await importProfiles(deps.klaviyo, profiles, signal, progress, listIds),
+        signal,
+      );
       if (!consent) return outcomes;
       return syncConsentOfLanded(deps.klaviyo, consent, candidates, outcomes, { by: 'external_id', signal });
     },
