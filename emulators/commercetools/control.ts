@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { applyChanges, type ChangePlan, type ChangeTarget } from '../data/changes.ts';
 import { type FaultInjector, type FaultRule, FaultRuleError, validateFaultRule } from '../shared/faults.ts';
 import type { IndexedStorage } from './indexed-storage.ts';
 
@@ -55,6 +56,18 @@ export function registerControl(
   app.delete(`${CONTROL_PREFIX}/faults`, async () => {
     deps.faults.clear();
     return [];
+  });
+  // Changes as a shop makes them (renames, email moves to a guest's, deletions), for deltas and erasure.
+  app.post(`${CONTROL_PREFIX}/changes`, async (request) => {
+    const projectKey = (request.query as { project?: string }).project ?? deps.projectKey;
+    const target: ChangeTarget = {
+      all: async (typeId) => (await deps.storage.all(projectKey, typeId)) as never,
+      put: (typeId, doc) => deps.storage.put(projectKey, typeId, doc),
+      remove: async (typeId, id) => {
+        await deps.storage.delete(projectKey, typeId, id);
+      },
+    };
+    return applyChanges(target, (request.body ?? {}) as ChangePlan);
   });
   app.post(`${CONTROL_PREFIX}/reset`, async () => {
     await deps.storage.clear();
