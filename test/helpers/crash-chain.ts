@@ -28,6 +28,8 @@ export interface CrashChainOptions {
   kills: number;
   /** Records the run will process in all (to spread the kill points over the run). */
   expectedProcessed: number;
+  /** The body of the first start (default none: a full import), e.g. `{"delta": true}`. */
+  startBody?: unknown;
   /** Called before the last, unkilled, process resumes (e.g. to lift the faults that slowed the run). */
   beforeFinalResume?: () => Promise<unknown>;
   children: ChildProcess[];
@@ -88,7 +90,7 @@ export async function runCrashChain(o: CrashChainOptions): Promise<CrashChainRes
       previousJob = resumed.body.jobId;
       resumes++;
     } else {
-      const started = await post(`${url}/sync/${o.type}`, {});
+      const started = await post(`${url}/sync/${o.type}`, o.startBody ?? {});
       if (started.status !== 202) throw new Error(`start was refused (${started.status}): ${started.body.message}`);
       previousJob = started.body.jobId;
     }

@@ -215,6 +215,49 @@ describe(`SIGKILL at ${KILLS} seeded random points per import, resumed by a new 
   });
 });
 
+describe('SIGKILL during a delta, resumed by a new process', () => {
+  it('exactly the changed customers are imported, each once', async () => {
+    await request('POST', `${stack.klaviyo.url}/__emulator/reset`);
+    expect((await request('POST', `${stack.service.url}/sync/customers`)).status).toBe(202);
+    expect((await waitForRun(stack.service.url, 'customers')).status).toBe('completed');
+    const changes = (
+      await request<R>('POST', `${stack.ct.url}/__emulator/changes`, {
+        headers: { 'content-type': 'application/json' },
+        body: { customers: 300, seed: 5 },
+      })
+    ).body;
+    const changed = new Set<string>(changes.modified.customer);
+    await addFaults(stack.klaviyo.url, [
+      { target: 'bulk_import_profiles', kind: 'slow', delayMs: 600, probability: 0.3 },
+      { target: 'bulk_import_profiles', kind: 'slow', delayMs: 150, count: 100_000 },
+    ]);
+    const result = await runCrashChain({
+      env: serviceEnv(stack.ct, stack.klaviyo.url, {
+        PROFILE_BATCH_SIZE: '25',
+        BULK_JOBS_IN_FLIGHT: '2',
+        LOCK_TTL_SECONDS: '2',
+      }),
+      type: 'customers',
+      seed: 3,
+      kills: KILLS,
+      expectedProcessed: changed.size,
+      startBody: { delta: true },
+      beforeFinalResume: liftFaults,
+      children,
+    });
+    expect(result.killedAt).toHaveLength(KILLS);
+    expect(result.report.status).toBe('completed');
+    expect(result.report.counts).toMatchObject({ read: changed.size, succeeded: changed.size, failed: 0 });
+    const profiles = await kl('profiles');
+    expect(profiles).toHaveLength(small.customers.length);
+    const renamed = profiles.filter((p) => String(p.first_name ?? '').endsWith('·')).map((p) => p.external_id);
+    expect(new Set(renamed)).toEqual(changed);
+    // Back as they were, for the other cases.
+    for (const c of small.customers.filter((x) => changed.has(x.id)))
+      stack.ct.storage.put('demo', 'customer', c as never);
+  });
+});
+
 describe('real time: SIGKILL with notifications held for a bulk request', () => {
   it('what was acknowledged has landed; what was not is redelivered to a new process and lands once', async () => {
     await request('POST', `${stack.klaviyo.url}/__emulator/reset`);
