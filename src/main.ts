@@ -2,10 +2,10 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createCommercetoolsApi } from './commercetools/client.ts';
-import { CustomObjectStore } from './commercetools/custom-objects.ts';
 import { ErasureStore } from './commercetools/erasure-store.ts';
 import { checkCommercetoolsAccess } from './commercetools/project.ts';
 import { type Config, loadConfig } from './config/load-config.ts';
+import { routesOf } from './config/route-config.ts';
 import { ConfigError } from './core/errors.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { buildApp } from './http/build-app.ts';
@@ -17,17 +17,15 @@ import { KlaviyoRateLimiter } from './klaviyo/rate-limiter.ts';
 import { createRealtime } from './realtime/create-realtime.ts';
 import { EventCoalescer } from './realtime/event-coalescer.ts';
 import type { Intake } from './realtime/intake.ts';
-import { JobRegistry } from './sync/job-registry.ts';
-import { catalogDeleteStream } from './sync/streams/catalog-delete.ts';
-import { categoriesStream } from './sync/streams/categories.ts';
-import { customersStream } from './sync/streams/customers.ts';
-import { ordersStream } from './sync/streams/orders.ts';
-import { checkProductsConfig, productsStream } from './sync/streams/products.ts';
+import type { JobRegistry } from './sync/job-registry.ts';
+import { createRouteRuntime } from './sync/route-registry.ts';
 
 export interface RunningService {
   url: string;
   app: FastifyInstance;
   registry: JobRegistry;
+  /** The runs of each routed store (STORE_ROUTES), by store key. */
+  stores: ReadonlyMap<string, JobRegistry>;
   klaviyo: KlaviyoHttp;
   intake: Intake;
   close(): Promise<void>;
@@ -46,7 +44,6 @@ export interface ServiceOptions {
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const ct = createCommercetoolsApi(config.commercetools);
-  const store = new CustomObjectStore(ct);
   const limiter = new KlaviyoRateLimiter(config.klaviyo.rateLimits);
   const klaviyo = new KlaviyoHttp({ apiKey: config.klaviyo.apiKey, baseUrl: config.klaviyo.apiUrl, limiter, logger });
   // Readiness asks once, briefly, without retries: an unreachable Klaviyo answers "not ready" within seconds.
@@ -80,66 +77,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   if (config.appType !== 'BULK_IMPORT' && !pushAuth.isEnabled)
     logger.warn({}, 'real-time pushes are not authenticated: set PUSH_AUTH_TOKEN or PUSH_OIDC_AUDIENCE');
   const erasures = new ErasureStore(ct);
-  const registry = new JobRegistry({
-    store,
-    owner: config.instanceId,
-    lockTtlMs: config.lockTtlMs,
-    deltaOverlapMs: config.deltaOverlapMs,
-    logger,
-    saveEveryMs: options.saveEveryMs,
-    progressEveryMs: options.progressEveryMs,
-    streams: {
-      customers: () =>
-        customersStream({
-          ct,
-          klaviyo,
-          properties: config.customerProperties,
-          batchSize: options.profileBatchSize ?? config.profileBatchSize,
-          jobsInFlight: config.bulkJobsInFlight,
-          consent: config.consent,
-          customersListId: config.customersListId,
-          erasures,
-          conflicts: { ct, klaviyo, properties: config.customerProperties, policy: config.identityConflict },
-        }),
-      orders: () =>
-        ordersStream({
-          ct,
-          klaviyo,
-          consent: config.consent?.guestOrder ? config.consent : undefined,
-          erasures,
-          mapping: {
-            ...config.orders,
-            preferredLocale: config.preferredLocale,
-            productUrlTemplate: config.productUrlTemplate,
-          },
-        }),
-      categories: (o) =>
-        o.deleteAll
-          ? catalogDeleteStream('categories', klaviyo, config.bulkJobsInFlight)
-          : categoriesStream({
-              ct,
-              klaviyo,
-              preferredLocale: config.preferredLocale,
-              jobsInFlight: config.bulkJobsInFlight,
-            }),
-      products: (o) => {
-        if (o.deleteAll) return catalogDeleteStream('products', klaviyo, config.bulkJobsInFlight);
-        checkProductsConfig(config.productUrlTemplate);
-        return productsStream({
-          ct,
-          klaviyo,
-          mapping: {
-            preferredLocale: config.preferredLocale,
-            preferredCurrency: config.preferredCurrency,
-            inventoryChannelId: config.inventoryChannelId,
-            productUrlTemplate: config.productUrlTemplate,
-            allowImageless: config.allowImagelessProducts,
-          },
-          jobsInFlight: config.bulkJobsInFlight,
-        });
-      },
-    },
-  });
+  // One bulk import side per route: the default (this configuration), and one per store in STORE_ROUTES.
+  const runtimes = routesOf(config).map((route) =>
+    createRouteRuntime(route, { ct, erasures, logger, options }, route.scope.store ? undefined : { limiter, klaviyo }),
+  );
+  const registry = runtimes[0].registry;
+  const storeRegistries = new Map(runtimes.slice(1).map((r) => [r.route.name, r.registry]));
   const app = buildApp({
     appType: config.appType,
     registry,
@@ -158,6 +101,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     }),
     realtime: { intake, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     privacy: { erase: (request) => erase(request, 'request') },
+    stores: storeRegistries,
     readiness: [
       { name: 'commercetools', check: () => checkCommercetoolsAccess(ct) },
       { name: 'klaviyo', check: () => checkKlaviyoAccess(klaviyoProbe) },
@@ -172,11 +116,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url,
     app,
     registry,
+    stores: storeRegistries,
     klaviyo,
     intake,
     close: async () => {
       profileJobs.stop();
-      await registry.shutdown();
+      await Promise.all(runtimes.map((r) => r.registry.shutdown()));
       await app.close();
       // Jobs being finished get a moment; what is left, the next process (or another instance) finishes.
       await profileJobs.settle(5_000);

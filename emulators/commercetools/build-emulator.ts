@@ -1,5 +1,11 @@
 import { CommercetoolsMock } from '@labdigital/commercetools-mock';
-import { type DatasetName, type DatasetSize, type GeneratedRecord, generateDataset } from '../data/generate.ts';
+import {
+  type DatasetName,
+  type DatasetSize,
+  type GeneratedRecord,
+  generateDataset,
+  type StoreSpec,
+} from '../data/generate.ts';
 import { FaultInjector, type FaultRule } from '../shared/faults.ts';
 import { registerControl } from './control.ts';
 import { installFidelityLayer } from './fidelity.ts';
@@ -12,6 +18,8 @@ export interface CommercetoolsEmulatorOptions {
   /** A named or sized dataset generated and loaded at start. */
   dataset?: DatasetName | DatasetSize;
   seed?: number;
+  /** Stores in the generated dataset (none by default), e.g. TWO_STORES. */
+  stores?: readonly StoreSpec[];
   faults?: FaultRule[];
   faultSeed?: number;
   /** Deflate stored documents (for million-record datasets). */
@@ -67,7 +75,12 @@ export async function startCommercetoolsEmulator(
   registerControl(mock.app, { storage, faults, projectKey });
   installFidelityLayer(mock.app, storage, faults);
   new ScopeRegistry((key) => options.clientScopes ?? `manage_project:${key}`).install(mock.app, projectKey);
-  if (options.dataset) loadRecords(storage, projectKey, generateDataset({ size: options.dataset, seed: options.seed }));
+  if (options.dataset)
+    loadRecords(
+      storage,
+      projectKey,
+      generateDataset({ size: options.dataset, seed: options.seed, stores: options.stores }),
+    );
   const host = options.host ?? '127.0.0.1';
   await mock.app.listen({ port: options.port ?? 0, host });
   const address = mock.app.server.address();

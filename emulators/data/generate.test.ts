@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DATASET_SIZES, DEFAULT_REFERENCE_TIME, type GeneratedRecord, generateDataset } from './generate.ts';
+import {
+  DATASET_SIZES,
+  DEFAULT_REFERENCE_TIME,
+  type GeneratedRecord,
+  generateDataset,
+  TWO_STORES,
+} from './generate.ts';
 
 type R = Record<string, any>;
 
@@ -394,5 +400,29 @@ describe('generateDataset', () => {
       if (c.lineItems.length)
         expect(c.totalLineItemQuantity).toBe(c.lineItems.reduce((n: number, li: R) => n + li.quantity, 0));
     }
+  });
+});
+
+describe('stores (opt-in)', () => {
+  const records = [...generateDataset({ size: 'tiny', stores: TWO_STORES })];
+  const of = (t: string) => records.filter((r) => r.typeId === t).map((r) => r.resource as Record<string, any>);
+  it('makes the stores, puts customers in them round robin (and some in none), orders in their customer’s store', () => {
+    expect(of('store').map((s) => s.key)).toEqual(['de-shop', 'us-shop']);
+    const customers = of('customer');
+    const storeOf = new Map(customers.map((c) => [c.id, c.stores?.[0]?.key as string | undefined]));
+    expect(new Set(storeOf.values())).toEqual(new Set(['de-shop', 'us-shop', undefined]));
+    const orders = of('order');
+    for (const o of orders) {
+      const store = TWO_STORES.find((s) => s.key === o.store?.key);
+      if (o.customerId) expect(o.store?.key).toBe(storeOf.get(o.customerId));
+      if (!store) continue;
+      // In the store's currency and locale, amounts converted throughout.
+      expect(o.totalPrice.currencyCode).toBe(store.currency);
+      expect(o.lineItems.every((li: Record<string, any>) => li.totalPrice.currencyCode === store.currency)).toBe(true);
+      expect(o.locale).toBe(store.locale);
+    }
+    expect(orders.some((o) => o.store?.key === 'us-shop' && o.totalPrice.currencyCode === 'USD')).toBe(true);
+    // Without stores, nothing changes.
+    expect([...generateDataset({ size: 'tiny' })].some((r) => r.typeId === 'store')).toBe(false);
   });
 });

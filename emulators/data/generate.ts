@@ -33,7 +33,8 @@ export interface GeneratedRecord {
     | 'discount-code'
     | 'payment'
     | 'order'
-    | 'cart';
+    | 'cart'
+    | 'store';
   resource: Record<string, unknown>;
 }
 
@@ -53,9 +54,28 @@ export const DATASET_SIZES = {
 
 export type DatasetName = keyof typeof DATASET_SIZES;
 
+/** A store of a multi-store project: its key, locale and currency. */
+export interface StoreSpec {
+  key: string;
+  locale: string;
+  currency: 'EUR' | 'USD' | 'GBP' | 'JPY';
+}
+
+/** Two stores (a German and a US one), for multi-store tests and demos. */
+export const TWO_STORES: readonly StoreSpec[] = [
+  { key: 'de-shop', locale: 'de-DE', currency: 'EUR' },
+  { key: 'us-shop', locale: 'en-US', currency: 'USD' },
+];
+
 export interface DatasetOptions {
   size: DatasetName | DatasetSize;
   seed?: number;
+  /**
+   * Stores (none by default: the datasets stay as they are): every customer but each (n+1)-th belongs to one
+   * store, round robin; an order of a customer is placed in the customer's store, a guest order in a store round
+   * robin (or none); an order in a store is in its currency (amounts converted) and locale.
+   */
+  stores?: readonly StoreSpec[];
   /** The dataset's "now": orders end here, validity windows are placed around it. Fixed so data is reproducible. */
   referenceTime?: string;
 }
@@ -1091,6 +1111,66 @@ export function generateCart(
   };
 }
 
+/** The store of the i-th customer (or guest order): round robin over the stores and "none". */
+function storeOfIndex(stores: readonly StoreSpec[], i: number): StoreSpec | undefined {
+  return stores.length ? stores[i % (stores.length + 1)] : undefined;
+}
+
+function storeResource(seed: number, n: number, store: StoreSpec, refMs: number): Json {
+  const at = new Date(refMs - 400 * 86_400_000).toISOString();
+  return {
+    id: deterministicUuid(seed, 'store', n),
+    version: 1,
+    key: store.key,
+    name: { en: store.key },
+    languages: [store.locale],
+    countries: [],
+    distributionChannels: [],
+    supplyChannels: [],
+    productSelections: [],
+    createdAt: at,
+    lastModifiedAt: at,
+  };
+}
+
+/** Converts every amount of a document into `currency` (the generator's rates), in place. */
+function convertMoney(value: unknown, currency: string): void {
+  if (!value || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) convertMoney(v, currency);
+    return;
+  }
+  const o = value as Record<string, unknown>;
+  if (typeof o.currencyCode === 'string' && typeof o.centAmount === 'number' && o.currencyCode !== currency) {
+    const major = o.centAmount / 10 ** FRACTION_DIGITS[o.currencyCode];
+    const converted = (major / RATE[o.currencyCode]) * RATE[currency];
+    o.centAmount = Math.round(converted * 10 ** FRACTION_DIGITS[currency]);
+    o.fractionDigits = FRACTION_DIGITS[currency];
+    o.currencyCode = currency;
+    return;
+  }
+  for (const v of Object.values(o)) convertMoney(v, currency);
+}
+
+/** An order (and its payment) placed in its customer's store, or a guest's round robin: its currency and locale. */
+function placeInStore(
+  records: GeneratedRecord[],
+  stores: readonly StoreSpec[],
+  i: number,
+  customerStoreKey: ReadonlyMap<string, string>,
+): GeneratedRecord[] {
+  const order = records.find((r) => r.typeId === 'order')?.resource as Json | undefined;
+  if (!order) return records;
+  const customerStore = order.customerId
+    ? stores.find((s) => s.key === customerStoreKey.get(String(order.customerId)))
+    : storeOfIndex(stores, i);
+  if (!customerStore) return records;
+  for (const r of records) convertMoney(r.resource, customerStore.currency);
+  order.store = { typeId: 'store', key: customerStore.key };
+  order.locale = customerStore.locale;
+  return records;
+}
+
 export function resolveSize(size: DatasetName | DatasetSize): DatasetSize {
   if (typeof size === 'string') {
     const s = DATASET_SIZES[size];
@@ -1111,10 +1191,22 @@ export function* generateDataset(options: DatasetOptions): Generator<GeneratedRe
   const catalog = buildCatalog(seed, size, refMs);
   const customerTypeId = deterministicUuid(seed, 'type', 'customer');
   yield* catalogRecords(seed, size, refMs, catalog);
+  const stores = options.stores ?? [];
+  const customerStoreKey = new Map<string, string>();
+  for (const [n, store] of stores.entries()) yield { typeId: 'store', resource: storeResource(seed, n, store, refMs) };
   for (let i = 0; i < size.customers; i++) {
-    yield { typeId: 'customer', resource: generateCustomer(seed, i, refMs, catalog.customerGroupId, customerTypeId) };
+    const customer = generateCustomer(seed, i, refMs, catalog.customerGroupId, customerTypeId);
+    const store = storeOfIndex(stores, i);
+    if (store) {
+      customer.stores = [{ typeId: 'store', key: store.key }];
+      customerStoreKey.set(String(customer.id), store.key);
+    }
+    yield { typeId: 'customer', resource: customer };
   }
-  for (let i = 0; i < size.orders; i++) yield* generateOrder(seed, i, size, refMs, catalog, customerTypeId);
+  for (let i = 0; i < size.orders; i++) {
+    const records = generateOrder(seed, i, size, refMs, catalog, customerTypeId);
+    yield* stores.length ? placeInStore(records, stores, i, customerStoreKey) : records;
+  }
   for (let i = 0; i < (size.carts ?? 0); i++) {
     yield { typeId: 'cart', resource: generateCart(seed, i, size, refMs, catalog, customerTypeId) };
   }

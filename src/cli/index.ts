@@ -47,6 +47,7 @@ Options:
   --until DATE       orders created before DATE
   --delta            only what changed since the last completed run of each type (a full import when none has run)
   --modified-since DATE  only records modified at or after DATE (ISO 8601)
+  --store KEY        a routed store's records only, into its account (STORE_ROUTES); default: the records of no routed store
   --dry-run          read, map and check everything; write nothing to Klaviyo
   --no-backfill      send order events without Klaviyo's backfill flag (flows may fire)
   -h, --help         show this help
@@ -95,6 +96,7 @@ async function sync(argv: string[]): Promise<number> {
       until: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       delta: { type: 'boolean', default: false },
+      store: { type: 'string' },
       'modified-since': { type: 'string' },
       'no-backfill': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -138,6 +140,13 @@ async function sync(argv: string[]): Promise<number> {
     { ...config, port: 0, host: '127.0.0.1', appType: 'BULK_IMPORT' },
     { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) },
   );
+  const registry = values.store ? service.stores.get(values.store) : service.registry;
+  if (!registry) {
+    await service.close();
+    fail(
+      `No route for store '${values.store}': ${service.stores.size ? `the routed stores are ${[...service.stores.keys()].join(', ')}` : 'STORE_ROUTES is not set'}.`,
+    );
+  }
   const display = new ProgressDisplay(process.stdout);
   const done: Array<[string, RunReport]> = [];
   let stopping = false;
@@ -145,7 +154,7 @@ async function sync(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     process.stderr.write('\nStopping at a checkpoint (resume later with --resume)…\n');
-    void service.registry.shutdown();
+    void registry.shutdown();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -153,21 +162,21 @@ async function sync(argv: string[]): Promise<number> {
     for (const kind of kinds) {
       if (stopping) break;
       const base: RunOptions =
-        options.delta && !(await service.registry.watermark(kind)) ? { ...options, delta: undefined } : options;
+        options.delta && !(await registry.watermark(kind)) ? { ...options, delta: undefined } : options;
       const kindOptions: RunOptions =
         kind === 'orders' ? base : { ...base, since: undefined, until: undefined, backfill: undefined };
-      await service.registry.start(
+      await registry.start(
         kind,
         Object.fromEntries(Object.entries(kindOptions).filter(([, v]) => v !== undefined)) as RunOptions,
       );
       for (;;) {
-        const r = await service.registry.status(kind);
+        const r = await registry.status(kind);
         display.render([...done.map(([t, rep]) => progressLine(t, rep)), progressLine(kind, r)]);
         if (r && r.status !== 'running') break;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      await service.registry.settled(kind);
-      const final = (await service.registry.status(kind)) as RunReport;
+      await registry.settled(kind);
+      const final = (await registry.status(kind)) as RunReport;
       done.push([kind, final]);
       display.render(
         done.map(([t, rep]) => progressLine(t, rep)),

@@ -54,6 +54,8 @@ export interface PageQuery {
   cursor?: string;
   ids?: string[];
   modified?: ModifiedWindow;
+  /** Predicates every page must also meet (a store route's records). */
+  where?: string[];
   signal?: AbortSignal;
 }
 
@@ -151,6 +153,7 @@ export function keysetPages<T extends { id: string; lastModifiedAt?: string }>(
   q: PageQuery,
   fixedWhere: string[] = [],
 ): AsyncGenerator<Page<T>> {
+  fixedWhere = [...fixedWhere, ...(q.where ?? [])];
   if (q.modified && !q.ids)
     return pageByModified<T>(
       async (where, sort, limit) => {

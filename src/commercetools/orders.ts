@@ -63,7 +63,7 @@ export async function* orderPages(api: CommercetoolsApi, q: OrderQuery): AsyncGe
     const orders = await queryByIds(
       'order by payments query',
       page.records.map((p) => p.id),
-      (args) => query({ ...args, sort: 'id asc' }),
+      (args) => query({ ...args, where: [...args.where, ...(q.where ?? [])], sort: 'id asc' }),
       { signal: q.signal, predicate: (ids) => `paymentInfo(payments(id in (${ids})))` },
     );
     const inWindow = (o: Order) => o.lastModifiedAt >= delta.since && o.lastModifiedAt < delta.before;

@@ -9,6 +9,7 @@ import type { ConsentConfig } from '../mapping/consent.ts';
 import type { PropertyFilter } from '../mapping/mapping-options.ts';
 import { DEFAULT_ORDER_METRICS, type OrderMetricNames } from '../mapping/order-to-events.ts';
 import { CONSENT_ENV_VARS, loadConsentConfig } from './consent-config.ts';
+import { parseStoreRoutes, type StoreRoute } from './store-routes.ts';
 
 export interface Config {
   commercetools: CommercetoolsSettings;
@@ -24,6 +25,9 @@ export interface Config {
   productUrlTemplate?: string;
   preferredLocale?: string;
   preferredCurrency?: string;
+  /** Catalog prices: the price channel and customer group whose prices come first (a store route's). */
+  priceChannelId?: string;
+  priceCustomerGroupId?: string;
   /** Supply channel whose stock is sent for variants. */
   inventoryChannelId?: string;
   allowImagelessProducts: boolean;
@@ -32,6 +36,11 @@ export interface Config {
   deltaOverlapMs: number;
   /** What a 409 duplicate_profile does: fail the record naming the profiles, or merge them into the customer's. */
   identityConflict: 'fail' | 'merge';
+  /**
+   * Stores routed to Klaviyo accounts of their own (STORE_ROUTES); records of no store follow this configuration
+   * (the default route). Empty: one account for everything.
+   */
+  storeRoutes: readonly StoreRoute[];
   /** Profiles per Klaviyo bulk import job (≤ 10,000). */
   profileBatchSize: number;
   /** Bulk jobs (or catalog batches) an import keeps in flight at once. */
@@ -182,6 +191,13 @@ export const ENV_VARS: ReadonlyArray<{ name: string; required: boolean; descript
     required: false,
     description: 'what POST /job imports, in order (comma-separated)',
     example: 'categories,products,customers,orders',
+  },
+  {
+    name: 'STORE_ROUTES',
+    required: false,
+    description:
+      'several stores, several Klaviyo accounts: a JSON array of routes [{"store":"<store key>","klaviyoAuthKeyEnv":"<variable holding its key>","locale":"de-DE","currency":"EUR","priceChannelId":…,"customerGroupId":…,"consentListId":…,"customersListId":…}] (or STORE_ROUTES_FILE, a path to it); records of no store follow KLAVIYO_AUTH_KEY and the rest of this configuration',
+    example: '[{"store":"de","klaviyoAuthKeyEnv":"KLAVIYO_KEY_DE","locale":"de-DE","currency":"EUR"}]',
   },
   {
     name: 'IDENTITY_CONFLICT',
@@ -659,6 +675,7 @@ export function loadConfig(
   }
 
   const lists = loadConsentConfig(env, problems);
+  const storeRoutes = parseStoreRoutes(env, problems);
   const apiUrl = url('CT_API_URL', env.CT_API_URL, problems);
   const authUrl = url('CT_AUTH_URL', env.CT_AUTH_URL, problems);
   const klaviyoUrl = url('KLAVIYO_API_URL', env.KLAVIYO_API_URL ?? 'https://a.klaviyo.com', problems);
@@ -692,6 +709,7 @@ export function loadConfig(
     lockTtlMs: ttlSeconds * 1000,
     deltaOverlapMs: overlapSeconds * 1000,
     identityConflict: identityConflict === 'merge' ? 'merge' : 'fail',
+    storeRoutes: Object.freeze(storeRoutes),
     profileBatchSize,
     bulkJobsInFlight,
     logLevel: env.LOG_LEVEL || 'info',

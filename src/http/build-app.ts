@@ -27,6 +27,8 @@ export interface AppDeps {
   scheduledTypes?: EntityKind[];
   /** What POST /job runs without a body: full imports or deltas. */
   scheduledMode?: 'full' | 'delta';
+  /** The runs of each routed store, by store key (STORE_ROUTES). */
+  stores?: ReadonlyMap<string, JobRegistry>;
   /** POST /privacy/erase. */
   privacy: Pick<PrivacyRouteOptions, 'erase'>;
 }
@@ -84,6 +86,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       apiToken: deps.apiToken,
       scheduledTypes: deps.scheduledTypes,
       scheduledMode: deps.scheduledMode,
+      stores: deps.stores,
     });
   void app.register(privacyRoutes, { ...deps.privacy, apiToken: deps.apiToken });
   if (deps.appType !== 'BULK_IMPORT') void app.register(realtimeRoutes, { ...deps.realtime, apiToken: deps.apiToken });

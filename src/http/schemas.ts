@@ -26,6 +26,13 @@ const common = {
       description: 'a delta: only the records whose lastModifiedAt is at or after this ISO 8601 instant',
     }),
   ),
+  store: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: "a routed store's key (STORE_ROUTES): import only its records into its account; none: every route",
+    }),
+  ),
   delta: Type.Optional(
     Type.Boolean({
       description:

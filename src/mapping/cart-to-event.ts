@@ -72,6 +72,7 @@ export function cartToStartedCheckout(
         CheckoutURL: options.checkoutUrlTemplate?.replaceAll('{{cartId}}', encodeURIComponent(cart.id)),
         Currency: cart.totalPrice.currencyCode,
         Locale: cart.locale,
+        Store: cart.store?.key,
       }),
     },
   };

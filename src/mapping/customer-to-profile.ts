@@ -57,10 +57,10 @@ export function customerToProfile(customer: Customer, options: { properties: Pro
   const phone = toE164(rawPhone, address?.country);
   if (rawPhone && !phone) warnings.push('phone number is not valid; sent without it');
   const email = nonEmpty(customer.email);
-  const properties = filterProperties(
-    customer.custom?.fields as Record<string, unknown> | undefined,
-    options.properties,
-  );
+  const custom = filterProperties(customer.custom?.fields as Record<string, unknown> | undefined, options.properties);
+  // The stores the customer belongs to (several stores may feed one account; a store route's account gets its own).
+  const stores = (customer.stores ?? []).map((s) => s.key).filter((k): k is string => Boolean(k));
+  const properties = stores.length ? { ...custom, commercetools_stores: stores } : custom;
   const location = address ? addressToLocation(address) : undefined;
   const attributes: ProfileUpsertResource['attributes'] = {
     external_id: customer.id,

@@ -289,6 +289,9 @@ export function orderToEvents(
       },
     ),
   );
+  // Every event says which store the order was placed in (several stores may feed one account).
+  const store = order.store?.key;
+  if (store) for (const e of events) e.properties = { ...e.properties, Store: store };
   return { kind: 'events', profile, events };
 }
 

@@ -63,3 +63,22 @@ describe('price selection', () => {
     expect(selectPrice([eur(1000), dated], { nowMs: NOW })).toBe(dated);
   });
 });
+
+describe('selectPrice with a price scope (a store route)', () => {
+  const nowMs = Date.parse('2026-06-01T00:00:00Z');
+  const eur = (cents: number, extra: Record<string, unknown> = {}) => ({
+    value: { currencyCode: 'EUR', centAmount: cents, fractionDigits: 2 },
+    ...extra,
+  });
+  const prices = [
+    eur(1000),
+    eur(900, { channel: { typeId: 'channel', id: 'ch-de' } }),
+    eur(800, { customerGroup: { typeId: 'customer-group', id: 'b2b' } }),
+  ];
+  it('prefers the scope customer group, then its channel, over the unscoped price', () => {
+    expect(selectPrice(prices, { currency: 'EUR', nowMs })?.value.centAmount).toBe(1000);
+    expect(selectPrice(prices, { currency: 'EUR', nowMs, channelId: 'ch-de' })?.value.centAmount).toBe(900);
+    expect(selectPrice(prices, { currency: 'EUR', nowMs, customerGroupId: 'b2b' })?.value.centAmount).toBe(800);
+    expect(selectPrice(prices, { currency: 'EUR', nowMs, channelId: 'other' })?.value.centAmount).toBe(1000);
+  });
+});

@@ -10,6 +10,9 @@ export interface CatalogMappingOptions {
   preferredCurrency?: string;
   /** Supply channel whose stock counts; otherwise the variant's overall stock. */
   inventoryChannelId?: string;
+  /** The price channel and customer group whose prices come first (a store route's). */
+  priceChannelId?: string;
+  priceCustomerGroupId?: string;
   productUrlTemplate: string;
   allowImageless: boolean;
   nowMs: number;
@@ -85,7 +88,12 @@ export function productToCatalog(
   const slug = pickLocalized(data.slug as LocalizedString, locale);
   const description = pickLocalized(data.description as LocalizedString | undefined, locale) ?? '';
   const url = productUrl(options.productUrlTemplate, slug);
-  const priceOptions = { currency: options.preferredCurrency, nowMs: options.nowMs };
+  const priceOptions = {
+    currency: options.preferredCurrency,
+    nowMs: options.nowMs,
+    channelId: options.priceChannelId,
+    customerGroupId: options.priceCustomerGroupId,
+  };
   const metadataFor = (v: ProductVariant): Record<string, string> => {
     const byCurrency = pricesByCurrency(v.prices ?? [], options.nowMs);
     return {

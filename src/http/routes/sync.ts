@@ -4,7 +4,7 @@ import { ENTITY_KINDS, type EntityKind } from '../../core/entity-kind.ts';
 import { InvalidRequestError, NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { JobRegistry } from '../../sync/job-registry.ts';
-import type { RunOptions } from '../../sync/run-report.ts';
+import type { RunOptions, RunReport } from '../../sync/run-report.ts';
 import { bearerGuard } from '../api-auth.ts';
 import { BODY_SCHEMAS, JobBody, type SyncBody, TypeParams } from '../schemas.ts';
 
@@ -28,16 +28,33 @@ export async function syncRoutes(
     apiToken?: string;
     scheduledTypes?: EntityKind[];
     scheduledMode?: 'full' | 'delta';
+    /** The runs of each routed store (STORE_ROUTES), by store key; `registry` is the default route's. */
+    stores?: ReadonlyMap<string, JobRegistry>;
   },
 ): Promise<void> {
-  const { registry } = opts;
+  const stores = opts.stores ?? new Map<string, JobRegistry>();
+  /** The registry of a store's route (`?store=` or the body's `store`), or the default route's. */
+  const registryOf = (store: string | undefined): JobRegistry => {
+    if (store === undefined || store === '') return opts.registry;
+    const found = stores.get(store);
+    if (!found)
+      throw new InvalidRequestError(
+        stores.size
+          ? `No route for store '${store.slice(0, 64)}': the routed stores are ${[...stores.keys()].join(', ')} (STORE_ROUTES).`
+          : `No store is routed (STORE_ROUTES is not set): send no 'store'.`,
+      );
+    return found;
+  };
+  const registry = opts.registry;
   app.addHook('onRequest', bearerGuard(opts.apiToken));
   // No body at all means "no options" (the seed's users POST without one).
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && (request.body === undefined || request.body === null)) request.body = {};
   });
 
-  app.get('/sync/status', async () => registry.statusAll());
+  app.get<{ Querystring: { store?: string } }>('/sync/status', async (request) =>
+    registryOf(request.query.store).statusAll(),
+  );
 
   // A scheduled import (a commercetools Connect job, cron + curl, ...): the configured types, one after another;
   // deltas (SCHEDULED_IMPORT_MODE=delta, or {"delta": true}) from each type's high-water mark, or a full import
@@ -45,51 +62,76 @@ export async function syncRoutes(
   app.post<{ Body: Static<typeof JobBody> }>('/job', { schema: { body: JobBody } }, async (request, reply) => {
     const types = opts.scheduledTypes ?? [];
     const isDelta = request.body.delta ?? opts.scheduledMode === 'delta';
-    void (async () => {
-      for (const kind of types) {
-        try {
-          await registry.start(kind, isDelta ? await registry.deltaOptions(kind) : {});
-          await registry.settled(kind);
-        } catch (e) {
-          // Logged through the service's logger (Fastify's own is off): a scheduled import that cannot start is seen.
-          opts.logger.warn({ kind, err: e instanceof Error ? e.message : String(e) }, 'scheduled import skipped');
+    // Every route at once (each has its own account and limits), its types one after another.
+    for (const [store, r] of [[undefined, registry] as const, ...stores])
+      void (async () => {
+        for (const kind of types) {
+          try {
+            await r.start(kind, isDelta ? await r.deltaOptions(kind) : {});
+            await r.settled(kind);
+          } catch (e) {
+            // Logged through the service's logger (Fastify's own is off): a scheduled import that cannot start is seen.
+            opts.logger.warn(
+              { kind, store, err: e instanceof Error ? e.message : String(e) },
+              'scheduled import skipped',
+            );
+          }
         }
-      }
-    })();
+      })();
     return reply.status(202).send({ status: 'started', types, mode: isDelta ? 'delta' : 'full' });
   });
 
   for (const kind of ENTITY_KINDS) {
     app.post<{ Body: SyncBody }>(`/sync/${kind}`, { schema: { body: BODY_SCHEMAS[kind] } }, async (request, reply) => {
-      const report = await registry.start(kind, runOptions(request.body));
-      return reply.status(202).send({
+      const { store, ...body } = request.body;
+      const answer = (report: RunReport, key?: string) => ({
         jobId: report.jobId,
         type: kind,
         status: report.status,
-        statusUrl: `/sync/${kind}`,
+        statusUrl: key ? `/sync/${kind}?store=${encodeURIComponent(key)}` : `/sync/${kind}`,
         ...(report.resumedFrom ? { resumedFrom: report.resumedFrom, cursor: report.cursor } : {}),
       });
+      const options = runOptions(body);
+      if (store !== undefined || stores.size === 0)
+        return reply
+          .status(202)
+          .send({ ...answer(await registryOf(store).start(kind, options), store), ...(store ? { store } : {}) });
+      // No store named: every route runs (the default one answers as before; each store's run is listed).
+      const started = await registry.start(kind, options);
+      const byStore: Record<string, unknown> = {};
+      for (const [key, r] of stores) {
+        try {
+          byStore[key] = answer(await r.start(kind, options), key);
+        } catch (e) {
+          byStore[key] = { error: e instanceof Error ? e.message : String(e) };
+        }
+      }
+      return reply.status(202).send({ ...answer(started), stores: byStore });
     });
   }
 
-  app.post<{ Params: TypeParams }>('/sync/:type/stop', { schema: { params: TypeParams } }, async (request, reply) => {
-    const kind = request.params.type as EntityKind;
-    const result = await registry.stop(kind);
-    if (result.state === 'stopping')
-      return reply.status(202).send({
-        state: 'stopping',
-        message: `Asked the instance running the ${kind} import to stop; it stops at its next heartbeat.`,
-        report: result.report,
-      });
-    return reply.status(200).send(result.report);
-  });
+  app.post<{ Params: TypeParams; Querystring: { store?: string } }>(
+    '/sync/:type/stop',
+    { schema: { params: TypeParams } },
+    async (request, reply) => {
+      const kind = request.params.type as EntityKind;
+      const result = await registryOf(request.query.store).stop(kind);
+      if (result.state === 'stopping')
+        return reply.status(202).send({
+          state: 'stopping',
+          message: `Asked the instance running the ${kind} import to stop; it stops at its next heartbeat.`,
+          report: result.report,
+        });
+      return reply.status(200).send(result.report);
+    },
+  );
 
-  app.get<{ Params: TypeParams; Querystring: { format?: string } }>(
+  app.get<{ Params: TypeParams; Querystring: { format?: string; store?: string } }>(
     '/sync/:type/failures',
     { schema: { params: TypeParams } },
     async (request, reply) => {
       const kind = request.params.type as EntityKind;
-      const report = await registry.failures(kind);
+      const report = await registryOf(request.query.store).failures(kind);
       if (!report) throw new NotFoundError(`No ${kind} import has run yet.`);
       const rows = report.failures;
       reply.header('x-failures-not-kept', String(report.notKept)).header('x-job-id', report.jobId);
@@ -114,12 +156,12 @@ export async function syncRoutes(
     },
   );
 
-  app.post<{ Params: TypeParams }>(
+  app.post<{ Params: TypeParams; Querystring: { store?: string } }>(
     '/sync/:type/retry-failed',
     { schema: { params: TypeParams } },
     async (request, reply) => {
       const kind = request.params.type as EntityKind;
-      const { report, retried, notRetried } = await registry.retryFailed(kind);
+      const { report, retried, notRetried } = await registryOf(request.query.store).retryFailed(kind);
       return reply.status(202).send({
         jobId: report.jobId,
         type: kind,
@@ -131,10 +173,14 @@ export async function syncRoutes(
     },
   );
 
-  app.get<{ Params: TypeParams }>('/sync/:type', { schema: { params: TypeParams } }, async (request) => {
-    const kind = request.params.type as EntityKind;
-    const report = await registry.status(kind);
-    if (!report) throw new NotFoundError(`No ${kind} import has run yet.`);
-    return report;
-  });
+  app.get<{ Params: TypeParams; Querystring: { store?: string } }>(
+    '/sync/:type',
+    { schema: { params: TypeParams } },
+    async (request) => {
+      const kind = request.params.type as EntityKind;
+      const report = await registryOf(request.query.store).status(kind);
+      if (!report) throw new NotFoundError(`No ${kind} import has run yet.`);
+      return report;
+    },
+  );
 }

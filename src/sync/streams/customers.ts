@@ -2,6 +2,8 @@ import type { Customer } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countCustomers, customerPages } from '../../commercetools/customers.ts';
 import { type ErasureStore, isErased } from '../../commercetools/erasure-store.ts';
+import { customerScope } from '../../commercetools/store-scope.ts';
+import type { RouteScope } from '../../config/route-config.ts';
 import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
 import { type ConflictDeps, withConflictsResolved } from '../../identity/resolve-conflicts.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
@@ -35,6 +37,8 @@ export interface CustomerStreamDeps {
   erasures?: Pick<ErasureStore, 'keys'>;
   /** Identity conflicts (duplicate_profile) are resolved by IDENTITY_CONFLICT before consent. */
   conflicts?: ConflictDeps;
+  /** A store route's customers only (absent: every customer). */
+  scope?: RouteScope;
 }
 
 /** A customer's profile, and its consent when consent is synced. */
@@ -63,13 +67,14 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
           cursor: cursor ?? options.startId,
           ids: options.ids,
           modified: modifiedWindow(options),
+          where: customerScope(deps.scope),
           signal,
         });
       },
       countTotal: async (options, signal) =>
         options.ids
           ? new Set(options.ids).size
-          : options.startId || options.resume || options.modifiedSince
+          : options.startId || options.resume || options.modifiedSince || customerScope(deps.scope).length
             ? undefined
             : countCustomers(deps.ct, signal),
     },

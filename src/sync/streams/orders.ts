@@ -4,6 +4,8 @@ import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { type ErasureStore, isErased } from '../../commercetools/erasure-store.ts';
 import { countOrders, orderPages, paymentsOf } from '../../commercetools/orders.ts';
 import { fetchProducts } from '../../commercetools/products.ts';
+import { orderScope } from '../../commercetools/store-scope.ts';
+import type { RouteScope } from '../../config/route-config.ts';
 import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
 import { EVENT_BULK_LIMITS, measureProfileEvents, type ProfileEvents, sendEventBatch } from '../../klaviyo/events.ts';
 import type { KlaviyoHttp } from '../../klaviyo/http.ts';
@@ -25,6 +27,8 @@ export interface OrderStreamDeps {
   consent?: ConsentConfig;
   /** People erased on request: their orders are skipped. */
   erasures?: Pick<ErasureStore, 'keys'>;
+  /** A store route's orders only (absent: every order). */
+  scope?: RouteScope;
 }
 
 const ERASED_REASON = 'its customer was erased on request (POST /privacy/erase): not sent to Klaviyo';
@@ -55,6 +59,7 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
         since: options.since,
         until: options.until,
         modified: modifiedWindow(options),
+        where: orderScope(deps.scope),
         signal,
       })) {
         // Read once there is an order to name categories for (a delta that finds nothing reads nothing else).
@@ -73,7 +78,7 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
     countTotal: async (options, signal) =>
       options.ids
         ? new Set(options.ids).size
-        : options.startId || options.resume || options.modifiedSince
+        : options.startId || options.resume || options.modifiedSince || orderScope(deps.scope).length
           ? undefined
           : countOrders(deps.ct, { since: options.since, until: options.until, signal }),
   };
