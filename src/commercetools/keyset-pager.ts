@@ -56,6 +56,8 @@ export interface PageQuery {
   modified?: ModifiedWindow;
   /** Predicates every page must also meet (a store route's records). */
   where?: string[];
+  /** A delta: records that failed in the previous one, read again after the window. */
+  retryIds?: string[];
   signal?: AbortSignal;
 }
 
@@ -154,15 +156,7 @@ export function keysetPages<T extends { id: string; lastModifiedAt?: string }>(
   fixedWhere: string[] = [],
 ): AsyncGenerator<Page<T>> {
   fixedWhere = [...fixedWhere, ...(q.where ?? [])];
-  if (q.modified && !q.ids)
-    return pageByModified<T>(
-      async (where, sort, limit) => {
-        const args: KeysetQueryArgs = { sort, limit, withTotal: false, where: [...fixedWhere, ...where] };
-        return (await ctCall(what, () => query(args).execute(), { signal: q.signal })).results;
-      },
-      q.modified,
-      { cursor: q.cursor, signal: q.signal },
-    );
+  if (q.modified && !q.ids) return deltaPages(q, q.modified, fixedWhere, what, query);
   return pageById<T>(
     async (where, limit) => {
       const all = [...fixedWhere, ...where];
@@ -171,4 +165,44 @@ export function keysetPages<T extends { id: string; lastModifiedAt?: string }>(
     },
     { cursor: q.cursor, ids: q.ids, signal: q.signal },
   );
+}
+
+/** A delta's cursor once it reads the records the previous delta failed. */
+const RETRY_PHASE = 'retry ';
+
+/**
+ * A delta: the window on (`lastModifiedAt`, `id`), then the records the previous delta failed (by id, those the
+ * window did not read already), each part resumable from its own cursor.
+ */
+async function* deltaPages<T extends { id: string; lastModifiedAt?: string }>(
+  q: PageQuery,
+  window: ModifiedWindow,
+  fixedWhere: string[],
+  what: string,
+  query: (args: KeysetQueryArgs) => { execute(): Promise<{ body: { results: T[] } }> },
+): AsyncGenerator<Page<T>> {
+  const fetch = async (args: KeysetQueryArgs) =>
+    (await ctCall(what, () => query(args).execute(), { signal: q.signal })).results;
+  const isRetrying = q.cursor?.startsWith(RETRY_PHASE) === true;
+  if (!isRetrying)
+    yield* pageByModified<T>(
+      (where, sort, limit) => fetch({ sort, limit, withTotal: false, where: [...fixedWhere, ...where] }),
+      window,
+      { cursor: q.cursor, signal: q.signal },
+    );
+  if (!q.retryIds?.length) return;
+  const inWindow = (r: T) =>
+    r.lastModifiedAt !== undefined && r.lastModifiedAt >= window.since && r.lastModifiedAt < window.before;
+  const pages = pageById<T>(
+    (where, limit) => {
+      const all = [...fixedWhere, ...where];
+      return fetch({ sort: 'id asc', limit, withTotal: false, ...(all.length ? { where: all } : {}) });
+    },
+    { ids: q.retryIds, cursor: isRetrying ? q.cursor?.slice(RETRY_PHASE.length) : undefined, signal: q.signal },
+  );
+  for await (const page of pages) {
+    // Those gone from commercetools since are not retried (nothing is left to write).
+    const records = page.records.filter((r) => !inWindow(r));
+    if (records.length > 0) yield { records, missingIds: [], cursorOf: (r) => `${RETRY_PHASE}${r.id}` };
+  }
 }

@@ -41,7 +41,12 @@ export const DEFAULT_DELTA_OVERLAP_MS = 60_000;
 export interface Watermark {
   asOf: string;
   jobId: string;
+  /** The records that run failed: the next delta reads them again. */
+  retryIds?: string[];
 }
+
+/** Failed records a high-water mark carries to the next delta at most. */
+export const MAX_RETRY_IDS = 1_000;
 
 export function watermarkKey(kind: EntityKind): string {
   return `watermark-${kind}`;
@@ -129,8 +134,8 @@ export class JobRegistry {
       throw new InvalidRequestError(
         "A delta ('delta' or 'modifiedSince') reads what changed; it cannot be combined with 'ids', 'startId', 'since' or 'until'.",
       );
-    if (options.asOf !== undefined)
-      throw new InvalidRequestError("'asOf' is set by the service (when a run started); do not send it.");
+    if (options.asOf !== undefined || options.retryIds !== undefined)
+      throw new InvalidRequestError("'asOf' and 'retryIds' are set by the service; do not send them.");
     if (options.deleteAll !== undefined || options.confirmDeletion !== undefined) {
       if (options.deleteAll !== true || options.confirmDeletion !== kind) {
         throw new InvalidRequestError(
@@ -144,6 +149,7 @@ export class JobRegistry {
     }
     const startedAt = new Date();
     let modifiedSince = options.modifiedSince ? new Date(options.modifiedSince).toISOString() : undefined;
+    let retryIds: string[] | undefined;
     if (options.delta === true) {
       const mark = await this.watermark(kind);
       if (!mark)
@@ -153,12 +159,14 @@ export class JobRegistry {
       modifiedSince = new Date(
         Date.parse(mark.asOf) - (this.deps.deltaOverlapMs ?? DEFAULT_DELTA_OVERLAP_MS),
       ).toISOString();
+      retryIds = mark.retryIds;
     }
     options = {
       ...options,
       ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
       ...(options.until ? { until: new Date(options.until).toISOString() } : {}),
       ...(modifiedSince ? { modifiedSince } : {}),
+      ...(retryIds?.length ? { retryIds } : {}),
       // What the run reads as of (a delta's upper bound) and, once it completes, the next delta's starting point.
       ...(options.resume || options.deleteAll ? {} : { asOf: startedAt.toISOString() }),
     };
@@ -254,7 +262,7 @@ export class JobRegistry {
       .start()
       .catch((e: unknown) => this.deps.logger.error({ kind, jobId, err: String(e) }, 'run ended unexpectedly'))
       .finally(async () => {
-        await this.saveWatermark(kind, runner.report);
+        await this.saveWatermark(kind, runner.report, runner.failures);
         await lease
           .release()
           .catch((e: unknown) =>
@@ -285,14 +293,31 @@ export class JobRegistry {
    * A completed run that read every record changed before it started (a full run, or a delta) moves the
    * high-water mark to its start; a run of some ids, a window of dates, a dry run or a deletion does not.
    */
-  private async saveWatermark(kind: EntityKind, report: RunReport): Promise<void> {
+  private async saveWatermark(kind: EntityKind, report: RunReport, failures: FailureReport): Promise<void> {
     const o = report.options;
     const isWhole = !o.ids && !o.startId && !o.since && !o.until && !o.deleteAll && !o.dryRun;
     if (report.status !== 'completed' || !isWhole || !o.asOf) return;
+    // The records that failed are read again by the next delta; when too many failed to carry, the mark stays
+    // where it was and the next delta reads the whole span again.
+    const failed = [...new Set(failures.failures.filter((f) => f.outcome === 'failed').map((f) => f.id))];
+    if (failures.notKept > 0 || failed.length > MAX_RETRY_IDS) {
+      this.deps.logger.warn(
+        { kind, jobId: report.jobId, failed: failed.length + failures.notKept },
+        'too many records failed to carry them to the next delta: the high-water mark stays where it was',
+      );
+      return;
+    }
     try {
       const previous = await this.watermark(kind);
       if (previous && previous.asOf >= o.asOf) return;
-      await this.deps.store.put<Watermark>(watermarkKey(kind), { asOf: o.asOf, jobId: report.jobId });
+      // A delta from a given instant moves the mark only when it starts at or before it: else what changed
+      // between the mark and that instant would never be read.
+      if (o.modifiedSince && (!previous || o.modifiedSince > previous.asOf)) return;
+      await this.deps.store.put<Watermark>(watermarkKey(kind), {
+        asOf: o.asOf,
+        jobId: report.jobId,
+        ...(failed.length ? { retryIds: failed } : {}),
+      });
     } catch (e) {
       // The next delta starts from the previous mark: more is read again, nothing is lost.
       this.deps.logger.warn(

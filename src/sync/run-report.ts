@@ -24,6 +24,8 @@ export interface RunOptions {
   modifiedSince?: string;
   /** A delta from the high-water mark of the last completed run of the type (less a small overlap). */
   delta?: boolean;
+  /** A delta: the records the previous delta failed, read again after its window. Set by the service. */
+  retryIds?: string[];
   /**
    * When the run (its first part, for a resumed run) started: a delta reads what was modified before it, and a
    * completed full or delta run leaves it as the high-water mark of the next delta. Set by the service.

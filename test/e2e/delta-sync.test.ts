@@ -109,6 +109,10 @@ describe('delta imports', () => {
     expect(wanted.length).toBeLessThan(expected.length);
     const report = await run('customers', { modifiedSince: since, dryRun: true });
     expect(report.counts.read).toBe(wanted.length);
+    // A delta from an instant after the high-water mark does not move it (what lies between would be lost).
+    const mark = (await run('customers', { delta: true, dryRun: true })).options.modifiedSince;
+    await run('customers', { modifiedSince: new Date().toISOString() });
+    expect((await run('customers', { delta: true, dryRun: true })).options.modifiedSince).toBe(mark);
   });
 
   it('what changes while a delta runs lands in the next one; a stopped delta resumes exactly', async () => {
@@ -224,6 +228,10 @@ describe('delta imports', () => {
       .filter((f) => f.outcome === 'failed');
     expect(failed.map((f) => f.id).sort()).toEqual(changes.emailMoves.map((m: R) => m.customerId).sort());
     expect(failed.every((f) => f.code === 'duplicate_profile')).toBe(true);
+    // What failed is read again by the next delta (here it fails again: the conflict is still there).
+    const next = await run('customers', { delta: true });
+    expect(next.options.retryIds.sort()).toEqual(failed.map((f) => f.id).sort());
+    expect(next.counts).toMatchObject({ read: 3, failed: 3 });
   }, 120_000);
 
   it('POST /job runs deltas of the configured types when asked', async () => {

@@ -46,7 +46,7 @@ export function catalogSource<R extends { id: string }>(
       tree = undefined;
       const window = modifiedWindow(options);
       if (window && deltaIds) {
-        const ids = deltaIds(await readTree(signal), window);
+        const ids = [...new Set([...deltaIds(await readTree(signal), window), ...(options.retryIds ?? [])])];
         yield* pager({ cursor: cursor ?? options.startId, ids, signal });
         return;
       }
@@ -55,6 +55,7 @@ export function catalogSource<R extends { id: string }>(
         cursor: cursor ?? options.startId,
         ids: options.ids,
         modified: window,
+        retryIds: options.retryIds,
         signal,
       })) {
         if (!tree) await readTree(signal);

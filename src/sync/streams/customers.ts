@@ -67,6 +67,7 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
           cursor: cursor ?? options.startId,
           ids: options.ids,
           modified: modifiedWindow(options),
+          retryIds: options.retryIds,
           where: customerScope(deps.scope),
           signal,
         });

@@ -59,6 +59,7 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
         since: options.since,
         until: options.until,
         modified: modifiedWindow(options),
+        retryIds: options.retryIds,
         where: orderScope(deps.scope),
         signal,
       })) {
