@@ -217,7 +217,13 @@ export class IndexedStorage extends AbstractStorage {
   }
 
   /** Synchronous insert used to load large datasets without per-record promises. */
-  put(projectKey: string, typeId: string, obj: Stored): void {
+  put(projectKey: string, typeId: string, stored: Stored): void {
+    // commercetools keeps a customer's email as entered and a lower-cased copy to match on ("Email case
+    // insensitivity"); the mock does not, so the stand-in adds it.
+    const obj =
+      typeId === 'customer' && typeof stored.email === 'string'
+        ? { ...stored, lowercaseEmail: stored.email.toLowerCase() }
+        : stored;
     const s = this.store(projectKey, typeId);
     const isNew = !s.has(obj.id);
     const oldKey = s.keyById.get(obj.id);

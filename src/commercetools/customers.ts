@@ -26,22 +26,31 @@ export function customersByIds(api: CommercetoolsApi, ids: string[], budgetMs?: 
   return queryByIds('customer query', ids, (queryArgs) => api.customers().get({ queryArgs }), { budgetMs });
 }
 
-/** The customers whose email is this one (as given, or lower-cased), at most a few. */
+/**
+ * The customers whose email is this one, whatever its case: commercetools keeps the case as entered and matches
+ * case-insensitively on `lowercaseEmail` (the customers API's "Email case insensitivity").
+ */
 export async function customersByEmail(
   api: CommercetoolsApi,
   email: string,
   signal?: AbortSignal,
 ): Promise<Customer[]> {
-  const forms = [...new Set([email.trim(), email.trim().toLowerCase()])].map((e) => JSON.stringify(e));
+  const lower = email.trim().toLowerCase();
+  const where = `lowercaseEmail = ${JSON.stringify(lower)} or email in (${emailForms(email)})`;
   return (
     await ctCall(
       'customer by email query',
       () =>
         api
           .customers()
-          .get({ queryArgs: { where: [`email in (${forms.join(', ')})`], limit: 20, withTotal: false } })
+          .get({ queryArgs: { where: [where], limit: 20, withTotal: false } })
           .execute(),
       { signal },
     )
   ).results;
+}
+
+/** An email as given and lower-cased, quoted for an `in (…)` predicate. */
+export function emailForms(email: string): string {
+  return [...new Set([email.trim(), email.trim().toLowerCase()])].map((e) => JSON.stringify(e)).join(', ');
 }

@@ -1,5 +1,6 @@
 import type { Order, Payment } from '@commercetools/platform-sdk';
 import { type CommercetoolsApi, ctCall } from './client.ts';
+import { emailForms } from './customers.ts';
 import {
   deltaCursor,
   type KeysetQueryArgs,
@@ -151,13 +152,13 @@ export async function findOrderByPayment(
 
 /** Whether any order was placed with this email (as given, or lower-cased). */
 export async function hasOrderWithEmail(api: CommercetoolsApi, email: string, signal?: AbortSignal): Promise<boolean> {
-  const forms = [...new Set([email.trim(), email.trim().toLowerCase()])].map((e) => JSON.stringify(e));
+  // Orders have no lower-cased email: as given, and lower-cased (how this service and most shops store it).
   const body = await ctCall(
     'order by email query',
     () =>
       api
         .orders()
-        .get({ queryArgs: { where: [`customerEmail in (${forms.join(', ')})`], limit: 1, withTotal: false } })
+        .get({ queryArgs: { where: [`customerEmail in (${emailForms(email)})`], limit: 1, withTotal: false } })
         .execute(),
     { signal },
   );

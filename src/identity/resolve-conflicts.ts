@@ -1,6 +1,7 @@
+import type { Customer } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../commercetools/client.ts';
 import { customersByIds } from '../commercetools/customers.ts';
-import { KlaviyoApiError } from '../core/errors.ts';
+import { AppError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
 import type { RecordOutcome } from '../core/record-outcome.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
 import { findProfiles, mergeProfiles, type ProfileIdentity } from '../klaviyo/privacy.ts';
@@ -44,52 +45,68 @@ export async function resolveConflicts(
   signal?: AbortSignal,
 ): Promise<Map<string, ConflictOutcome>> {
   const results = new Map<string, ConflictOutcome>();
-  const customers = new Map((await customersByIds(deps.ct, [...customerIds])).map((c) => [c.id, c]));
+  let customers: Map<string, Customer>;
+  try {
+    customers = new Map((await customersByIds(deps.ct, [...customerIds])).map((c) => [c.id, c]));
+  } catch (e) {
+    for (const id of customerIds) results.set(id, failure(e));
+    return results;
+  }
   for (const id of customerIds) {
     const customer = customers.get(id);
     if (!customer) {
       results.set(id, { outcome: 'failed', code: DUPLICATE_PROFILE, reason: `customer ${id} is not in commercetools` });
       continue;
     }
-    const m = customerToProfile(customer, { properties: deps.properties });
-    if (m.kind === 'skip') {
-      results.set(id, { outcome: 'failed', code: DUPLICATE_PROFILE, reason: m.reason });
-      continue;
-    }
-    const a = m.profile.attributes;
-    const profiles = await findProfiles(
-      deps.klaviyo,
-      { externalId: id, email: a.email, phone: a.phone_number },
-      signal,
-    );
-    const own = profiles.find((p) => p.externalId === id) ?? profiles[0];
-    const others = profiles.filter((p) => p.id !== own?.id);
-    if (own && others.length > 0 && deps.policy === 'fail') {
-      results.set(id, { outcome: 'failed', code: DUPLICATE_PROFILE, reason: conflictReason(id, own, others) });
-      continue;
-    }
     try {
-      if (own && others.length > 0) {
-        for (const other of others) await mergeProfiles(deps.klaviyo, own.id, other.id, signal);
-        await waitForMerges(deps.klaviyo, others, deps.mergeWaitMs ?? 60_000, signal);
-      }
-      await upsertProfile(deps.klaviyo, a);
-      results.set(id, {
-        outcome: 'succeeded',
-        detail: others.length
-          ? `merged ${others.map((o) => o.id).join(', ')} into ${own?.id} (IDENTITY_CONFLICT=merge)`
-          : 'the conflict was gone; profile written',
-      });
+      results.set(id, await resolveOne(deps, customer, signal));
     } catch (e) {
-      results.set(id, {
-        outcome: 'failed',
-        code: e instanceof KlaviyoApiError ? (e.errors[0]?.code ?? String(e.status)) : DUPLICATE_PROFILE,
-        reason: `resolving the identity conflict failed: ${e instanceof Error ? e.message : String(e)}`,
-        retryable: !isDuplicateProfile(e),
-      });
+      results.set(id, failure(e));
     }
   }
   return results;
+}
+
+async function resolveOne(deps: ConflictDeps, customer: Customer, signal?: AbortSignal): Promise<ConflictOutcome> {
+  const id = customer.id;
+  const m = customerToProfile(customer, { properties: deps.properties });
+  if (m.kind === 'skip') return { outcome: 'failed', code: DUPLICATE_PROFILE, reason: m.reason };
+  const a = m.profile.attributes;
+  const profiles = await findProfiles(deps.klaviyo, { externalId: id, email: a.email, phone: a.phone_number }, signal);
+  // The customer's own profile: the one with its external id, else one with no external id (a guest's, which
+  // becomes the customer's). A profile with another customer's external id is never merged nor taken over.
+  const own = profiles.find((p) => p.externalId === id) ?? profiles.find((p) => !p.externalId);
+  const others = profiles.filter((p) => p.id !== own?.id);
+  const foreign = others.filter((p) => p.externalId && p.externalId !== id);
+  if (foreign.length > 0)
+    return {
+      outcome: 'failed',
+      code: DUPLICATE_PROFILE,
+      reason: `Klaviyo profile ${foreign.map((p) => p.id).join(', ')} belongs to another customer (its external id) and holds an email or phone number of customer ${id}${own ? `, whose own profile is ${own.id}` : ''}: two customers share an identifier, which Klaviyo does not allow; change one of them in commercetools, then retry`,
+    };
+  if (own && others.length > 0 && deps.policy === 'fail')
+    return { outcome: 'failed', code: DUPLICATE_PROFILE, reason: conflictReason(id, own, others) };
+  if (own && others.length > 0) {
+    for (const other of others) await mergeProfiles(deps.klaviyo, own.id, other.id, signal);
+    await waitForMerges(deps.klaviyo, others, deps.mergeWaitMs ?? 60_000, signal);
+  }
+  await upsertProfile(deps.klaviyo, a);
+  return {
+    outcome: 'succeeded',
+    detail: others.length
+      ? `merged ${others.map((o) => o.id).join(', ')} into ${own?.id} (IDENTITY_CONFLICT=merge)`
+      : 'the conflict was gone; profile written',
+  };
+}
+
+/** A failure while resolving: passing ones (429, 5xx, a merge Klaviyo has not finished) are marked retryable. */
+function failure(e: unknown): ConflictOutcome {
+  return {
+    outcome: 'failed',
+    code: e instanceof KlaviyoApiError ? (e.errors[0]?.code ?? String(e.status)) : DUPLICATE_PROFILE,
+    reason: `resolving the identity conflict failed: ${e instanceof Error ? e.message : String(e)}`,
+    retryable: dispositionOf(e) !== 'permanent' && !isDuplicateProfile(e),
+  };
 }
 
 function conflictReason(customerId: string, own: ProfileIdentity, others: ProfileIdentity[]): string {
@@ -138,10 +155,15 @@ export async function withConflictsResolved(
   deps: ConflictDeps | undefined,
   outcomes: RecordOutcome[],
   signal?: AbortSignal,
+  options: { throwRetryable?: boolean } = {},
 ): Promise<RecordOutcome[]> {
   const conflicted = outcomes.filter((o) => o.outcome === 'failed' && o.code === DUPLICATE_PROFILE).map((o) => o.id);
   if (!deps || conflicted.length === 0) return outcomes;
   const resolved = await resolveConflicts(deps, conflicted, signal);
+  // A passing failure (Klaviyo throttled, a merge not finished yet) is retried as a whole when the caller can.
+  const passing = [...resolved.values()].find((r) => r.outcome === 'failed' && r.retryable);
+  if (options.throwRetryable && passing?.outcome === 'failed')
+    throw new AppError(passing.code, passing.reason, { disposition: 'retryable' });
   return outcomes.map((o) => {
     const r = resolved.get(o.id);
     if (!r) return o;

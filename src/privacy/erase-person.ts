@@ -64,7 +64,8 @@ export async function erasePerson(
       isRecorded: false,
       message: 'Neither Klaviyo nor commercetools knows this person: nothing was erased or recorded.',
     };
-  for (const id of found.keys()) await requestProfileDeletion(deps.klaviyo, id, signal);
+  // Recorded first: should a deletion request fail, the person is already skipped by every import and real time,
+  // and the request is simply made again (both steps are safe to repeat).
   const identities: ErasedIdentity[] = [
     ...[...customerIds].map((customerId) => ({ customerId })),
     ...[...emails].map((email) => ({ email })),
@@ -74,6 +75,7 @@ export async function erasePerson(
     profilesDeleted: found.size,
     source,
   });
+  for (const id of found.keys()) await requestProfileDeletion(deps.klaviyo, id, signal);
   return {
     status: 'erased',
     profilesDeleted: [...found.keys()],

@@ -38,7 +38,13 @@ function setUp(options: Partial<ProfileCoalescerOptions> = {}, refuseEmail?: str
       return 1;
     },
   } as unknown as ProfileJobStore;
-  const finisher = { track: (r: ProfileJobRecord) => tracked.push(r.jobId) } as unknown as ProfileJobFinisher;
+  const finished: Array<() => void> = [];
+  const finisher = {
+    track: (r: ProfileJobRecord, _v: number, onDone?: () => void) => {
+      tracked.push(r.jobId);
+      if (onDone) finished.push(onDone);
+    },
+  } as unknown as ProfileJobFinisher;
   const coalescer = new ProfileCoalescer(http, store, finisher, {
     ...DEFAULT_PROFILE_COALESCING,
     bulkFromPerSecond: 5,
@@ -47,16 +53,23 @@ function setUp(options: Partial<ProfileCoalescerOptions> = {}, refuseEmail?: str
     ctBudgetMs: 1_000,
     ...options,
   });
-  return { coalescer, jobs, records, tracked };
+  return { coalescer, jobs, records, tracked, finished };
 }
 
-const write = (c: ProfileCoalescer, customerId: string, email: string, notificationId = `n-${customerId}`) =>
+const write = (
+  c: ProfileCoalescer,
+  customerId: string,
+  email: string,
+  notificationId = `n-${customerId}`,
+  extra: { listIds?: string[]; version?: number } = {},
+) =>
   c.write({
     profile: { type: 'profile', attributes: { external_id: customerId, email } },
     customerId,
-    listIds: [],
+    listIds: extra.listIds ?? [],
     notification: { id: notificationId, type: 'CustomerCreated', payload: {} },
     hasConsent: false,
+    version: extra.version,
   });
 
 describe('ProfileCoalescer', () => {
@@ -88,12 +101,12 @@ describe('ProfileCoalescer', () => {
     ]);
     expect(ids).toEqual(['job1', 'job1', 'job1']);
     expect(jobs).toHaveLength(1);
-    expect(jobs[0].data.attributes.profiles.data.map((p) => p.attributes.email)).toEqual([
-      'new@example.com',
+    expect(jobs[0].data.attributes.profiles.data.map((p) => p.attributes.email).sort()).toEqual([
       'b@example.com',
+      'new@example.com',
     ]);
     // The record answers both notifications of c1, and carries no email.
-    expect(records[0].profiles.map((p) => [p.customerId, p.notifications.map((n) => n.id)])).toEqual([
+    expect(records[0].profiles.map((p) => [p.customerId, p.notifications.map((n) => n.id)]).sort()).toEqual([
       ['c1', ['n1', 'n2']],
       ['c2', ['n-c2']],
     ]);
@@ -117,5 +130,41 @@ describe('ProfileCoalescer', () => {
     const { coalescer, jobs } = setUp({ maxProfiles: 2 });
     await Promise.all(['c1', 'c2', 'c3'].map((id) => write(coalescer, id, `${id}@example.com`)));
     expect(jobs.map((j) => j.data.attributes.profiles.data.length)).toEqual([2, 1]);
+  });
+
+  it('a customer whose job has not finished waits for it: an older read never lands after a newer one', async () => {
+    const { coalescer, jobs, finished } = setUp();
+    expect(await write(coalescer, 'c1', 'first@example.com')).toBe('job1');
+    let second: string | undefined;
+    const pending = write(coalescer, 'c1', 'second@example.com', 'n2').then((id) => {
+      second = id;
+      return id;
+    });
+    // Any write now goes in a job (no single call may overtake job1), and c1's waits.
+    expect(coalescer.isBulkNow()).toBe(true);
+    await Promise.all([write(coalescer, 'c2', 'other@example.com'), Promise.resolve()]);
+    expect(second).toBeUndefined();
+    expect(jobs.flatMap((j) => j.data.attributes.profiles.data.map((p) => p.attributes.email))).toEqual([
+      'first@example.com',
+      'other@example.com',
+    ]);
+    // job1 finished: c1's newer read goes.
+    finished[0]();
+    expect(await pending).toBe('job3');
+    expect(jobs[2].data.attributes.profiles.data.map((p) => p.attributes.email)).toEqual(['second@example.com']);
+  });
+
+  it('one customer in two list batches is one row, in both lists, with the newer version', async () => {
+    const { coalescer, jobs } = setUp();
+    const ids = await Promise.all([
+      write(coalescer, 'c1', 'newer@example.com', 'n1', { listIds: ['L'], version: 5 }),
+      write(coalescer, 'c1', 'older@example.com', 'n2', { version: 4 }),
+    ]);
+    expect(ids).toEqual(['job1', 'job1']);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].data.attributes.profiles.data.map((p) => p.attributes.email)).toEqual(['newer@example.com']);
+    expect((jobs[0].data as unknown as { relationships?: unknown }).relationships).toEqual({
+      lists: { data: [{ type: 'list', id: 'L' }] },
+    });
   });
 });

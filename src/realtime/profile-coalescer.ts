@@ -49,12 +49,32 @@ export interface ProfileWrite {
   notification: JobNotification;
   /** Sync its consent once the job has completed. */
   hasConsent: boolean;
+  /** The customer's version this profile was mapped from: of two writes of a customer, the newer one goes. */
+  version?: number;
 }
 
 interface Entry extends JobProfile {
   profile: ProfileUpsertResource;
   bytes: number;
+  listIds: readonly string[];
+  version?: number;
   waiters: Array<{ resolve: (jobId: string) => void; reject: (e: unknown) => void }>;
+}
+
+/** Two writes of one customer as one: the newer profile, every list, every notification and waiter. */
+function merged(older: Entry, newer: Entry): Entry {
+  const isNewer = older.version === undefined || newer.version === undefined || newer.version >= older.version;
+  const latest = isNewer ? newer : older;
+  return {
+    customerId: older.customerId,
+    profile: latest.profile,
+    bytes: latest.bytes,
+    version: latest.version,
+    listIds: [...new Set([...older.listIds, ...newer.listIds])].sort(),
+    notifications: [...older.notifications, ...newer.notifications],
+    hasConsent: older.hasConsent || newer.hasConsent,
+    waiters: [...older.waiters, ...newer.waiters],
+  };
 }
 
 interface Batch {
@@ -99,6 +119,9 @@ export class ProfileCoalescer {
   private arrivals: number[] = [];
   private arrivalsHead = 0;
   private readonly open = new Map<string, Batch>();
+  /** Customers in jobs being submitted or not finished yet (how many), and their writes that wait for them. */
+  private readonly pending = new Map<string, number>();
+  private readonly deferred = new Map<string, Entry>();
   private readonly ready: Batch[] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -115,7 +138,7 @@ export class ProfileCoalescer {
     let n = 0;
     for (const b of this.open.values()) n += b.entries.size;
     for (const b of this.ready) n += b.entries.size;
-    return n;
+    return n + this.deferred.size;
   }
 
   /** Counts a profile write and says whether it goes in a bulk job. */
@@ -127,7 +150,9 @@ export class ProfileCoalescer {
       this.arrivalsHead = 0;
     }
     const perSecond = (this.arrivals.length - this.arrivalsHead) / (RATE_WINDOW_MS / 1000);
-    const isBusy = this.waiting > 0 || this.inFlight > 0;
+    // While any job is unfinished, writes go in jobs too: a single call must never overtake a job carrying an
+    // older read of the same customer.
+    const isBusy = this.waiting > 0 || this.inFlight > 0 || this.pending.size > 0;
     const bulk =
       this.options.bulkFromPerSecond === 0 ||
       perSecond >= this.options.bulkFromPerSecond ||
@@ -137,50 +162,81 @@ export class ProfileCoalescer {
     return bulk;
   }
 
-  /** Adds a profile to the open job of its lists; settles with the job id once the job is accepted and recorded. */
+  /**
+   * Adds a profile to the open job of its lists; settles with the job id once the job is accepted and recorded.
+   * A customer already in an open job is merged into it (the newer read, both lists); one whose earlier job is
+   * being submitted or has not completed waits for that job to finish before its own is submitted, so an older
+   * read never lands after a newer one.
+   */
   write(w: ProfileWrite): Promise<string> {
     const size = measureProfile(w.profile);
     if (size.problem) return Promise.reject(new PermanentRecordError('PROFILE_REFUSED', size.problem));
-    const listKey = [...w.listIds].sort().join(',');
+    return new Promise<string>((resolve, reject) => {
+      const entry: Entry = {
+        customerId: w.customerId,
+        profile: w.profile,
+        bytes: size.bytes,
+        version: w.version,
+        listIds: [...w.listIds].sort(),
+        notifications: [w.notification],
+        hasConsent: w.hasConsent,
+        waiters: [{ resolve, reject }],
+      };
+      if (this.pending.has(w.customerId)) {
+        const deferred = this.deferred.get(w.customerId);
+        this.deferred.set(w.customerId, deferred ? merged(deferred, entry) : entry);
+        return;
+      }
+      this.add(entry);
+    });
+  }
+
+  /** Puts an entry in the open job of its lists (merged with the customer's entry if one is open). */
+  private add(incoming: Entry): void {
+    let entry = incoming;
+    for (const [key, b] of this.open) {
+      const existing = b.entries.get(entry.customerId);
+      if (!existing) continue;
+      b.entries.delete(entry.customerId);
+      b.bytes -= existing.bytes;
+      entry = merged(existing, entry);
+      if (b.entries.size === 0) this.open.delete(key);
+      break;
+    }
+    const listKey = entry.listIds.join(',');
     let batch = this.open.get(listKey);
-    const existing = batch?.entries.get(w.customerId);
     if (
       batch &&
-      !existing &&
-      (batch.entries.size + 1 > this.options.maxProfiles || batch.bytes + size.bytes > this.options.maxBytes)
+      (batch.entries.size + 1 > this.options.maxProfiles || batch.bytes + entry.bytes > this.options.maxBytes)
     ) {
       this.close(listKey);
       batch = undefined;
     }
     if (!batch) {
-      batch = { listIds: w.listIds, entries: new Map(), bytes: 0, firstArrivedMs: Date.now() };
+      batch = { listIds: entry.listIds, entries: new Map(), bytes: 0, firstArrivedMs: Date.now() };
       this.open.set(listKey, batch);
     }
-    const done = new Promise<string>((resolve, reject) => {
-      const waiter = { resolve, reject };
-      if (existing) {
-        // The same customer twice: one row, with the newest read, answering both notifications.
-        (batch as Batch).bytes += size.bytes - existing.bytes;
-        existing.profile = w.profile;
-        existing.bytes = size.bytes;
-        existing.notifications.push(w.notification);
-        existing.hasConsent ||= w.hasConsent;
-        existing.waiters.push(waiter);
-      } else {
-        (batch as Batch).entries.set(w.customerId, {
-          customerId: w.customerId,
-          notifications: [w.notification],
-          hasConsent: w.hasConsent,
-          profile: w.profile,
-          bytes: size.bytes,
-          waiters: [waiter],
-        });
-        (batch as Batch).bytes += size.bytes;
-      }
-    });
+    batch.entries.set(entry.customerId, entry);
+    batch.bytes += entry.bytes;
     if (batch.entries.size >= this.options.maxProfiles) this.close(listKey);
     else this.schedule();
-    return done;
+  }
+
+  /** The customers of a job that has finished (or was never accepted): their deferred writes may go now. */
+  private release(customerIds: readonly string[]): void {
+    for (const id of customerIds) {
+      const n = (this.pending.get(id) ?? 1) - 1;
+      if (n > 0) {
+        this.pending.set(id, n);
+        continue;
+      }
+      this.pending.delete(id);
+      const deferred = this.deferred.get(id);
+      if (deferred) {
+        this.deferred.delete(id);
+        this.add(deferred);
+      }
+    }
   }
 
   /** The open jobs go `idleMs` after the last arrival, at the latest `maxHoldMs` after their first. */
@@ -216,6 +272,7 @@ export class ProfileCoalescer {
     const batch = this.open.get(listKey);
     if (!batch) return;
     this.open.delete(listKey);
+    for (const id of batch.entries.keys()) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
     if (this.open.size === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -246,6 +303,7 @@ export class ProfileCoalescer {
     remember(this.stats.recentHeldMs, Date.now() - batch.firstArrivedMs);
     const fail = (list: Entry[], e: unknown) => {
       for (const entry of list) for (const w of entry.waiters) w.reject(e);
+      this.release(list.map((entry) => entry.customerId));
     };
     try {
       const { job, refused } = await submitImport(
@@ -263,6 +321,7 @@ export class ProfileCoalescer {
       }
       if (!job) return;
       const accepted = [...byId.values()];
+      const acceptedIds = accepted.map((e) => e.customerId);
       const nowMs = Date.now();
       const record: ProfileJobRecord = {
         jobId: job.jobId,
@@ -285,7 +344,7 @@ export class ProfileCoalescer {
         return;
       }
       for (const entry of accepted) for (const w of entry.waiters) w.resolve(job.jobId);
-      this.finisher.track(record, version);
+      this.finisher.track(record, version, () => this.release(acceptedIds));
     } catch (e) {
       fail(entries, e);
     }

@@ -2,7 +2,7 @@ import type { CommercetoolsApi } from '../commercetools/client.ts';
 import { VersionConflictError } from '../commercetools/custom-objects.ts';
 import { customersByIds } from '../commercetools/customers.ts';
 import { syncConsent } from '../consent/sync-consent.ts';
-import { CommercetoolsError } from '../core/errors.ts';
+import { AppError, CommercetoolsError, dispositionOf } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { type ConflictDeps, withConflictsResolved } from '../identity/resolve-conflicts.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
@@ -61,18 +61,37 @@ export class ProfileJobFinisher {
     return this.active.size;
   }
 
-  /** Starts finishing a job this process recorded (at `version`). */
-  track(record: ProfileJobRecord, version: number): void {
-    if (this.active.has(record.jobId)) return;
+  /** Starts finishing a job this process recorded (at `version`); `onDone` hears when it is over (or given up). */
+  track(record: ProfileJobRecord, version: number, onDone?: () => void): void {
+    if (this.active.has(record.jobId)) {
+      onDone?.();
+      return;
+    }
     const done = this.finish(record, version)
-      .catch((e: unknown) => {
+      .catch(async (e: unknown) => {
         this.stats.errors++;
-        this.logger.warn(
-          { jobId: record.jobId, err: e instanceof Error ? e.message : String(e) },
-          'could not finish a real-time profile import job yet; a later sweep tries again',
+        const err = e instanceof Error ? e.message : String(e);
+        if (dispositionOf(e) !== 'permanent') {
+          this.logger.warn(
+            { jobId: record.jobId, err },
+            'could not finish a real-time profile import job yet; a later sweep tries again',
+          );
+          return;
+        }
+        // It can never be finished (Klaviyo does not know the job, refuses a step): its notifications become dead
+        // letters with the reason, to replay, and the record goes — never retried forever, never lost.
+        this.logger.error({ jobId: record.jobId, err }, 'a real-time profile import job cannot be finished');
+        await this.giveUp(record, version, e).catch((again: unknown) =>
+          this.logger.warn(
+            { jobId: record.jobId, err: again instanceof Error ? again.message : String(again) },
+            'could not dead-letter an unfinishable profile job yet; a later sweep tries again',
+          ),
         );
       })
-      .finally(() => this.active.delete(record.jobId));
+      .finally(() => {
+        this.active.delete(record.jobId);
+        onDone?.();
+      });
     this.active.set(record.jobId, done);
   }
 
@@ -138,6 +157,9 @@ export class ProfileJobFinisher {
     const outcomes = await withConflictsResolved(
       this.options.conflicts,
       await finishImport(this.http, { jobId: record.jobId, submittedAtMs: Date.parse(record.submittedAt), rows }),
+      undefined,
+      // A passing failure leaves the job to a later sweep rather than making dead letters of it.
+      { throwRetryable: true },
     );
     const byCustomer = new Map(record.profiles.map((p) => [p.customerId, p]));
     const landed: JobProfile[] = [];
@@ -163,6 +185,13 @@ export class ProfileJobFinisher {
       },
       'real-time profile import job finished',
     );
+  }
+
+  private async giveUp(record: ProfileJobRecord, version: number, e: unknown): Promise<void> {
+    const code = e instanceof AppError ? e.code : 'PROFILE_JOB_UNFINISHED';
+    const reason = `Klaviyo profile import job ${record.jobId} could not be finished: ${e instanceof Error ? e.message : String(e)}`;
+    for (const p of record.profiles) await this.deadLetter(p, code, reason);
+    await this.store.remove(record.jobId, version);
   }
 
   /** The consent of profiles a job landed, as commercetools has it now, with the bulk import's rules. */

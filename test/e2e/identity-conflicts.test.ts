@@ -121,4 +121,24 @@ describe('IDENTITY_CONFLICT=merge', () => {
       expect(profiles.map((p) => [p.id, p.email])).toEqual([[own, `moved-${c.id.slice(0, 8)}@example.com`]]);
       expect(await inspect.profiles({ id: other })).toEqual([]);
     });
+
+  it('never merges another customer’s profile: two customers sharing an email fail, naming it', async () => {
+    const [a, b] = [customers[2], customers[3]];
+    const inspect = klaviyoInspector(stack.klaviyo.url, KLAVIYO_KEY);
+    const otherProfile = (await inspect.profiles({ external_id: b.id }))[0]?.id as string;
+    const stored = (await stack.ct.storage.get('demo', 'customer', a.id)) as unknown as R;
+    stack.ct.storage.put('demo', 'customer', {
+      ...stored,
+      id: a.id,
+      version: stored.version + 1,
+      email: b.email,
+    } as never);
+    expect((await post(stack, '/sync/customers', { ids: [a.id] })).status).toBe(202);
+    const report = await waitForRun(stack.service.url, 'customers');
+    const failure = report.lastErrors.find((e: R) => e.id === a.id && e.outcome === 'failed');
+    expect(failure?.reason).toContain(otherProfile);
+    expect(failure?.reason).toMatch(/belongs to another customer/);
+    expect(await inspect.merges({ source: otherProfile })).toEqual([]);
+    expect(await inspect.profiles({ external_id: b.id })).toHaveLength(1);
+  });
 });

@@ -143,7 +143,8 @@ describe('real-time profiles in bulk import jobs', () => {
     const letters = (await deadLetters()).filter((l) => l.resourceId === bad.id);
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ code: 'duplicate_profile', type: 'CustomerEmailChanged' });
-    expect(letters[0].reason).toMatch(/Klaviyo rejected the profile/);
+    // Resolved by IDENTITY_CONFLICT (fail, the default): the reason names the customer's profile and the other.
+    expect(letters[0].reason).toMatch(/already holds an identifier of customer .*IDENTITY_CONFLICT=merge/);
     const byExternalId = await profilesByExternalId();
     for (const c of burst) if (c !== bad) expect(byExternalId.has(c.id), c.id).toBe(true);
     // The dead letter replays once the conflict is gone (here: the customer's email restored).

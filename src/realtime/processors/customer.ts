@@ -89,6 +89,7 @@ export const customerProcessor: Processor = {
         listIds: customersListId && isCreation ? [customersListId] : [],
         notification: { id: n.id, type: n.type, payload: boundedPayload(n.raw, { isSkeletonOnly: true }) },
         hasConsent,
+        version: customer.version,
       });
       return applied(
         `profile of customer ${customer.id} in import job ${jobId}${hasConsent ? '; consent once the job has completed' : ''}`,

@@ -62,15 +62,18 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
     reader: {
       async *pages(options, cursor, signal) {
         await requireLists(deps.klaviyo, { consent: consent?.listId, customers: deps.customersListId }, signal);
-        erased = (await deps.erasures?.keys(signal)) ?? new Set();
-        yield* customerPages(deps.ct, {
+        for await (const page of customerPages(deps.ct, {
           cursor: cursor ?? options.startId,
           ids: options.ids,
           modified: modifiedWindow(options),
           retryIds: options.retryIds,
           where: customerScope(deps.scope),
           signal,
-        });
+        })) {
+          // Read again for every page: an erasure made while the run goes is honoured from the next page on.
+          erased = (await deps.erasures?.keys(signal)) ?? new Set();
+          yield page;
+        }
       },
       countTotal: async (options, signal) =>
         options.ids

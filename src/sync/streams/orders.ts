@@ -51,7 +51,6 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
   const reader: StreamReader<Order> = {
     async *pages(options, cursor, signal): AsyncGenerator<SourcePage<Order>> {
       backfill = options.backfill !== false;
-      erased = (await deps.erasures?.keys(signal)) ?? new Set();
       if (consent) await requireLists(deps.klaviyo, { consent: consent.listId }, signal);
       for await (const page of orderPages(deps.ct, {
         cursor: cursor ?? options.startId,
@@ -63,6 +62,8 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
         where: orderScope(deps.scope),
         signal,
       })) {
+        // Read again for every page: an erasure made while the run goes is honoured from the next page on.
+        erased = (await deps.erasures?.keys(signal)) ?? new Set();
         // Read once there is an order to name categories for (a delta that finds nothing reads nothing else).
         if (categories.size === 0) categories = categoryTree(await fetchAllCategories(deps.ct, signal));
         // Every product of the page in one query (100 ids per request), not one query per order.
