@@ -97,7 +97,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       intake,
       coalescer: events instanceof EventCoalescer ? events : undefined,
       profiles,
-      profileJobs,
+      profileJobs: profileJobs.primary,
     }),
     realtime: { intake, auth: pushAuth, skipBase64Decode: config.realtime.skipBase64Decode },
     privacy: { erase: (request) => erase(request, 'request') },

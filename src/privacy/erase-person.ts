@@ -28,7 +28,7 @@ export interface EraseResult {
  * from their customer record or old orders. A person neither Klaviyo nor commercetools knows is a no-op.
  */
 export async function erasePerson(
-  deps: { ct: CommercetoolsApi; klaviyo: KlaviyoHttp; erasures: ErasureStore },
+  deps: { ct: CommercetoolsApi; klaviyo: KlaviyoHttp | readonly KlaviyoHttp[]; erasures: ErasureStore },
   request: EraseRequest,
   source: ErasureRecord['source'],
   signal?: AbortSignal,
@@ -47,15 +47,19 @@ export async function erasePerson(
       hasCustomer = true;
       customerIds.add(c.id);
     }
-  const found = new Map<string, string>();
-  for (const externalId of customerIds)
-    for (const p of await findProfiles(deps.klaviyo, { externalId }, signal)) {
-      found.set(p.id, p.id);
-      // A deleted customer's email is known only to its profile.
-      if (p.email) emails.add(p.email.trim().toLowerCase());
-    }
-  for (const email of emails)
-    for (const p of await findProfiles(deps.klaviyo, { email }, signal)) found.set(p.id, p.id);
+  // Every account the person may be in (several stores may each have their own): profile id → its account.
+  const accounts: readonly KlaviyoHttp[] = Array.isArray(deps.klaviyo) ? deps.klaviyo : [deps.klaviyo];
+  const found = new Map<string, KlaviyoHttp>();
+  for (const klaviyo of accounts)
+    for (const externalId of customerIds)
+      for (const p of await findProfiles(klaviyo, { externalId }, signal)) {
+        found.set(p.id, klaviyo);
+        // A deleted customer's email is known only to its profile.
+        if (p.email) emails.add(p.email.trim().toLowerCase());
+      }
+  for (const klaviyo of accounts)
+    for (const email of emails)
+      for (const p of await findProfiles(klaviyo, { email }, signal)) found.set(p.id, klaviyo);
   const isKnownToCommercetools = hasCustomer || (await someHaveOrders(deps.ct, [...emails], signal));
   if (found.size === 0 && !isKnownToCommercetools && source === 'request')
     return {
@@ -75,7 +79,7 @@ export async function erasePerson(
     profilesDeleted: found.size,
     source,
   });
-  for (const id of found.keys()) await requestProfileDeletion(deps.klaviyo, id, signal);
+  for (const [id, klaviyo] of found) await requestProfileDeletion(klaviyo, id, signal);
   return {
     status: 'erased',
     profilesDeleted: [...found.keys()],

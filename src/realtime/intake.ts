@@ -6,10 +6,10 @@ export type DeadLetterStorage = Pick<DeadLetterStore, 'put' | 'get' | 'list' | '
 import { AppError, CommercetoolsError, dispositionOf, KlaviyoApiError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { boundedPayload } from './bounded-payload.ts';
-import type { Dispatcher } from './dispatcher.ts';
 import { decodeCommercetoolsPayload, decodePubSubPush } from './envelopes/decode.ts';
 import { InvalidNotificationError, type Notification, parsePlatformPayload } from './notification.ts';
 import { RecentNotifications } from './recent-notifications.ts';
+import type { NotificationDispatcher } from './route-dispatcher.ts';
 
 export type IntakeStatus = 'applied' | 'ignored' | 'duplicate' | 'dead-lettered' | 'retry';
 
@@ -73,7 +73,7 @@ export class Intake {
   };
 
   constructor(
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: NotificationDispatcher,
     readonly deadLetters: DeadLetterStorage,
     private readonly logger: Logger,
   ) {}

@@ -37,8 +37,9 @@ export interface ProfileJobRecord {
 export class ProfileJobStore {
   private readonly objects: CustomObjectStore;
 
-  constructor(api: CommercetoolsApi) {
-    this.objects = new CustomObjectStore(api, PROFILE_JOB_CONTAINER);
+  /** `store`: a routed store's jobs (its own Klaviyo account) are kept apart from the default route's. */
+  constructor(api: CommercetoolsApi, store?: string) {
+    this.objects = new CustomObjectStore(api, store ? `${PROFILE_JOB_CONTAINER}.${store}` : PROFILE_JOB_CONTAINER);
   }
 
   /** Records a new job (create only); returns the version written. */

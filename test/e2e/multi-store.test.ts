@@ -3,6 +3,7 @@ import { generateDataset, TWO_STORES } from '../../emulators/data/generate.ts';
 import { priceAmount } from '../../src/mapping/price-selection.ts';
 import { addFaults, clearFaults } from '../helpers/faults.ts';
 import { request, waitFor } from '../helpers/http.ts';
+import { message, pubsub } from '../helpers/notifications.ts';
 import { KLAVIYO_KEY, type Stack, startStack } from '../helpers/stack.ts';
 
 /**
@@ -18,12 +19,14 @@ const of = (t: string) => data.filter((r) => r.typeId === t).map((r) => r.resour
 const customers = of('customer');
 const orders = of('order').filter((o) => o.customerId || o.customerEmail);
 const storeOfCustomer = (c: R) => c.stores?.[0]?.key as string | undefined;
+const TOKEN = 'multi-store-push-token-0123456789';
 let stack: Stack;
 
 beforeAll(async () => {
   stack = await startStack({
     ct: { dataset: 'tiny', stores: TWO_STORES },
     env: {
+      PUSH_AUTH_TOKEN: TOKEN,
       PRODUCT_URL_TEMPLATE: 'https://shop.example/p/{{productSlug}}',
       KLAVIYO_KEY_DE: KEYS['de-shop'],
       STORE_ROUTES: JSON.stringify([
@@ -146,4 +149,32 @@ describe('several stores, several Klaviyo accounts', () => {
       expect(placed.map((e) => e.unique_id).sort(), store).toEqual(expected.map((o) => o.id).sort());
     }
   }, 180_000);
+
+  it('real time: each notification lands in its store’s account; a customer of no routed store in the default one', async () => {
+    for (const st of scopes) await request('POST', `${stack.klaviyo.url}/__emulator/reset?key=${keyOf(st)}`);
+    const push = (body: unknown) =>
+      request<R>('POST', `${stack.service.url}/events/pubsub`, {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: pubsub(body),
+      });
+    for (const store of scopes) {
+      const order = orders.find((o) => o.store?.key === store && o.customerId) as R;
+      const customer = customers.find((c) => storeOfCustomer(c) === store) as R;
+      expect((await push(message('order', order.id, 'OrderCreated'))).body.status).toBe('applied');
+      expect((await push(message('customer', customer.id, 'CustomerCreated'))).body.status).toBe('applied');
+      const placed = await inspect('events', store, '&metric=Placed%20Order');
+      expect(
+        placed.map((e) => e.unique_id),
+        store,
+      ).toEqual([order.id]);
+      expect(placed[0].properties.Store, store).toBe(store);
+      const profiles = (await inspect('profiles', store)).map((p) => p.external_id);
+      expect(profiles, store).toContain(customer.id);
+    }
+    // Nothing landed in another store's account.
+    for (const store of scopes) {
+      const placed = await inspect('events', store, '&metric=Placed%20Order');
+      expect(placed, store).toHaveLength(1);
+    }
+  });
 });
