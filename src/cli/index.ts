@@ -10,6 +10,7 @@ import { createLogger } from '../core/logger.ts';
 import { serve, startService } from '../main.ts';
 import type { RunOptions, RunReport } from '../sync/run-report.ts';
 import { ProgressDisplay, progressLine, summaryTable } from './progress.ts';
+import { routeOfRun } from './route-of-run.ts';
 
 /** The repository root when running from source, `dist/` when running the build: both hold emulators/ and scripts/. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,7 +48,9 @@ Options:
   --until DATE       orders created before DATE
   --delta            only what changed since the last completed run of each type (a full import when none has run)
   --modified-since DATE  only records modified at or after DATE (ISO 8601)
-  --store KEY        a routed store's records only, into its account (STORE_ROUTES); default: the records of no routed store
+  --store KEY        a routed store's records only, into its account (STORE_ROUTES); 'default' (the default):
+                     the records of no routed store; 'task': the route of this task of a parallel job
+                     (CLOUD_RUN_TASK_INDEX or JOB_COMPLETION_INDEX: 0 = default, then the stores in order)
   --dry-run          read, map and check everything; write nothing to Klaviyo
   --no-backfill      send order events without Klaviyo's backfill flag (flows may fire)
   -h, --help         show this help
@@ -140,11 +143,18 @@ async function sync(argv: string[]): Promise<number> {
     { ...config, port: 0, host: '127.0.0.1', appType: 'BULK_IMPORT' },
     { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) },
   );
-  const registry = values.store ? service.stores.get(values.store) : service.registry;
+  let store: string | undefined;
+  try {
+    store = routeOfRun(values.store, [...service.stores.keys()], process.env);
+  } catch (e) {
+    await service.close();
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  const registry = store === undefined ? service.registry : service.stores.get(store);
   if (!registry) {
     await service.close();
     fail(
-      `No route for store '${values.store}': ${service.stores.size ? `the routed stores are ${[...service.stores.keys()].join(', ')}` : 'STORE_ROUTES is not set'}.`,
+      `No route for store '${store}': ${service.stores.size ? `the routed stores are ${[...service.stores.keys()].join(', ')}` : 'STORE_ROUTES is not set'}.`,
     );
   }
   const display = new ProgressDisplay(process.stdout);
