@@ -9,16 +9,6 @@ import { boundedPayload } from '../bounded-payload.ts';
 import { applied, ignored, type Processor, type ProcessorContext } from '../processor.ts';
 import { syncRecordConsent } from './consent.ts';
 
-/**
- * Any customer notification → the customer as commercetools has it now, upserted with profile-import (so an
- * out-of-date notification never overwrites newer data). A customer commercetools no longer has is, by default,
- * left alone: Klaviyo keeps the profile and its history; REALTIME_CUSTOMER_DELETED=mark marks the profile instead.
- * A deletion message for a customer that exists is stale, and is handled as a change. With consent configured,
- * the customer's consent as commercetools has it now is then synced, with the bulk import's rules. When customer
- * changes arrive faster than REALTIME_PROFILE_BULK_RATE, the profile goes in a bulk import job with others'
- * (the profile coalescer): the notification is acknowledged once the job is accepted and recorded, and its
- * consent is synced when the job has completed.
- */
 /** Upserts a profile; a 409 duplicate_profile is resolved by IDENTITY_CONFLICT (merged, or failed naming both). */
 async function upsertWithConflicts(
   ctx: ProcessorContext,
@@ -39,6 +29,16 @@ async function upsertWithConflicts(
   }
 }
 
+/**
+ * Any customer notification → the customer as commercetools has it now, upserted with profile-import (so an
+ * out-of-date notification never overwrites newer data). A customer commercetools no longer has is, by default,
+ * left alone: Klaviyo keeps the profile and its history; REALTIME_CUSTOMER_DELETED=mark marks the profile instead.
+ * A deletion message for a customer that exists is stale, and is handled as a change. With consent configured,
+ * the customer's consent as commercetools has it now is then synced, with the bulk import's rules. When customer
+ * changes arrive faster than REALTIME_PROFILE_BULK_RATE, the profile goes in a bulk import job with others'
+ * (the profile coalescer): the notification is acknowledged once the job is accepted and recorded, and its
+ * consent is synced when the job has completed.
+ */
 export const customerProcessor: Processor = {
   name: 'customer',
   handles: (n) => n.resourceType === 'customer',
@@ -79,10 +79,9 @@ export const customerProcessor: Processor = {
     const { consent, customersListId } = ctx.settings;
     // A new customer joins the customers list (add-to-list allows 150 calls a minute: not one per change).
     const isCreation = n.kind === 'created' || n.type === 'CustomerCreated';
+    const intent = consent ? customerConsent(customer, consent, { email: a.email, phone: a.phone_number }) : undefined;
     if (ctx.profiles?.isBulkNow()) {
-      const hasConsent = Boolean(
-        consent && customerConsent(customer, consent, { email: a.email, phone: a.phone_number }),
-      );
+      const hasConsent = intent !== undefined;
       const jobId = await ctx.profiles.write({
         profile: m.profile,
         customerId: customer.id,
@@ -97,7 +96,6 @@ export const customerProcessor: Processor = {
     }
     const profileId = await upsertWithConflicts(ctx, customer.id, a);
     if (customersListId && profileId && isCreation) await addProfilesToList(ctx.klaviyo, customersListId, [profileId]);
-    const intent = consent ? customerConsent(customer, consent, { email: a.email, phone: a.phone_number }) : undefined;
     const said = await syncRecordConsent(ctx, customer.id, intent, 'external_id');
     return applied(`profile upserted for customer ${customer.id}${said}`);
   },
