@@ -1,4 +1,7 @@
-/** `npm run bench -- <name>`: runs one benchmark; without a name, lists them. Never part of `npm test`. */
+/**
+ * `npm run bench -- <name>`: runs one benchmark; without a name, lists them. Never part of `npm test`.
+ * `*harness.ts` files are what benchmarks share, not benchmarks.
+ */
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -6,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const available = readdirSync(dir)
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'harness.ts')
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('harness.ts'))
   .map((f) => f.replace(/\.ts$/, ''));
 const name = process.argv[2];
 if (!name || !available.includes(name)) {
