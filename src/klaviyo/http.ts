@@ -100,10 +100,10 @@ export class KlaviyoHttp {
       }
       this.count(op, status);
       if (status >= 200 && status < 300) {
-        const remaining = Number(headers?.get('ratelimit-remaining'));
-        const reset = Number(headers?.get('ratelimit-reset'));
-        if (headers?.get('ratelimit-remaining') !== null && remaining === 0 && reset > 0)
-          this.options.limiter.pause(op, reset * 1000);
+        // What is left of the account's window (every instance using the key counts): paced by it.
+        const remaining = headers?.get('ratelimit-remaining');
+        const reset = headers?.get('ratelimit-reset');
+        if (remaining != null && reset != null) this.options.limiter.observe(op, Number(remaining), Number(reset));
         return { status, body: text ? parseBody<T>(text, op.id) : undefined };
       }
       const isRetryable = status === 0 || status === 429 || status >= 500;

@@ -56,4 +56,21 @@ describe('KlaviyoRateLimiter', () => {
     const limiter = new KlaviyoRateLimiter({ op: { burstPerSecond: 1, steadyPerMinute: 100 } });
     expect(await acquiredBy(limiter, 3, 10)).toBe(1);
   });
+
+  it('spreads what the account has left over the rest of its window when other instances use it too', async () => {
+    const limiter = new KlaviyoRateLimiter();
+    const op = { id: 'shared', burstPerSecond: 10, steadyPerMinute: 150 };
+    await limiter.acquire(op);
+    // Half the window left, but only 9 requests of the account's budget (others used the rest): one per 3 s.
+    limiter.observe(op, 9, 30);
+    expect(limiter.waitMsFor(op)).toBe(3_000);
+    expect(await acquiredBy(limiter, 3, 2_900, op)).toBe(0);
+    await vi.advanceTimersByTimeAsync(200);
+    // Plenty left (more than this instance alone could use before the reset): no spacing.
+    limiter.observe(op, 120, 30);
+    expect(limiter.waitMsFor(op)).toBe(0);
+    // Nothing left: paused until the reset.
+    limiter.observe(op, 0, 12);
+    expect(limiter.waitMsFor(op)).toBe(12_000);
+  });
 });

@@ -13,6 +13,9 @@ const MINUTE_MS = 60_000 + 1000;
 class Window {
   readonly sent: number[] = [];
   pausedUntil = 0;
+  /** What Klaviyo last said is left of the account's window (all instances sharing the key): spread over its rest. */
+  spacingMs = 0;
+  spacingUntil = 0;
 
   prune(now: number): void {
     while (this.sent.length && this.sent[0] <= now - MINUTE_MS) this.sent.shift();
@@ -78,7 +81,7 @@ export class KlaviyoRateLimiter {
     for (;;) {
       const now = this.now();
       w.prune(now);
-      let waitMs = Math.max(0, w.pausedUntil - now);
+      let waitMs = Math.max(0, w.pausedUntil - now, spacingWait(w, now));
       if (w.sent.length >= op.steadyPerMinute)
         waitMs = Math.max(waitMs, w.sent[w.sent.length - op.steadyPerMinute] + MINUTE_MS - now);
       const inLastSecond = w.countSince(now - SECOND_MS);
@@ -100,7 +103,7 @@ export class KlaviyoRateLimiter {
     const w = this.window(limits);
     const now = this.now();
     w.prune(now);
-    let waitMs = Math.max(0, w.pausedUntil - now);
+    let waitMs = Math.max(0, w.pausedUntil - now, spacingWait(w, now));
     if (w.sent.length >= limits.steadyPerMinute)
       waitMs = Math.max(waitMs, w.sent[w.sent.length - limits.steadyPerMinute] + MINUTE_MS - now);
     if (w.countSince(now - SECOND_MS) >= limits.burstPerSecond)
@@ -108,9 +111,37 @@ export class KlaviyoRateLimiter {
     return waitMs;
   }
 
+  /**
+   * What Klaviyo said is left of the account's current window for `op` (`RateLimit-Remaining`, `RateLimit-Reset`),
+   * which counts every instance using the key. Nothing left: paused until the reset. Less left than this instance
+   * alone could use before the reset: its requests are spread evenly over the rest of the window, so instances
+   * sharing an account slow down together (their batches grow meanwhile) instead of running out early and stalling.
+   */
+  observe(op: KlaviyoOperation, remaining: number, resetSeconds: number): void {
+    if (!Number.isFinite(remaining) || !Number.isFinite(resetSeconds) || resetSeconds <= 0 || remaining < 0) return;
+    const w = this.window(op);
+    const now = this.now();
+    const resetMs = resetSeconds * 1000;
+    if (remaining === 0) {
+      w.pausedUntil = Math.max(w.pausedUntil, now + resetMs);
+      return;
+    }
+    const limits = this.limitsOf(op);
+    // What this instance alone would be allowed before the reset: only a smaller budget needs spreading.
+    const ownShare = (limits.steadyPerMinute * resetMs) / MINUTE_MS;
+    w.spacingMs = remaining < ownShare ? resetMs / (remaining + 1) : 0;
+    w.spacingUntil = now + resetMs;
+  }
+
   /** Klaviyo said to wait (429 Retry-After, or nothing remaining until reset). */
   pause(op: KlaviyoOperation, ms: number): void {
     const w = this.window(op);
     w.pausedUntil = Math.max(w.pausedUntil, this.now() + ms);
   }
+}
+
+/** How long the account-wide spacing (`observe`) still asks to wait after this instance's last request. */
+function spacingWait(w: Window, now: number): number {
+  if (w.spacingMs <= 0 || now >= w.spacingUntil || w.sent.length === 0) return 0;
+  return Math.max(0, w.sent[w.sent.length - 1] + w.spacingMs - now);
 }
