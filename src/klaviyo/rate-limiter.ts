@@ -123,7 +123,7 @@ export class KlaviyoRateLimiter {
     const now = this.now();
     const resetMs = resetSeconds * 1000;
     if (remaining === 0) {
-      w.pausedUntil = Math.max(w.pausedUntil, now + resetMs);
+      this.pause(op, resetMs);
       return;
     }
     const limits = this.limitsOf(op);

@@ -167,4 +167,12 @@ describe('ProfileCoalescer', () => {
       lists: { data: [{ type: 'list', id: 'L' }] },
     });
   });
+
+  it('waits for an unfinished job at most maxDeferMs (a job whose outcome cannot be learned holds nothing for good)', async () => {
+    const { coalescer, jobs } = setUp({ maxDeferMs: 50 });
+    expect(await write(coalescer, 'c1', 'first@example.com')).toBe('job1');
+    // job1 never finishes here; the newer write goes after 50 ms all the same.
+    expect(await write(coalescer, 'c1', 'second@example.com', 'n2')).toBe('job2');
+    expect(jobs[1].data.attributes.profiles.data.map((p) => p.attributes.email)).toEqual(['second@example.com']);
+  });
 });

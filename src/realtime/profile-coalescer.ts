@@ -27,6 +27,8 @@ export interface ProfileCoalescerOptions {
   instanceId: string;
   /** How long this instance keeps a job to itself before another may finish it. */
   leaseMs: number;
+  /** Longest a customer's write waits for its earlier, unfinished job (default 10 s). */
+  maxDeferMs?: number;
   /** commercetools writes of a job's record retry this long before the notifications are handed back. */
   ctBudgetMs: number;
 }
@@ -185,6 +187,12 @@ export class ProfileCoalescer {
       if (this.pending.has(w.customerId)) {
         const deferred = this.deferred.get(w.customerId);
         this.deferred.set(w.customerId, deferred ? merged(deferred, entry) : entry);
+        // Waiting is bounded: an earlier job whose outcome cannot be learned (Klaviyo's job reads failing) must not
+        // hold the customer's writes back for good; Klaviyo runs an account's jobs in order anyway.
+        if (!deferred) {
+          const timer = setTimeout(() => this.undefer(w.customerId), this.options.maxDeferMs ?? 10_000);
+          timer.unref();
+        }
         return;
       }
       this.add(entry);
@@ -222,6 +230,14 @@ export class ProfileCoalescer {
     else this.schedule();
   }
 
+  /** A deferred write goes now (its wait is over). */
+  private undefer(customerId: string): void {
+    const deferred = this.deferred.get(customerId);
+    if (!deferred) return;
+    this.deferred.delete(customerId);
+    this.add(deferred);
+  }
+
   /** The customers of a job that has finished (or was never accepted): their deferred writes may go now. */
   private release(customerIds: readonly string[]): void {
     for (const id of customerIds) {
@@ -231,11 +247,7 @@ export class ProfileCoalescer {
         continue;
       }
       this.pending.delete(id);
-      const deferred = this.deferred.get(id);
-      if (deferred) {
-        this.deferred.delete(id);
-        this.add(deferred);
-      }
+      this.undefer(id);
     }
   }
 

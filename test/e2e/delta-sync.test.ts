@@ -60,7 +60,14 @@ const profiles = async () =>
 /** Changes a stored record as commercetools would: new version, lastModifiedAt now. */
 async function touch(typeId: string, id: string, change: (r: R) => R): Promise<R> {
   const stored = (await stack.ct.storage.get('demo', typeId as never, id)) as unknown as R;
-  const next = { ...change(stored), id, version: stored.version + 1, lastModifiedAt: new Date().toISOString() };
+  // A few ms in the past: a delta started in the same millisecond would leave it to the next one (its window ends
+  // before the instant the run starts), which is right but not what these tests look at.
+  const next = {
+    ...change(stored),
+    id,
+    version: stored.version + 1,
+    lastModifiedAt: new Date(Date.now() - 5).toISOString(),
+  };
   stack.ct.storage.put('demo', typeId, next as never);
   return next;
 }

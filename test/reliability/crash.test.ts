@@ -386,5 +386,5 @@ describe('real time: SIGKILL with profile import jobs in flight', () => {
       'the job records to be removed',
     );
     stack.ct.storage.put('demo', 'customer', stored as never);
-  });
+  }, 120_000);
 });
