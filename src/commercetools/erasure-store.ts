@@ -58,3 +58,19 @@ export function isErased(keys: ReadonlySet<string>, person: { customerId?: strin
     (person.email !== undefined && person.email.trim() !== '' && keys.has(erasureKey({ email: person.email })))
   );
 }
+
+/**
+ * The erased keys for a bulk run, read again when older than `maxAgeMs` (an erasure made while a run goes is
+ * honoured within that time, without a read for every page).
+ */
+export function erasedKeysReader(
+  store: Pick<ErasureStore, 'keys'> | undefined,
+  maxAgeMs = 5_000,
+): (signal?: AbortSignal) => Promise<ReadonlySet<string>> {
+  let cached: { at: number; keys: ReadonlySet<string> } | undefined;
+  return async (signal) => {
+    if (!store) return new Set();
+    if (!cached || Date.now() - cached.at > maxAgeMs) cached = { at: Date.now(), keys: await store.keys(signal) };
+    return cached.keys;
+  };
+}

@@ -1,7 +1,7 @@
 import type { Customer } from '@commercetools/platform-sdk';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
 import { countCustomers, customerPages } from '../../commercetools/customers.ts';
-import { type ErasureStore, isErased } from '../../commercetools/erasure-store.ts';
+import { type ErasureStore, erasedKeysReader, isErased } from '../../commercetools/erasure-store.ts';
 import { customerScope } from '../../commercetools/store-scope.ts';
 import type { RouteScope } from '../../config/route-config.ts';
 import { consentCandidates, dryRunConsent, syncConsentOfLanded } from '../../consent/sync-consent.ts';
@@ -57,6 +57,7 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
   const { consent } = deps;
   const listIds = deps.customersListId ? [deps.customersListId] : [];
   let erased: ReadonlySet<string> = new Set();
+  const erasedKeys = erasedKeysReader(deps.erasures);
   return {
     kind: 'customers',
     reader: {
@@ -70,8 +71,8 @@ export function customersStream(deps: CustomerStreamDeps): StreamDefinition<Cust
           where: customerScope(deps.scope),
           signal,
         })) {
-          // Read again for every page: an erasure made while the run goes is honoured from the next page on.
-          erased = (await deps.erasures?.keys(signal)) ?? new Set();
+          // Read again now and then: an erasure made while the run goes is honoured within seconds.
+          erased = await erasedKeys(signal);
           yield page;
         }
       },

@@ -1,7 +1,7 @@
 import type { Order } from '@commercetools/platform-sdk';
 import { fetchAllCategories } from '../../commercetools/categories.ts';
 import type { CommercetoolsApi } from '../../commercetools/client.ts';
-import { type ErasureStore, isErased } from '../../commercetools/erasure-store.ts';
+import { type ErasureStore, erasedKeysReader, isErased } from '../../commercetools/erasure-store.ts';
 import { countOrders, orderPages, paymentsOf } from '../../commercetools/orders.ts';
 import { fetchProducts } from '../../commercetools/products.ts';
 import { orderScope } from '../../commercetools/store-scope.ts';
@@ -47,6 +47,7 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
   const cacheSize = deps.productCacheSize ?? 20_000;
   let backfill = true;
   let erased: ReadonlySet<string> = new Set();
+  const erasedKeys = erasedKeysReader(deps.erasures);
 
   const reader: StreamReader<Order> = {
     async *pages(options, cursor, signal): AsyncGenerator<SourcePage<Order>> {
@@ -62,8 +63,8 @@ export function ordersStream(deps: OrderStreamDeps): StreamDefinition<Order, Ord
         where: orderScope(deps.scope),
         signal,
       })) {
-        // Read again for every page: an erasure made while the run goes is honoured from the next page on.
-        erased = (await deps.erasures?.keys(signal)) ?? new Set();
+        // Read again now and then: an erasure made while the run goes is honoured within seconds.
+        erased = await erasedKeys(signal);
         // Read once there is an order to name categories for (a delta that finds nothing reads nothing else).
         if (categories.size === 0) categories = categoryTree(await fetchAllCategories(deps.ct, signal));
         // Every product of the page in one query (100 ids per request), not one query per order.
