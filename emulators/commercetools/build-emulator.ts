@@ -10,6 +10,7 @@ import { FaultInjector, type FaultRule } from '../shared/faults.ts';
 import { registerControl } from './control.ts';
 import { installFidelityLayer } from './fidelity.ts';
 import { IndexedStorage } from './indexed-storage.ts';
+import { installProductSelectionProducts } from './product-selections.ts';
 import { ScopeRegistry } from './scopes.ts';
 
 export interface CommercetoolsEmulatorOptions {
@@ -74,6 +75,7 @@ export async function startCommercetoolsEmulator(
   const faults = new FaultInjector(options.faults ?? [], options.faultSeed);
   registerControl(mock.app, { storage, faults, projectKey });
   installFidelityLayer(mock.app, storage, faults);
+  installProductSelectionProducts(mock.app, storage);
   new ScopeRegistry((key) => options.clientScopes ?? `manage_project:${key}`).install(mock.app, projectKey);
   if (options.dataset)
     loadRecords(

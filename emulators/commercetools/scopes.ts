@@ -28,6 +28,8 @@ const ENDPOINT_SCOPES: Record<string, { read: string[]; write: string[] }> = {
   channels: { read: ['view_channels', 'view_products'], write: ['manage_channels', 'manage_products'] },
   types: { read: ['view_types'], write: ['manage_types'] },
   'customer-groups': { read: ['view_customer_groups', 'view_customers'], write: ['manage_customer_groups'] },
+  stores: { read: ['view_stores'], write: ['manage_stores'] },
+  'product-selections': { read: ['view_product_selections'], write: ['manage_product_selections'] },
 };
 
 /** Scope names the stand-in knows (a token request for any other is 400 `invalid_scope`). */

@@ -34,7 +34,9 @@ export interface GeneratedRecord {
     | 'payment'
     | 'order'
     | 'cart'
-    | 'store';
+    | 'store'
+    | 'product-selection'
+    | 'product-selection-product';
   resource: Record<string, unknown>;
 }
 
@@ -1116,7 +1118,7 @@ function storeOfIndex(stores: readonly StoreSpec[], i: number): StoreSpec | unde
   return stores.length ? stores[i % (stores.length + 1)] : undefined;
 }
 
-function storeResource(seed: number, n: number, store: StoreSpec, refMs: number): Json {
+function storeResource(seed: number, n: number, store: StoreSpec, refMs: number, selectionId: string): Json {
   const at = new Date(refMs - 400 * 86_400_000).toISOString();
   return {
     id: deterministicUuid(seed, 'store', n),
@@ -1127,7 +1129,7 @@ function storeResource(seed: number, n: number, store: StoreSpec, refMs: number)
     countries: [],
     distributionChannels: [],
     supplyChannels: [],
-    productSelections: [],
+    productSelections: [{ productSelection: { typeId: 'product-selection', id: selectionId }, active: true }],
     createdAt: at,
     lastModifiedAt: at,
   };
@@ -1193,7 +1195,35 @@ export function* generateDataset(options: DatasetOptions): Generator<GeneratedRe
   yield* catalogRecords(seed, size, refMs, catalog);
   const stores = options.stores ?? [];
   const customerStoreKey = new Map<string, string>();
-  for (const [n, store] of stores.entries()) yield { typeId: 'store', resource: storeResource(seed, n, store, refMs) };
+  for (const [n, store] of stores.entries()) {
+    // Each store sells two products in three (its product selection); the others are not in its catalog.
+    const selectionId = deterministicUuid(seed, 'product-selection', n);
+    const at = new Date(refMs - 400 * 86_400_000).toISOString();
+    yield {
+      typeId: 'product-selection',
+      resource: {
+        id: selectionId,
+        version: 1,
+        key: `${store.key}-selection`,
+        name: { en: `${store.key} products` },
+        productCount: 0,
+        mode: 'Individual',
+        createdAt: at,
+        lastModifiedAt: at,
+      },
+    };
+    for (const p of catalog.products)
+      if ((p.index + n) % 3 !== 0)
+        yield {
+          typeId: 'product-selection-product',
+          resource: {
+            id: `${selectionId}:${p.id}`,
+            productSelection: { typeId: 'product-selection', id: selectionId },
+            product: { typeId: 'product', id: p.id },
+          },
+        };
+    yield { typeId: 'store', resource: storeResource(seed, n, store, refMs, selectionId) };
+  }
   for (let i = 0; i < size.customers; i++) {
     const customer = generateCustomer(seed, i, refMs, catalog.customerGroupId, customerTypeId);
     const store = storeOfIndex(stores, i);

@@ -6,6 +6,7 @@ import { customersByIds } from '../commercetools/customers.ts';
 import { DeadLetterStore } from '../commercetools/dead-letter-store.ts';
 import { type ErasureRecord, ErasureStore } from '../commercetools/erasure-store.ts';
 import { findOrderByPayment, ordersByIds } from '../commercetools/orders.ts';
+import { storeProductIds } from '../commercetools/product-selections.ts';
 import { fetchProducts } from '../commercetools/products.ts';
 import type { Config } from '../config/load-config.ts';
 import { type Route, routesOf } from '../config/route-config.ts';
@@ -71,6 +72,24 @@ interface Shared {
   categoryTree(): Promise<ReadonlyMap<string, CategoryNode>>;
   erase(request: EraseRequest): Promise<EraseResult>;
 }
+
+/** Whether a store sells a product: its product selections, read at most every minute. */
+function storeCatalog(ct: CommercetoolsApi, store: string, budgetMs: number): (productId: string) => Promise<boolean> {
+  let cached: { at: number; ids: Promise<Set<string> | undefined> } | undefined;
+  return async (productId) => {
+    if (!cached || Date.now() - cached.at > STORE_CATALOG_TTL_MS) {
+      const ids = storeProductIds(ct, store, { budgetMs });
+      cached = { at: Date.now(), ids };
+      ids.catch(() => {
+        cached = undefined;
+      });
+    }
+    const ids = await cached.ids;
+    return ids === undefined || ids.has(productId);
+  };
+}
+
+const STORE_CATALOG_TTL_MS = 60_000;
 
 /** One route's real time: its Klaviyo account (client, coalescers, profile jobs) and its processors. */
 function routeRealtime(route: Route, limiter: KlaviyoRateLimiter, shared: Shared) {
@@ -166,6 +185,7 @@ function routeRealtime(route: Route, limiter: KlaviyoRateLimiter, shared: Shared
       isErased: (person) => shared.erasureCache.isErased(person),
       erase: shared.erase,
       resolveConflicts: (ids) => resolveConflicts(conflicts, ids),
+      ...(route.scope.store ? { isInStoreCatalog: storeCatalog(ct, route.scope.store, ctBudgetMs) } : {}),
     },
     // Started Checkout is opt-in: without STARTED_CHECKOUT the cart processor is off.
     new Set([...config.realtime.disabledProcessors, ...(config.realtime.startedCheckout ? [] : ['cart'])]),

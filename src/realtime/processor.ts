@@ -47,6 +47,8 @@ export interface ProcessorContext {
   logger: Logger;
   /** Whether a person was erased on request (their records are never written again). */
   isErased(person: { customerId?: string; email?: string }): Promise<boolean>;
+  /** A store route: whether the store sells the product (its product selections); absent: every product. */
+  isInStoreCatalog?(productId: string): Promise<boolean>;
   /** Resolves customers' identity conflicts (409 duplicate_profile) by IDENTITY_CONFLICT. */
   resolveConflicts(customerIds: readonly string[]): Promise<Map<string, ConflictOutcome>>;
   /** Erases a person (REALTIME_CUSTOMER_DELETED=erase). */

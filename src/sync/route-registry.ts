@@ -1,6 +1,7 @@
 import type { CommercetoolsApi } from '../commercetools/client.ts';
 import { CustomObjectStore, SYNC_CONTAINER } from '../commercetools/custom-objects.ts';
 import type { ErasureStore } from '../commercetools/erasure-store.ts';
+import { storeProductIds } from '../commercetools/product-selections.ts';
 import type { Route } from '../config/route-config.ts';
 import type { Logger } from '../core/logger.ts';
 import { KlaviyoHttp } from '../klaviyo/http.ts';
@@ -114,6 +115,10 @@ export function createRouteRuntime(
             allowImageless: config.allowImagelessProducts,
           },
           jobsInFlight: config.bulkJobsInFlight,
+          // A store's route: the products of its product selections (all when it has none).
+          ...(route.scope.store
+            ? { scope: (signal: AbortSignal) => storeProductIds(ct, route.scope.store as string, { signal }) }
+            : {}),
         });
       },
     },

@@ -105,27 +105,39 @@ describe('several stores, several Klaviyo accounts', () => {
     expect(after.map((s) => s.events.total)).toEqual(before.map((s) => s.events.total));
   }, 180_000);
 
-  it('the catalog goes to every account, priced in the route’s currency', async () => {
+  it('the catalog goes to every account — a store’s account only its product selection — priced in its currency', async () => {
     expect((await post('/sync/categories')).status).toBe(202);
     await routesDone('categories');
     expect((await post('/sync/products')).status).toBe(202);
     await routesDone('products');
     const products = of('product').filter((p) => p.masterData.published);
-    const everywhere = (await inspect('catalog/items', undefined)).length;
-    expect(everywhere).toBeGreaterThan(0);
+    // The default account gets every importable product; a store's account those of its product selection.
+    const everywhere = (await inspect('catalog/items', undefined)).map((i) => String(i.external_id)).sort();
+    expect(everywhere.length).toBeGreaterThan(0);
+    const selectionOf = (store: string) => {
+      const selection = of('store').find((s) => s.key === store)?.productSelections[0].productSelection.id;
+      return new Set(
+        of('product-selection-product')
+          .filter((a) => a.productSelection.id === selection)
+          .map((a) => a.product.id as string),
+      );
+    };
     for (const [store, currency] of [
       ['de-shop', 'EUR'],
       ['us-shop', 'USD'],
     ] as const) {
       const items = await inspect('catalog/items', store);
-      expect(items.length, store).toBe(everywhere);
+      const sold = selectionOf(store);
+      const expected = everywhere.filter((id) => [...sold].some((p) => id.startsWith(p)));
+      expect(expected.length, store).toBeLessThan(everywhere.length);
+      expect(items.map((i) => String(i.external_id)).sort(), store).toEqual(expected);
       const product = products.find((p) => items.some((i) => String(i.external_id).startsWith(p.id))) as R;
       const item = items.find((i) => String(i.external_id).startsWith(product.id)) as R;
-      const expected = priceAmount(product.masterData.current.masterVariant.prices ?? [], {
+      const price = priceAmount(product.masterData.current.masterVariant.prices ?? [], {
         currency,
         nowMs: Date.now(),
       });
-      expect(item.price, store).toBe(expected);
+      expect(item.price, store).toBe(price);
     }
   }, 180_000);
 
@@ -176,5 +188,27 @@ describe('several stores, several Klaviyo accounts', () => {
       const placed = await inspect('events', store, '&metric=Placed%20Order');
       expect(placed, store).toHaveLength(1);
     }
+    // A product goes to the accounts of the stores that sell it (and the default one), not to the others.
+    const selection = (store: string) => {
+      const id = of('store').find((s) => s.key === store)?.productSelections[0].productSelection.id;
+      return new Set(
+        of('product-selection-product')
+          .filter((a) => a.productSelection.id === id)
+          .map((a) => a.product.id as string),
+      );
+    };
+    const [de, us] = [selection('de-shop'), selection('us-shop')];
+    const product = of('product').find(
+      (p) =>
+        p.masterData.published && us.has(p.id) && !de.has(p.id) && p.masterData.current.masterVariant.images?.length,
+    ) as R;
+    // Categories first (each account was reset above), as the import order requires.
+    expect((await post('/sync/categories')).status).toBe(202);
+    await routesDone('categories');
+    const r = await push(message('product', product.id, 'ProductPublished'));
+    expect(r.body.status, JSON.stringify(r.body)).toBe('applied');
+    const has = async (store: string | undefined) =>
+      (await inspect('catalog/items', store)).some((i) => String(i.external_id).startsWith(product.id));
+    expect([await has(undefined), await has('de-shop'), await has('us-shop')]).toEqual([true, false, true]);
   });
 });

@@ -22,6 +22,8 @@ export const productProcessor: Processor = {
         ? applied(`item ${productId} and ${r.variants} variant(s) deleted`)
         : ignored(`product ${productId} is not in Klaviyo`);
     }
+    if (ctx.isInStoreCatalog && !(await ctx.isInStoreCatalog(product.id)))
+      return ignored(`product ${product.id} is not in this store's product selections`);
     const { settings } = ctx;
     if (!settings.productUrlTemplate)
       throw new PermanentRecordError('config', 'PRODUCT_URL_TEMPLATE is not configured; products cannot be synced.');

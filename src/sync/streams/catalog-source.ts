@@ -33,6 +33,8 @@ export function catalogSource<R extends { id: string }>(
   pager: (q: PageQuery) => AsyncIterable<SourcePage<R>>,
   count: (ct: CommercetoolsApi, signal: AbortSignal) => Promise<number | undefined>,
   deltaIds?: (all: readonly Category[], w: ModifiedWindow) => string[],
+  /** Which records the route takes (a store's product selection); undefined: all of them. */
+  scope?: (signal: AbortSignal) => Promise<ReadonlySet<string> | undefined>,
 ): CatalogSource<R> {
   let tree: ReadonlyMap<string, CategoryNode> | undefined;
   const readTree = async (signal: AbortSignal) => {
@@ -50,6 +52,7 @@ export function catalogSource<R extends { id: string }>(
         yield* pager({ cursor: cursor ?? options.startId, ids, signal });
         return;
       }
+      const inScope = await scope?.(signal);
       // A delta that finds nothing reads nothing else: the tree only once there is something to name.
       for await (const page of pager({
         cursor: cursor ?? options.startId,
@@ -59,13 +62,14 @@ export function catalogSource<R extends { id: string }>(
         signal,
       })) {
         if (!tree) await readTree(signal);
-        yield page;
+        // Records outside the route's scope are not this route's: not read, not counted.
+        yield inScope ? { ...page, records: page.records.filter((r) => inScope.has(r.id)) } : page;
       }
     },
     countTotal: async (options, signal) =>
       options.ids
         ? new Set(options.ids).size
-        : options.startId || options.resume || options.modifiedSince
+        : options.startId || options.resume || options.modifiedSince || scope
           ? undefined
           : count(ct, signal),
   };

@@ -19,6 +19,8 @@ export interface ProductStreamDeps {
    * twice as many may have their variant jobs in flight, holding ids only.
    */
   jobsInFlight?: number;
+  /** A store route's products (its product selections); absent: every published product. */
+  scope?: (signal: AbortSignal) => Promise<ReadonlySet<string> | undefined>;
 }
 
 /**
@@ -26,7 +28,13 @@ export interface ProductStreamDeps {
  * their variants created, updated, or deleted when gone from commercetools.
  */
 export function productsStream(deps: ProductStreamDeps): StreamDefinition<Product, CatalogProduct> {
-  const source = catalogSource<Product>(deps.ct, (q) => publishedProductPages(deps.ct, q), countPublishedProducts);
+  const source = catalogSource<Product>(
+    deps.ct,
+    (q) => publishedProductPages(deps.ct, q),
+    countPublishedProducts,
+    undefined,
+    deps.scope,
+  );
   const knownCategories = new Set<string>();
   const now = deps.now ?? Date.now;
   const template = deps.mapping.productUrlTemplate;
