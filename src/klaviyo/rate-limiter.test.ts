@@ -69,6 +69,12 @@ describe('KlaviyoRateLimiter', () => {
     // Plenty left (more than this instance alone could use before the reset): no spacing.
     limiter.observe(op, 120, 30);
     expect(limiter.waitMsFor(op)).toBe(0);
+    // Alone on the account (what Klaviyo counted is what this instance sent): no spacing, however little is left.
+    const alone = new KlaviyoRateLimiter();
+    const small = { id: 'alone', burstPerSecond: 10, steadyPerMinute: 5 };
+    for (let i = 0; i < 3; i++) await alone.acquire(small);
+    alone.observe(small, 2, 50);
+    expect(alone.waitMsFor(small)).toBe(0);
     // Nothing left: paused until the reset.
     limiter.observe(op, 0, 12);
     expect(limiter.waitMsFor(op)).toBe(12_000);

@@ -127,9 +127,13 @@ export class KlaviyoRateLimiter {
       return;
     }
     const limits = this.limitsOf(op);
+    // Alone on the account, what Klaviyo counted is what this instance sent (all of it within its last minute):
+    // nothing to spread, the instance's own pacing suffices. Others' requests show as budget used beyond its own.
+    w.prune(now);
+    const usedByOthers = limits.steadyPerMinute - remaining - w.sent.length;
     // What this instance alone would be allowed before the reset: only a smaller budget needs spreading.
     const ownShare = (limits.steadyPerMinute * resetMs) / MINUTE_MS;
-    w.spacingMs = remaining < ownShare ? resetMs / (remaining + 1) : 0;
+    w.spacingMs = usedByOthers > OTHERS_SLACK && remaining < ownShare ? resetMs / (remaining + 1) : 0;
     w.spacingUntil = now + resetMs;
   }
 
@@ -139,6 +143,9 @@ export class KlaviyoRateLimiter {
     w.pausedUntil = Math.max(w.pausedUntil, this.now() + ms);
   }
 }
+
+/** Requests of the account's window not explained by this instance's before it counts others as sharing it. */
+const OTHERS_SLACK = 2;
 
 /** How long the account-wide spacing (`observe`) still asks to wait after this instance's last request. */
 function spacingWait(w: Window, now: number): number {
