@@ -28,7 +28,8 @@ export interface EraseResult {
  * from their customer record or old orders. A person neither Klaviyo nor commercetools knows is a no-op.
  */
 export async function erasePerson(
-  deps: { ct: CommercetoolsApi; klaviyo: KlaviyoHttp | readonly KlaviyoHttp[]; erasures: ErasureStore },
+  /** `accounts`: every Klaviyo account the person may be in (one per store route). */
+  deps: { ct: CommercetoolsApi; accounts: readonly KlaviyoHttp[]; erasures: ErasureStore },
   request: EraseRequest,
   source: ErasureRecord['source'],
   signal?: AbortSignal,
@@ -48,7 +49,7 @@ export async function erasePerson(
       customerIds.add(c.id);
     }
   // Every account the person may be in (several stores may each have their own): profile id → its account.
-  const accounts: readonly KlaviyoHttp[] = Array.isArray(deps.klaviyo) ? deps.klaviyo : [deps.klaviyo];
+  const { accounts } = deps;
   const found = new Map<string, KlaviyoHttp>();
   for (const klaviyo of accounts)
     for (const externalId of customerIds)

@@ -242,7 +242,7 @@ export function createRealtime(
   const erasureCache = new ErasureCache(erasures);
   const accounts: KlaviyoHttp[] = [];
   const erase = async (request: EraseRequest, source: ErasureRecord['source']) => {
-    const result = await erasePerson({ ct, klaviyo: accounts, erasures }, request, source);
+    const result = await erasePerson({ ct, accounts, erasures }, request, source);
     erasureCache.forget();
     return result;
   };

@@ -1,6 +1,7 @@
 import { PermanentRecordError } from '../core/errors.ts';
 import { EVENT_BULK_LIMITS, measureProfileEvents, type ProfileEvents, sendEventBatch } from '../klaviyo/events.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
+import { holdMs, remember } from './batch-hold.ts';
 
 export interface CoalescerOptions {
   /** Longest a notification's events wait for others before their request goes (default 1,000 ms). */
@@ -140,10 +141,14 @@ export class EventCoalescer implements EventWriter {
     if (this.open.length === 0) return;
     const waitMs = this.options.slotWaitMs?.() ?? 0;
     const ageMs = Date.now() - this.open[0].arrivedMs;
-    const isBusy = this.inFlight > 0 || this.ready.length > 0;
-    const holdMs = waitMs > 0 ? Math.min(waitMs, 1_000) : isBusy ? this.options.maxHoldMs - ageMs : 0;
-    if (holdMs > 0) {
-      this.timer = setTimeout(() => this.due(), holdMs);
+    const hold = holdMs({
+      waitMs,
+      ageMs,
+      isBusy: this.inFlight > 0 || this.ready.length > 0,
+      maxHoldMs: this.options.maxHoldMs,
+    });
+    if (hold > 0) {
+      this.timer = setTimeout(() => this.due(), hold);
       this.timer.unref();
       return;
     }
@@ -229,9 +234,4 @@ export class EventCoalescer implements EventWriter {
 
 function eventKey(e: ProfileEvents['events'][number]): string {
   return `${e.metric.data.attributes.name}\u0000${e.unique_id ?? JSON.stringify(e)}`;
-}
-
-function remember(list: number[], value: number): void {
-  list.push(value);
-  if (list.length > 1000) list.shift();
 }

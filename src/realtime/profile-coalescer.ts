@@ -2,6 +2,7 @@ import { PermanentRecordError } from '../core/errors.ts';
 import type { KlaviyoHttp } from '../klaviyo/http.ts';
 import { measureProfile, PROFILE_IMPORT_LIMITS, submitImport } from '../klaviyo/profiles.ts';
 import type { ProfileUpsertResource } from '../klaviyo/types.ts';
+import { holdMs, remember } from './batch-hold.ts';
 import type { ProfileJobFinisher } from './profile-job-finisher.ts';
 import type { JobNotification, JobProfile, ProfileJobRecord, ProfileJobStore } from './profile-job-store.ts';
 
@@ -270,10 +271,14 @@ export class ProfileCoalescer {
     const waitMs = this.options.bulkWaitMs?.() ?? 0;
     const oldest = Math.min(...[...this.open.values()].map((b) => b.firstArrivedMs));
     const ageMs = Date.now() - oldest;
-    const isBusy = this.inFlight > 0 || this.ready.length > 0;
-    const holdMs = waitMs > 0 ? Math.min(waitMs, 1_000) : isBusy ? this.options.maxHoldMs - ageMs : 0;
-    if (holdMs > 0) {
-      this.timer = setTimeout(() => this.due(), holdMs);
+    const hold = holdMs({
+      waitMs,
+      ageMs,
+      isBusy: this.inFlight > 0 || this.ready.length > 0,
+      maxHoldMs: this.options.maxHoldMs,
+    });
+    if (hold > 0) {
+      this.timer = setTimeout(() => this.due(), hold);
       this.timer.unref();
       return;
     }
@@ -361,9 +366,4 @@ export class ProfileCoalescer {
       fail(entries, e);
     }
   }
-}
-
-function remember(list: number[], value: number): void {
-  list.push(value);
-  if (list.length > 1000) list.shift();
 }

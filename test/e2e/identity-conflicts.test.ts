@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../emulators/data/generate.ts';
-import { request } from '../helpers/http.ts';
+import { klaviyoCaller, request } from '../helpers/http.ts';
 import { klaviyoInspector } from '../helpers/klaviyo-inspect.ts';
 import { message, pubsub } from '../helpers/notifications.ts';
 import { KLAVIYO_KEY, type Stack, startStack, waitForRun } from '../helpers/stack.ts';
@@ -40,13 +40,8 @@ async function conflict(stack: Stack, c: R): Promise<{ own: string; other: strin
   const own = (await inspect.profiles({ external_id: c.id }))[0]?.id as string;
   expect(own).toBeDefined();
   const email = `moved-${c.id.slice(0, 8)}@example.com`;
-  const created = await request<R>('POST', `${stack.klaviyo.url}/api/profile-import`, {
-    headers: {
-      'content-type': 'application/vnd.api+json',
-      authorization: `Klaviyo-API-Key ${KLAVIYO_KEY}`,
-      revision: '2026-07-15',
-    },
-    body: { data: { type: 'profile', attributes: { email, first_name: 'Other' } } },
+  const created = await klaviyoCaller(stack.klaviyo.url, KLAVIYO_KEY)('POST', '/api/profile-import', {
+    data: { type: 'profile', attributes: { email, first_name: 'Other' } },
   });
   const stored = (await stack.ct.storage.get('demo', 'customer', c.id)) as unknown as R;
   stack.ct.storage.put('demo', 'customer', {

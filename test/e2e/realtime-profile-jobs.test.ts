@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../emulators/data/generate.ts';
 import { waitForKlaviyoJobs } from '../helpers/consent.ts';
-import { request, waitFor } from '../helpers/http.ts';
+import { klaviyoCaller, request, waitFor } from '../helpers/http.ts';
 import { message, pubsub } from '../helpers/notifications.ts';
 import { KLAVIYO_KEY, type Stack, startStack } from '../helpers/stack.ts';
 
@@ -69,15 +69,7 @@ const waitForNoJobRecords = () =>
   );
 const deadLetters = async () =>
   (await request<R>('GET', `${stack.service.url}/events/dead-letters?limit=500`)).body.deadLetters as R[];
-const klaviyo = (path: string, body: unknown) =>
-  request<any>('POST', `${stack.klaviyo.url}${path}`, {
-    headers: {
-      'content-type': 'application/vnd.api+json',
-      authorization: `Klaviyo-API-Key ${KLAVIYO_KEY}`,
-      revision: '2026-07-15',
-    },
-    body,
-  });
+const klaviyo = (path: string, body: unknown) => klaviyoCaller(stack.klaviyo.url, KLAVIYO_KEY)('POST', path, body);
 
 /**
  * Changes an imported customer's email to one another Klaviyo profile holds: Klaviyo refuses its profile in a job

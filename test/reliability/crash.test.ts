@@ -6,7 +6,7 @@ import { expectConsentCounts, expectConsentLanded } from '../helpers/consent.ts'
 import { type CrashChainOptions, runCrashChain } from '../helpers/crash-chain.ts';
 import { CONSENT_ENV, CONSENT_LIST_ID, expectedOutcome } from '../helpers/expected.ts';
 import { addFaults, clearFaults } from '../helpers/faults.ts';
-import { request, waitFor } from '../helpers/http.ts';
+import { klaviyoCaller, request, waitFor } from '../helpers/http.ts';
 import { message, pubsub } from '../helpers/notifications.ts';
 import { startServiceProcess } from '../helpers/service-process.ts';
 import { KLAVIYO_KEY, type Stack, serviceEnv, specViolations, startStack, waitForRun } from '../helpers/stack.ts';
@@ -327,13 +327,8 @@ describe('real time: SIGKILL with profile import jobs in flight', () => {
     expect((await push(a.url, bad)).body.status).toBe('applied');
     await waitFor(async () => ((await kl('profiles')).length === 1 ? true : undefined), 10_000, 'the first profile');
     const taken = `taken-${bad.id.slice(0, 8)}@example.com`;
-    const klaviyo = await request<R>('POST', `${stack.klaviyo.url}/api/profile-import`, {
-      headers: {
-        'content-type': 'application/vnd.api+json',
-        authorization: `Klaviyo-API-Key ${KLAVIYO_KEY}`,
-        revision: '2026-07-15',
-      },
-      body: { data: { type: 'profile', attributes: { email: taken } } },
+    const klaviyo = await klaviyoCaller(stack.klaviyo.url, KLAVIYO_KEY)('POST', '/api/profile-import', {
+      data: { type: 'profile', attributes: { email: taken } },
     });
     expect(klaviyo.status).toBeLessThan(300);
     const stored = (await stack.ct.storage.get('demo', 'customer', bad.id)) as unknown as R;
